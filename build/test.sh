@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The one command that runs every test: restores, builds and runs each test project, then prints
+# "N passed, N failed, N skipped" summed over all of them as its last line. Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+configuration=${CONFIGURATION:-Release}
+results="$root/artifacts/test-results"
+
+find_pg_bin() {
+  command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+
+if [ -z "${PROJECTIONGEN_TEST_CONNECTION:-}" ] && ! find_pg_bin; then
+  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+    echo "PostgreSQL server binaries not found: installing Debian's postgresql package..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+      || { echo "apt-get install postgresql failed"; echo "0 passed, 1 failed"; exit 1; }
+    # The package starts a cluster of its own; the tests start ephemeral clusters and do not need it.
+    service postgresql stop >/dev/null 2>&1 || true
+  else
+    echo "PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql/*/bin."
+    echo "Install them (Debian/Ubuntu: sudo apt-get install postgresql; Fedora: sudo dnf install postgresql-server),"
+    echo "or point PROJECTIONGEN_TEST_CONNECTION at an existing server (fault tests are then skipped)."
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+if [ -z "${PROJECTIONGEN_TEST_CONNECTION:-}" ] && [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  # PostgreSQL refuses to run as root; the harness runs it as this unprivileged account.
+  useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+fi
+
+if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+  # The daemon's pooling-proxy refusal is tested against a real pgbouncer in transaction mode.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null \
+    && (service pgbouncer stop >/dev/null 2>&1 || true)) || echo "warning: pgbouncer could not be installed; its test will say so"
+fi
+
+echo "== build ($configuration)"
+if ! dotnet build ProjectionGen.sln -c "$configuration" -nologo -v quiet; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+rm -rf "$results"
+mkdir -p "$results"
+echo "== test"
+dotnet test ProjectionGen.sln -c "$configuration" --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" --blame-hang-timeout 10m
+test_exit=$?
+
+passed=0; failed=0; skipped=0; runs=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  runs=$((runs + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+
+projects=$(dotnet sln ProjectionGen.sln list | grep -c '^tests/.*Tests.csproj$' || true)
+if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # A crashed or aborted test host writes no failed result; count the broken run rather than report green.
+  echo "dotnet test exited with $test_exit but no failed test was recorded: counting the aborted run as a failure"
+  failed=1
+fi
+if [ "$runs" -lt "$projects" ]; then
+  echo "only $runs of $projects test projects wrote results"
+  failed=$((failed + projects - runs))
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,26 @@
+namespace ProjectionGen;
+
+/// <summary>
+/// Queues parameterized SQL commands into the current batch's transaction; they run at commit, in order, together with
+/// the fenced progress update, so they are applied exactly once. Parameters are positional: <c>$1</c>, <c>$2</c>, ...
+/// </summary>
+public interface IProjectionWriter
+{
+    /// <summary>Queues a command without parameters.</summary>
+    void Execute(string sql);
+
+    /// <summary>Queues a command with one parameter.</summary>
+    void Execute<T1>(string sql, T1 p1);
+
+    /// <summary>Queues a command with two parameters.</summary>
+    void Execute<T1, T2>(string sql, T1 p1, T2 p2);
+
+    /// <summary>Queues a command with three parameters.</summary>
+    void Execute<T1, T2, T3>(string sql, T1 p1, T2 p2, T3 p3);
+
+    /// <summary>Queues a command with four parameters.</summary>
+    void Execute<T1, T2, T3, T4>(string sql, T1 p1, T2 p2, T3 p3, T4 p4);
+
+    /// <summary>Queues a command with any number of parameters.</summary>
+    void Execute(string sql, params ReadOnlySpan<object?> parameters);
+}

@@ -1,0 +1,44 @@
+namespace ProjectionGen;
+
+/// <summary>
+/// Marks a <see langword="partial"/> class as a projection. The ProjectionGen source generator implements
+/// <see cref="IGeneratedProjection"/> for it: a type switch over its handler methods and the batch loop that commits
+/// each batch through the lock guard and the fenced progress update.
+/// </summary>
+/// <remarks>
+/// Two shapes are recognised by their methods:
+/// <list type="bullet">
+/// <item><description>Event projection: instance methods named <c>Handle</c> whose first parameter is the event; further
+/// parameters, in any order, may be <see cref="EventMetadata"/>, <see cref="IProjectionWriter"/> and
+/// <see cref="CancellationToken"/>; they return <see langword="void"/>, <see cref="Task"/> or <see cref="ValueTask"/>.</description></item>
+/// <item><description>Aggregate projection (one document per stream): <c>Create(event[, EventMetadata])</c> returning the
+/// document, <c>Apply(event, document[, EventMetadata])</c> returning <see langword="void"/> (mutate) or the document (replace),
+/// and <c>ShouldDelete(event[, document][, EventMetadata])</c> returning <see cref="bool"/>.</description></item>
+/// </list>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ProjectionAttribute : Attribute
+{
+    /// <summary>Marks a projection named after its class (snake_case).</summary>
+    public ProjectionAttribute()
+    {
+    }
+
+    /// <summary>Marks a projection with an explicit name: letters, digits and underscores, starting with a letter, at most 48 characters.</summary>
+    public ProjectionAttribute(string name) => Name = name;
+
+    /// <summary>The projection name: the key of its progress row, its advisory lock and its metrics.</summary>
+    public string? Name { get; }
+
+    /// <summary>The most events per batch; 0 takes the daemon's default.</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>How often a batch is retried when a handler throws on an event before the poison-event policy applies; -1 takes the daemon's default.</summary>
+    public int MaxRetries { get; set; } = -1;
+
+    /// <summary>What to do with an event that still fails after <see cref="MaxRetries"/>.</summary>
+    public PoisonEventPolicy OnPoisonEvent { get; set; } = PoisonEventPolicy.DeadLetter;
+
+    /// <summary>For aggregate projections, the table holding the documents (default <c>doc_</c> + name).</summary>
+    public string? TableName { get; set; }
+}

@@ -1,0 +1,65 @@
+namespace ProjectionGen;
+
+/// <summary>What the runtime needs to know about a generated projection; emitted by the source generator.</summary>
+public sealed class ProjectionDescriptor
+{
+    /// <summary>Creates a descriptor; called by generated code.</summary>
+    /// <param name="name">The projection name (validated by the analyzers and again by the runtime).</param>
+    /// <param name="kind">The projection shape.</param>
+    /// <param name="eventTypes">The event types the projection handles; the daemon reads only these.</param>
+    /// <param name="documentType">For aggregate projections, the document type; otherwise <see langword="null"/>.</param>
+    /// <param name="batchSize">The most events per batch; 0 for the daemon's default.</param>
+    /// <param name="maxRetries">Retries of a failing event before <paramref name="onPoisonEvent"/> applies; -1 for the daemon's default.</param>
+    /// <param name="onPoisonEvent">The poison-event policy.</param>
+    /// <param name="tableName">For aggregate projections, the document table, or <see langword="null"/> for the default.</param>
+    public ProjectionDescriptor(
+        string name,
+        ProjectionKind kind,
+        IReadOnlyList<Type> eventTypes,
+        Type? documentType,
+        int batchSize,
+        int maxRetries,
+        PoisonEventPolicy onPoisonEvent,
+        string? tableName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(eventTypes);
+        if (kind == ProjectionKind.Aggregate && documentType is null)
+        {
+            throw new ArgumentException("An aggregate projection needs a document type.", nameof(documentType));
+        }
+
+        Name = name;
+        Kind = kind;
+        EventTypes = eventTypes;
+        DocumentType = documentType;
+        BatchSize = batchSize;
+        MaxRetries = maxRetries;
+        OnPoisonEvent = onPoisonEvent;
+        TableName = tableName;
+    }
+
+    /// <summary>The projection name.</summary>
+    public string Name { get; }
+
+    /// <summary>The projection shape.</summary>
+    public ProjectionKind Kind { get; }
+
+    /// <summary>The event types the projection handles.</summary>
+    public IReadOnlyList<Type> EventTypes { get; }
+
+    /// <summary>For aggregate projections, the document type.</summary>
+    public Type? DocumentType { get; }
+
+    /// <summary>The most events per batch; 0 for the daemon's default.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Retries before the poison-event policy applies; -1 for the daemon's default.</summary>
+    public int MaxRetries { get; }
+
+    /// <summary>The poison-event policy.</summary>
+    public PoisonEventPolicy OnPoisonEvent { get; }
+
+    /// <summary>For aggregate projections, the document table, or <see langword="null"/> for the default.</summary>
+    public string? TableName { get; }
+}
