@@ -15,7 +15,10 @@ internal sealed record LocalPostgresBinaries(string BinDirectory)
         {
             if (HasServerBinaries(directory))
             {
-                return new LocalPostgresBinaries(directory);
+                // PATH often holds symbolic links; the real folder also has pg_basebackup and the other tools.
+                var initDb = new FileInfo(Path.Combine(directory, "initdb"));
+                var target = initDb.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? initDb.FullName;
+                return new LocalPostgresBinaries(Path.GetDirectoryName(target)!);
             }
         }
 

@@ -16,17 +16,26 @@ internal sealed class LocalPostgresServer : PostgresServer
     private readonly string logFile;
     private readonly string? runAsUser;
     private readonly SemaphoreSlim control = new(1, 1);
+    private readonly string password;
     private bool running;
     private int disposed;
 
-    private LocalPostgresServer(LocalPostgresBinaries binaries, string rootDirectory, string? runAsUser, string connectionString)
+    private LocalPostgresServer(LocalPostgresBinaries binaries, string rootDirectory, string? runAsUser, string password, int port)
     {
         this.binaries = binaries;
+        this.password = password;
         this.rootDirectory = rootDirectory;
         this.runAsUser = runAsUser;
         dataDirectory = Path.Combine(rootDirectory, "data");
         logFile = Path.Combine(rootDirectory, "server.log");
-        ConnectionString = connectionString;
+        ConnectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = "postgres",
+            Password = password,
+            Database = "postgres",
+        }.ConnectionString;
     }
 
     public override PostgresServerSource Source => PostgresServerSource.LocalBinaries;
@@ -45,16 +54,7 @@ internal sealed class LocalPostgresServer : PostgresServer
         Directory.CreateDirectory(root);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var port = LoopbackPort.FindFree();
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = "postgres",
-            Password = password,
-            Database = "postgres",
-        }.ConnectionString;
-
-        var server = new LocalPostgresServer(binaries, root, runAsUser, connectionString);
+        var server = new LocalPostgresServer(binaries, root, runAsUser, password, port);
         try
         {
             await server.InitializeClusterAsync(password, port, options, cancellationToken).ConfigureAwait(false);
@@ -66,6 +66,55 @@ internal sealed class LocalPostgresServer : PostgresServer
         {
             await server.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    public override async Task<PostgresServer> CreateStandbyAsync(CancellationToken cancellationToken = default)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "projectiongen-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        var port = LoopbackPort.FindFree();
+        var standby = new LocalPostgresServer(binaries, root, runAsUser, password, port);
+        try
+        {
+            // A password file, so that the password appears neither in arguments nor in the standby's settings.
+            var passFile = Path.Combine(root, "pgpass");
+            var primary = new NpgsqlConnectionStringBuilder(ConnectionString);
+            await File.WriteAllTextAsync(passFile, $"127.0.0.1:{primary.Port}:*:postgres:{password}\n", cancellationToken).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(passFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            await standby.ChownRootAsync(cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunAsync(
+                Path.Combine(binaries.BinDirectory, "pg_basebackup"),
+                ["-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.dataDirectory, "-R", "-X", "stream", "--no-sync"],
+                runAsUser,
+                cancellationToken,
+                new Dictionary<string, string> { ["PGPASSFILE"] = passFile }).ConfigureAwait(false);
+            await File.AppendAllLinesAsync(Path.Combine(standby.dataDirectory, "postgresql.conf"), [$"port = {port}"], cancellationToken).ConfigureAwait(false);
+            await standby.StartAsync(cancellationToken).ConfigureAwait(false);
+            AppDomain.CurrentDomain.ProcessExit += standby.OnProcessExit;
+            return standby;
+        }
+        catch
+        {
+            await standby.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public override async Task PromoteAsync(CancellationToken cancellationToken = default)
+    {
+        await control.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PgCtlAsync(["promote", "-D", dataDirectory, "-w", "-t", "60", "-s"], cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            control.Release();
         }
     }
 

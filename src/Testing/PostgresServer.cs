@@ -76,6 +76,17 @@ public abstract class PostgresServer : IAsyncDisposable
     /// <summary>Starts a server stopped by <see cref="StopAsync"/> or <see cref="CrashAsync"/>, waiting until it accepts connections.</summary>
     public abstract Task StartAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates a hot standby of this server (a streaming replica from <c>pg_basebackup</c>) on a port of its own and
+    /// starts it. Only servers started from local binaries support it.
+    /// </summary>
+    public virtual Task<PostgresServer> CreateStandbyAsync(CancellationToken cancellationToken = default) =>
+        throw new ServerControlNotSupportedException($"Standbys can only be created from local-binaries servers, not from a {Source} server.");
+
+    /// <summary>Promotes a standby to a primary.</summary>
+    public virtual Task PromoteAsync(CancellationToken cancellationToken = default) =>
+        throw new ServerControlNotSupportedException($"Promotion is only supported for standbys of local-binaries servers, not for a {Source} server.");
+
     /// <summary>Terminates every backend whose <c>application_name</c> equals <paramref name="applicationName"/>; returns how many.</summary>
     public async Task<int> TerminateBackendsAsync(string applicationName, CancellationToken cancellationToken = default)
     {

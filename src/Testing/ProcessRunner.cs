@@ -3,31 +3,33 @@ using System.Text;
 
 namespace ProjectionGen.Testing;
 
-/// <summary>Runs a command to completion, optionally as another user, and fails with its output when it fails.</summary>
+/// <summary>Runs commands, optionally as another user, and fails with their output when they fail.</summary>
 internal static class ProcessRunner
 {
-    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string? runAsUser, CancellationToken cancellationToken)
+    /// <summary>
+    /// The start info of a command. With <paramref name="runAsUser"/> it runs through util-linux's <c>runuser</c>
+    /// (which keeps the environment), because PostgreSQL and PgBouncer refuse to run as root.
+    /// </summary>
+    public static ProcessStartInfo CreateStartInfo(string fileName, IEnumerable<string> arguments, string? runAsUser, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo
         {
+            UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
-            UseShellExecute = false,
         };
-
         if (runAsUser is null)
         {
             startInfo.FileName = fileName;
         }
         else
         {
-            // PostgreSQL refuses to run as root: run it as an unprivileged account through util-linux's runuser.
             startInfo.FileName = "runuser";
-            startInfo.ArgumentList.Add("-u");
-            startInfo.ArgumentList.Add(runAsUser);
-            startInfo.ArgumentList.Add("--");
-            startInfo.ArgumentList.Add(fileName);
+            foreach (var argument in new[] { "-u", runAsUser, "--", fileName })
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
         }
 
         foreach (var argument in arguments)
@@ -35,10 +37,27 @@ internal static class ProcessRunner
             startInfo.ArgumentList.Add(argument);
         }
 
-        using var process = new Process { StartInfo = startInfo };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return startInfo;
+    }
+
+    /// <summary>Runs a command to completion and returns its output; throws with the output when it exits non-zero.</summary>
+    public static async Task<string> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        string? runAsUser,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var argumentList = arguments.ToList();
+        using var process = new Process { StartInfo = CreateStartInfo(fileName, argumentList, runAsUser, environment) };
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.Start();
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -54,9 +73,21 @@ internal static class ProcessRunner
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"'{Path.GetFileName(fileName)} {string.Join(' ', startInfo.ArgumentList.Skip(runAsUser is null ? 0 : 4).Take(2))}' exited with code {process.ExitCode}:{Environment.NewLine}{text}");
+            throw new InvalidOperationException(
+                $"'{Path.GetFileName(fileName)} {string.Join(' ', argumentList.Take(2))}' exited with code {process.ExitCode}:{Environment.NewLine}{text}");
         }
 
         return text;
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
     }
 }
