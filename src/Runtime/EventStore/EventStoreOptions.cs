@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace ProjectionGen.EventStore;
+
+/// <summary>Settings of a <see cref="PostgresEventStore"/>.</summary>
+public sealed class EventStoreOptions
+{
+    /// <summary>The default <see cref="MaxEventBytes"/>: 1 MiB.</summary>
+    public const int DefaultMaxEventBytes = 1024 * 1024;
+
+    /// <summary>The PostgreSQL schema holding the store's tables; validated as an identifier. Default <c>projectiongen</c>.</summary>
+    public string Schema { get; set; } = "projectiongen";
+
+    /// <summary>
+    /// The System.Text.Json options for event bodies. Plug a source-generated <c>JsonSerializerContext</c> in through
+    /// <see cref="JsonSerializerOptions.TypeInfoResolver"/> to serialize without reflection. Default: reflection-based options with <see cref="JsonSerializerDefaults.Web"/> (camelCase names).
+    /// </summary>
+    public JsonSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>The largest serialized event body, in UTF-8 bytes; an append with a bigger one is refused and writes nothing.</summary>
+    public int MaxEventBytes { get; set; } = DefaultMaxEventBytes;
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Npgsql;
+
+namespace ProjectionGen.EventStore;
+
+/// <summary>
+/// The store's schema as an ordered list of versioned steps, applied by <see cref="ApplyAsync"/> in one transaction
+/// under a transaction-level advisory lock and recorded in <c>{schema}.schema_version</c>. New steps (the daemon's, for
+/// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited.
+/// </summary>
+internal static class EventStoreSchema
+{
+    /// <summary>Every step, in order.</summary>
+    public static IReadOnlyList<SchemaMigration> Migrations { get; } =
+    [
+        new(1, "streams, events, progress, dead letters", CreateTables),
+        new(2, "append_events function", CreateAppendFunction),
+    ];
+
+    /// <summary>The latest version.</summary>
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>
+    /// Brings the schema to <see cref="LatestVersion"/>. Safe to call concurrently from many nodes: the advisory lock
+    /// serializes them and each later one finds nothing to do.
+    /// </summary>
+    /// <returns>The versions applied by this call.</returns>
+    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken)
+    {
+        var applied = new List<int>();
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, AdvisoryLockKey.For("schema", context.Schema.Value)).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {context.Schema.Quoted}", cancellationToken).ConfigureAwait(false);
+        var versionTable = context.Table("schema_version");
+        await ExecuteAsync(
+            connection,
+            $"CREATE TABLE IF NOT EXISTS {versionTable} (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+            cancellationToken).ConfigureAwait(false);
+
+        int current;
+        await using (var command = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {versionTable}", connection))
+        {
+            current = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"Schema {context.Schema.Quoted} is at version {current}, newer than this ProjectionGen knows ({LatestVersion}): upgrade the application instead of running an older one against it.");
+        }
+
+        foreach (var migration in Migrations.Where(m => m.Version > current))
+        {
+            foreach (var statement in migration.Statements(context))
+            {
+                await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, $"INSERT INTO {versionTable} (version, description) VALUES ($1, $2)", cancellationToken, migration.Version, migration.Description).ConfigureAwait(false);
+            applied.Add(migration.Version);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return applied;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IReadOnlyList<string> CreateTables(SchemaContext s) =>
+    [
+        $"""
+        CREATE TABLE IF NOT EXISTS {s.Table("streams")} (
+          id text PRIMARY KEY, type text, version bigint NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())
+        """,
+        // CACHE 1 keeps nextval monotonic across sessions, which the safe high-water mark relies on.
+        $"CREATE SEQUENCE IF NOT EXISTS {s.Table("events_seq")} AS bigint CACHE 1",
+        $"""
+        CREATE TABLE IF NOT EXISTS {s.Table("events")} (
+          seq bigint PRIMARY KEY, stream_id text NOT NULL, version bigint NOT NULL, type text NOT NULL, data jsonb NOT NULL,
+          "timestamp" timestamptz NOT NULL DEFAULT now(), correlation_id text, causation_id text, tenant_id text,
+          CONSTRAINT events_stream_version UNIQUE (stream_id, version))
+        """,
+        $"ALTER SEQUENCE {s.Table("events_seq")} OWNED BY {s.Table("events")}.seq",
+        $"""
+        CREATE TABLE IF NOT EXISTS {s.Table("progress")} (
+          name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, epoch bigint NOT NULL DEFAULT 0, owner text,
+          owner_since timestamptz, last_commit_at timestamptz, status text NOT NULL DEFAULT 'idle',
+          last_loss_cause text, last_loss_at timestamptz)
+        """,
+        $"""
+        CREATE TABLE IF NOT EXISTS {s.Table("dead_letters")} (
+          id bigserial PRIMARY KEY, projection text NOT NULL, seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL,
+          epoch bigint, node text, reason text NOT NULL, exception text, attempts int NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())
+        """,
+        $"CREATE INDEX IF NOT EXISTS dead_letters_projection_seq ON {s.Table("dead_letters")} (projection, seq)",
+    ];
+
+    // The append protocol that the safe high-water mark depends on (see SafeHighWaterMark): the shared marker lock
+    // first, then the stream row lock (which assigns the transaction id), and only then the sequence numbers.
+    private static IReadOnlyList<string> CreateAppendFunction(SchemaContext s) =>
+    [
+        $"""
+        CREATE OR REPLACE FUNCTION {s.Table("append_events")}(
+          p_stream_id text, p_stream_type text, p_expected bigint, p_types text[], p_data jsonb[],
+          p_correlation_id text, p_causation_id text, p_tenant_id text)
+        RETURNS TABLE (first_seq bigint, last_seq bigint, new_version bigint)
+        LANGUAGE plpgsql AS $fn$
+        DECLARE
+          v_current bigint;
+          v_count bigint := cardinality(p_types);
+          v_first bigint;
+          v_last bigint;
+        BEGIN
+          IF v_count IS NULL OR v_count = 0 OR cardinality(p_data) IS DISTINCT FROM v_count THEN
+            RAISE EXCEPTION 'append_events needs one or more events with one body each' USING ERRCODE = '22023';
+          END IF;
+          PERFORM pg_advisory_xact_lock_shared({s.AppendMarkerKey.ToString(CultureInfo.InvariantCulture)});
+          SELECT version INTO v_current FROM {s.Table("streams")} WHERE id = p_stream_id FOR UPDATE;
+          IF NOT FOUND THEN
+            INSERT INTO {s.Table("streams")} (id, type, version) VALUES (p_stream_id, p_stream_type, 0) ON CONFLICT (id) DO NOTHING;
+            IF FOUND THEN
+              v_current := 0;
+            ELSE
+              SELECT version INTO v_current FROM {s.Table("streams")} WHERE id = p_stream_id FOR UPDATE;
+            END IF;
+          END IF;
+          IF p_expected IS NOT NULL AND p_expected <> v_current THEN
+            RAISE EXCEPTION 'stream is at version %, expected %', v_current, p_expected
+              USING ERRCODE = '{SchemaContext.ConcurrencySqlState}', HINT = v_current::text;
+          END IF;
+          WITH inserted AS (
+            INSERT INTO {s.Table("events")} (seq, stream_id, version, type, data, correlation_id, causation_id, tenant_id)
+            SELECT nextval('{s.Table("events_seq")}'), p_stream_id, v_current + e.ord, e.type, e.data, p_correlation_id, p_causation_id, p_tenant_id
+            FROM unnest(p_types, p_data) WITH ORDINALITY AS e(type, data, ord)
+            RETURNING seq)
+          SELECT min(seq), max(seq) INTO v_first, v_last FROM inserted;
+          UPDATE {s.Table("streams")} SET version = v_current + v_count, updated_at = now() WHERE id = p_stream_id;
+          PERFORM pg_notify('{s.NotificationChannel.Value}', v_last::text);
+          RETURN QUERY SELECT v_first, v_last, v_current + v_count;
+        END
+        $fn$
+        """,
+    ];
+}

@@ -1,0 +1,311 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ProjectionGen.EventStore;
+
+/// <summary>
+/// The event store: appends with optimistic concurrency, reads by global sequence or by stream, and the safe
+/// high-water mark up to which a reader may advance without ever skipping an event that commits later.
+/// </summary>
+/// <remarks>Thread-safe. Each instance keeps the state of its own high-water mark; use one instance per data source and schema.</remarks>
+public sealed class PostgresEventStore
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly EventSerializer serializer;
+    private readonly SchemaContext schemaContext;
+    private readonly SafeHighWaterMark safeHighWaterMark;
+    private readonly HighWaterMarkTracker tracker = new();
+    private readonly string appendSql;
+    private readonly string readAllSql;
+    private readonly string readAllOfTypesSql;
+    private readonly string readStreamSql;
+
+    /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
+    /// <param name="dataSource">Where the store's connections come from.</param>
+    /// <param name="options">The store's settings; <see cref="EventStoreOptions.Schema"/> is validated here.</param>
+    /// <param name="types">The event types that may be appended and read.</param>
+    /// <exception cref="ArgumentException">The schema name is not a valid identifier, or too long for the notification channel name.</exception>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, EventTypeRegistry types)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxEventBytes, "EventStoreOptions.MaxEventBytes");
+
+        var schema = PostgresIdentifier.Parse(options.Schema, "EventStoreOptions.Schema");
+        var channelName = schema.Value + "_events";
+        if (!PostgresIdentifier.IsValid(channelName))
+        {
+            throw new ArgumentException(
+                $"EventStoreOptions.Schema '{schema.Value}' is too long: the notification channel '{channelName}' must fit in 63 characters, so use at most 56.",
+                nameof(options));
+        }
+
+        this.dataSource = dataSource;
+        serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionSerializerOptions(), options.MaxEventBytes);
+        schemaContext = new SchemaContext(schema, AdvisoryLockKey.For("append", schema.Value), PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
+        safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey);
+
+        appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
+        const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
+        var events = schema.Qualify("events");
+        readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+        readAllOfTypesSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 AND type = ANY($4) ORDER BY seq LIMIT $3";
+        readStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 ORDER BY version";
+    }
+
+    /// <summary>The validated schema name.</summary>
+    public string Schema => schemaContext.Schema.Value;
+
+    /// <summary>The channel notified (<c>pg_notify</c>, payload: the last sequence number) by every committed append; <c>LISTEN</c> to it quoted.</summary>
+    public string NotificationChannel => schemaContext.NotificationChannel.Value;
+
+    /// <summary>The advisory-lock key every append holds shared until its transaction ends.</summary>
+    internal long AppendMarkerKey => schemaContext.AppendMarkerKey;
+
+    /// <summary>The data source the store uses.</summary>
+    internal NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>
+    /// Creates or upgrades the schema to the latest version. Idempotent and safe to run from many nodes at once: the
+    /// versioned steps run in one transaction under a transaction-level advisory lock.
+    /// </summary>
+    public async Task ApplySchemaAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await EventStoreSchema.ApplyAsync(connection, schemaContext, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Appends events to a stream identified by a <see cref="Guid"/> (stored as its lower-case "D" form).</summary>
+    /// <inheritdoc cref="AppendAsync(string, IReadOnlyList{object}, ExpectedVersion, AppendMetadata?, CancellationToken)"/>
+    public Task<AppendResult> AppendAsync(Guid streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata = null, CancellationToken cancellationToken = default) =>
+        AppendAsync(streamId.ToString("D"), events, expected, metadata, cancellationToken);
+
+    /// <summary>
+    /// Appends events to a stream in one transaction and one round trip, creating the stream if needed, and notifies
+    /// <see cref="NotificationChannel"/> on commit. Either every event is written or none.
+    /// </summary>
+    /// <param name="streamId">The stream; not empty.</param>
+    /// <param name="events">One or more events of registered types.</param>
+    /// <param name="expected">The version the stream must be at.</param>
+    /// <param name="metadata">Metadata stored with every event.</param>
+    /// <param name="cancellationToken">Cancels the append (nothing is written unless it committed).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="streamId"/> is null.</exception>
+    /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable or larger than <see cref="EventStoreOptions.MaxEventBytes"/>.</exception>
+    /// <exception cref="ConcurrencyException">The stream is not at <paramref name="expected"/>.</exception>
+    public async Task<AppendResult> AppendAsync(string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata = null, CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await AppendAsync(connection, streamId, events, expected, metadata, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Appends on an open connection, inside its current transaction if it has one (the events then commit or roll
+    /// back with it, and the high-water mark waits for it); otherwise as its own transaction.
+    /// </summary>
+    internal async Task<AppendResult> AppendAsync(NpgsqlConnection connection, string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("An append needs at least one event.", nameof(events));
+        }
+
+        var typeNames = new string[events.Count];
+        var bodies = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            (typeNames[i], bodies[i]) = serializer.Serialize(events[i], i, nameof(events));
+        }
+
+        await using var command = new NpgsqlCommand(appendSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Nullable(metadata?.StreamType, NpgsqlDbType.Text));
+        command.Parameters.Add(Nullable(expected.Version, NpgsqlDbType.Bigint));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = typeNames, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(Nullable(metadata?.CorrelationId, NpgsqlDbType.Text));
+        command.Parameters.Add(Nullable(metadata?.CausationId, NpgsqlDbType.Text));
+        command.Parameters.Add(Nullable(metadata?.TenantId, NpgsqlDbType.Text));
+
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+        catch (PostgresException e) when (e.SqlState == SchemaContext.ConcurrencySqlState)
+        {
+            var actual = long.TryParse(e.Hint, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
+            throw new ConcurrencyException(streamId, expected, actual, e);
+        }
+        catch (PostgresException e) when (IsMissingSchema(e))
+        {
+            throw MissingSchema(e);
+        }
+    }
+
+    /// <summary>Reads the safe high-water mark on a connection of the store's data source.</summary>
+    /// <inheritdoc cref="ReadSafeHighWaterMarkAsync(NpgsqlConnection, CancellationToken)"/>
+    public async Task<long> ReadSafeHighWaterMarkAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ReadSafeHighWaterMarkAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads the safe high-water mark: the highest sequence number S such that every event up to S that will ever
+    /// commit has committed. It never decreases for this instance. An append still in flight holds it below that
+    /// append's numbers until it ends; a rolled-back append's numbers are passed once it has ended; a session that is
+    /// not appending never holds it back. The algorithm and its argument are documented on <see cref="SafeHighWaterMark"/>.
+    /// </summary>
+    /// <param name="connection">An open connection, not inside a REPEATABLE READ or SERIALIZABLE transaction whose events are read afterwards.</param>
+    /// <param name="cancellationToken">Cancels the reading.</param>
+    /// <returns>The mark; 0 while no event is safe.</returns>
+    public async Task<long> ReadSafeHighWaterMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        try
+        {
+            return await safeHighWaterMark.ReadAsync(connection, tracker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsMissingSchema(e))
+        {
+            throw MissingSchema(e);
+        }
+    }
+
+    /// <summary>Reads events by global sequence on a connection of the store's data source.</summary>
+    /// <inheritdoc cref="ReadAllAsync(NpgsqlConnection, long, long, int, IReadOnlyCollection{string}?, CancellationToken)"/>
+    public async Task<IReadOnlyList<EventEnvelope>> ReadAllAsync(long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ReadAllAsync(connection, afterSequence, upToSequence, maxCount, eventTypes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxCount"/> events with <paramref name="afterSequence"/> &lt; sequence &lt;=
+    /// <paramref name="upToSequence"/>, in sequence order. Pass a safe high-water mark as <paramref name="upToSequence"/>.
+    /// An event whose type is unknown or whose body fails to deserialize is returned with
+    /// <see cref="EventEnvelope.Data"/> null and the reason in <see cref="EventEnvelope.DeserializationError"/>.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="afterSequence">Read events after this sequence number (the reader's position).</param>
+    /// <param name="upToSequence">Read events up to and including this sequence number.</param>
+    /// <param name="maxCount">The batch limit; positive.</param>
+    /// <param name="eventTypes">Only these stored type names; <see langword="null"/> for all, empty for none.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<IReadOnlyList<EventEnvelope>> ReadAllAsync(NpgsqlConnection connection, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        if (upToSequence <= afterSequence || eventTypes is { Count: 0 })
+        {
+            return [];
+        }
+
+        await using var command = new NpgsqlCommand(eventTypes is null ? readAllSql : readAllOfTypesSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
+        if (eventTypes is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. eventTypes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+
+        return await ReadEnvelopesAsync(command, Math.Min(maxCount, 1024), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads every event of a stream in version order; empty when the stream does not exist.</summary>
+    /// <param name="streamId">The stream; not empty.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(readStreamSql, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+            return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads every event of a stream identified by a <see cref="Guid"/>.</summary>
+    /// <inheritdoc cref="ReadStreamAsync(string, CancellationToken)"/>
+    public Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(Guid streamId, CancellationToken cancellationToken) =>
+        ReadStreamAsync(streamId.ToString("D"), cancellationToken);
+
+    private async Task<IReadOnlyList<EventEnvelope>> ReadEnvelopesAsync(NpgsqlCommand command, int capacity, CancellationToken cancellationToken)
+    {
+        var envelopes = new List<EventEnvelope>(capacity);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var typeName = reader.GetString(3);
+                var (data, error) = serializer.Deserialize(typeName, reader.GetString(4));
+                envelopes.Add(new EventEnvelope(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.GetInt64(2),
+                    typeName,
+                    data,
+                    reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    error));
+            }
+        }
+        catch (PostgresException e) when (IsMissingSchema(e))
+        {
+            throw MissingSchema(e);
+        }
+
+        return envelopes;
+    }
+
+    // The documented default for applications that do not pass a JsonSerializerContext; trimmed or AOT applications must pass one.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection serialization is the opt-out default; trimmed applications set SerializerOptions.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Reflection serialization is the opt-out default; AOT applications set SerializerOptions.")]
+    private static JsonSerializerOptions ReflectionSerializerOptions()
+    {
+        if (!JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            throw new ArgumentException(
+                "Reflection-based JSON serialization is disabled in this application: set EventStoreOptions.SerializerOptions with a JsonSerializerContext as TypeInfoResolver.",
+                "options");
+        }
+
+        return new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+    }
+
+    private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type) =>
+        new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = type };
+
+    // undefined_table, undefined_function, invalid_schema_name
+    private static bool IsMissingSchema(PostgresException e) => e.SqlState is "42P01" or "42883" or "3F000";
+
+    private InvalidOperationException MissingSchema(PostgresException e) =>
+        new($"The event store schema '{Schema}' is missing or out of date: call ApplySchemaAsync first. ({e.SqlState}: {e.MessageText})", e);
+}

@@ -1,0 +1,97 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ProjectionGen.EventStore;
+
+/// <summary>
+/// Reads the safe high-water mark: the highest sequence number S such that every event with a sequence number up to
+/// S that will ever commit has committed. No timeouts and no guesses.
+/// </summary>
+/// <remarks>
+/// <para>The append protocol (the <c>append_events</c> function) gives every appender three steps in this order:
+/// (1) take the shared transaction-level advisory lock on the store's marker key; (2) lock (or create) its stream row,
+/// which assigns the transaction its id; (3) draw its sequence numbers from a sequence with CACHE 1, so numbers are
+/// handed out in increasing order across all sessions. The marker and the transaction id are held until the
+/// transaction ends, and PostgreSQL releases a transaction's locks only after its commit is visible to new snapshots.</para>
+/// <para>One statement reads, in this order: a snapshot (the statement's), the maximum sequence number M visible in it,
+/// and then, from a single call of <c>pg_locks</c>, the transaction ids of the appenders holding the marker.</para>
+/// <para>Claim: every number s &lt;= M that is not visible in the snapshot is either permanently unused (its
+/// transaction rolled back or the number was never inserted), or held by a transaction T that is in the appender list,
+/// or T has ended (its events are visible to any later snapshot). Why: s &lt; M means s was drawn before M; M's
+/// transaction committed before the snapshot, so s was drawn before the snapshot, and T held the marker and its
+/// transaction id from before it drew s until it ends. When <c>pg_locks</c> is read (after the snapshot), T is either
+/// still running, and so listed, or already ended. An appender holding the marker without a transaction id has not drawn
+/// a number yet; whatever it draws later is above M, so it is rightly not waited for.</para>
+/// <para>Hence: with no appender in flight, S = M. Otherwise S advances over the run of visible numbers just after
+/// the current mark (all committed), and a barrier (M, listed appenders) is remembered; once a later reading finds all
+/// of the barrier's appenders ended, S = M of the barrier, even if new appenders are in flight by then. A long-open
+/// appender holds the mark back, as it must (it may commit a number below M). A session that never took the marker,
+/// such as one idle in a transaction after writing to an unrelated table, is not waited for.</para>
+/// <para>Read events up to the mark with a snapshot taken after the mark was read: a new statement in READ COMMITTED
+/// (PostgreSQL's default), not inside a REPEATABLE READ transaction begun earlier. Only <c>append_events</c> may write
+/// to the events table.</para>
+/// </remarks>
+internal sealed class SafeHighWaterMark
+{
+    // How many rows past the current mark one reading inspects for the contiguous run; the barrier covers the rest.
+    private const int ContiguousWindow = 1000;
+
+    private readonly string sql;
+    private readonly long markerClassId;
+    private readonly long markerObjectId;
+
+    public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey)
+    {
+        markerClassId = AdvisoryLockKey.ClassId(appendMarkerKey);
+        markerObjectId = AdvisoryLockKey.ObjectId(appendMarkerKey);
+        var events = schema.Qualify("events");
+
+        // The CTE is MATERIALIZED so that pg_locks is read once: one consistent picture of all locks.
+        sql = $"""
+            WITH locks AS MATERIALIZED (
+              SELECT l.locktype, l.virtualtransaction, l.transactionid::text::bigint AS xid
+              FROM pg_catalog.pg_locks l
+              WHERE l.granted AND (
+                (l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid::bigint = $2 AND l.objid::bigint = $3
+                  AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))
+                OR (l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock'))),
+            appenders AS (
+              SELECT DISTINCT x.xid FROM locks m
+              JOIN locks x ON x.virtualtransaction = m.virtualtransaction AND x.locktype = 'transactionid'
+              WHERE m.locktype = 'advisory')
+            SELECT
+              (SELECT coalesce(max(seq), 0) FROM {events}),
+              (SELECT coalesce(max(g.seq), $1) FROM (
+                 SELECT w.seq, w.seq - row_number() OVER (ORDER BY w.seq) AS base
+                 FROM (SELECT seq FROM {events} WHERE seq > $1 ORDER BY seq LIMIT {ContiguousWindow}) w) g
+               WHERE g.base = $1),
+              ARRAY(SELECT xid FROM appenders),
+              EXISTS (SELECT 1 FROM locks WHERE locktype = 'transactionid' AND xid = ANY($4))
+            """;
+    }
+
+    /// <summary>Takes one reading on <paramref name="connection"/> and advances <paramref name="tracker"/> with it.</summary>
+    public async Task<long> ReadAsync(NpgsqlConnection connection, HighWaterMarkTracker tracker, CancellationToken cancellationToken)
+    {
+        var (basis, barrier) = tracker.Current;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = basis, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerClassId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerObjectId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = barrier?.AppenderXids ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The high-water mark query returned no row.");
+        }
+
+        var observation = new HighWaterMarkObservation(
+            barrier,
+            reader.GetBoolean(3),
+            reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.GetFieldValue<long[]>(2));
+        return tracker.Apply(observation);
+    }
+}
