@@ -133,20 +133,12 @@ internal static class ProjectionEmitter
         // ShouldDelete wins over Apply when it says true.
         if (eventCase.ShouldDelete is { } shouldDelete)
         {
-            writer.Open($"if (doc is not null && {Call(shouldDelete)})");
-            writer.Line("documents.Delete(envelope.StreamId);");
-            writer.Line("break;");
-            writer.Close();
-            writer.Line();
+            WriteGuard(writer, $"doc is not null && {Call(shouldDelete)}", "documents.Delete(envelope.StreamId);", more: eventCase.Create is not null || eventCase.Apply is not null);
         }
 
         if (eventCase.Create is { } create)
         {
-            writer.Open("if (doc is null)");
-            writer.Line($"documents.Store(envelope.StreamId, {Call(create)});");
-            writer.Line("break;");
-            writer.Close();
-            writer.Line();
+            WriteGuard(writer, "doc is null", $"documents.Store(envelope.StreamId, {Call(create)});", more: eventCase.Apply is not null);
         }
 
         if (eventCase.Apply is { } apply)
@@ -158,10 +150,7 @@ internal static class ProjectionEmitter
             else if (eventCase.Create is null)
             {
                 // No way to create the document for this event: a stream without one ignores it.
-                writer.Open("if (doc is null)");
-                writer.Line("break;");
-                writer.Close();
-                writer.Line();
+                WriteGuard(writer, "doc is null", statement: null, more: true);
             }
 
             if (apply.ReturnsDocument)
@@ -176,6 +165,27 @@ internal static class ProjectionEmitter
         }
 
         writer.Line("break;");
+    }
+
+    /// <summary>An <c>if</c> whose body ends the case early when more statements of the case follow it.</summary>
+    private static void WriteGuard(SourceWriter writer, string condition, string? statement, bool more)
+    {
+        writer.Open($"if ({condition})");
+        if (statement is not null)
+        {
+            writer.Line(statement);
+        }
+
+        if (more)
+        {
+            writer.Line("break;");
+        }
+
+        writer.Close();
+        if (more)
+        {
+            writer.Line();
+        }
     }
 
     private static string Call(MethodCall call)
