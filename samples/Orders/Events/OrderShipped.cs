@@ -1,0 +1,4 @@
+namespace Orders.Events;
+
+/// <summary>The order left the warehouse.</summary>
+public sealed record OrderShipped;

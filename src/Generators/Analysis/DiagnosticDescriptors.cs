@@ -1,0 +1,97 @@
+using Microsoft.CodeAnalysis;
+
+namespace ProjectionGen.Generators.Analysis;
+
+/// <summary>The catalogue of every ProjectionGen diagnostic; IDs are tracked in AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "ProjectionGen";
+
+    /// <summary>PGEN001: the class is not partial.</summary>
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "PGEN001",
+        "Projection class must be partial",
+        "Projection class '{0}' must be declared partial so that the generator can implement IGeneratedProjection for it; add the 'partial' modifier");
+
+    /// <summary>PGEN002: nested in a way the generator cannot serve.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedNesting = Error(
+        "PGEN002",
+        "Nested projection class cannot be generated",
+        "Projection class '{0}' is nested in '{1}', {2}");
+
+    /// <summary>PGEN003: generic class.</summary>
+    public static readonly DiagnosticDescriptor Generic = Error(
+        "PGEN003",
+        "Projection class must not be generic",
+        "Projection class '{0}' is generic, and the generated registration cannot create an open generic projection; remove its type parameters (derive a non-generic projection per closed type)");
+
+    /// <summary>PGEN004: static or abstract class.</summary>
+    public static readonly DiagnosticDescriptor StaticOrAbstract = Error(
+        "PGEN004",
+        "Projection class must be instantiable",
+        "Projection class '{0}' is {1}, but the generated registration creates an instance of it; remove the '{1}' modifier");
+
+    /// <summary>PGEN005: a handler's signature cannot be dispatched.</summary>
+    public static readonly DiagnosticDescriptor UnusableSignature = Error(
+        "PGEN005",
+        "Projection method has an unusable signature",
+        "Method '{0}' cannot be dispatched: {1}");
+
+    /// <summary>PGEN006: two methods of the same role take the same event type.</summary>
+    public static readonly DiagnosticDescriptor DuplicateHandler = Error(
+        "PGEN006",
+        "Two projection methods handle the same event type",
+        "Method '{0}' handles event type '{1}', which '{2}' already handles; merge them into one method");
+
+    /// <summary>PGEN007: no handler at all.</summary>
+    public static readonly DiagnosticDescriptor NoHandler = Error(
+        "PGEN007",
+        "Projection has no handler",
+        "Projection class '{0}' has no handler method; add 'Handle(TEvent e)' methods (event projection) or 'Create', 'Apply' and 'ShouldDelete' methods (aggregate projection)");
+
+    /// <summary>PGEN008: invalid projection name.</summary>
+    public static readonly DiagnosticDescriptor InvalidName = Error(
+        "PGEN008",
+        "Projection name is invalid",
+        "Projection name '{0}' of '{1}' is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores, at most 48 characters; pass a valid name to [Projection(\"...\")]");
+
+    /// <summary>PGEN009: two projections of the compilation share a name.</summary>
+    public static readonly DiagnosticDescriptor DuplicateName = Error(
+        "PGEN009",
+        "Projection name is used twice",
+        "Projection name '{0}' of '{1}' is also used by '{2}'; projection names key progress rows and locks, so give one of them another name with [Projection(\"...\")]",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>PGEN010: an aggregate method returns the wrong type.</summary>
+    public static readonly DiagnosticDescriptor WrongReturnType = Error(
+        "PGEN010",
+        "Aggregate method has a wrong return type",
+        "Method '{0}' returns '{1}' but must return {2}; change its return type");
+
+    /// <summary>PGEN011: aggregate methods disagree on the document type.</summary>
+    public static readonly DiagnosticDescriptor MismatchedDocumentType = Error(
+        "PGEN011",
+        "Aggregate methods disagree on the document type",
+        "Method '{0}' uses document type '{1}', but the projection's document type is '{2}' (from '{3}'); use one document class in every Create, Apply and ShouldDelete method");
+
+    /// <summary>PGEN012: Handle mixed with aggregate methods.</summary>
+    public static readonly DiagnosticDescriptor MixedShapes = Error(
+        "PGEN012",
+        "Projection mixes event handlers and aggregate methods",
+        "Projection class '{0}' has both Handle methods and Create/Apply/ShouldDelete methods; split it into an event projection and an aggregate projection");
+
+    /// <summary>PGEN013: no accessible parameterless constructor.</summary>
+    public static readonly DiagnosticDescriptor NoParameterlessConstructor = Error(
+        "PGEN013",
+        "Projection class needs a parameterless constructor",
+        "Projection class '{0}' has no public or internal parameterless constructor, which the generated registration calls; add one");
+
+    /// <summary>PGEN014: the aggregate's document type cannot be determined.</summary>
+    public static readonly DiagnosticDescriptor UnknownDocumentType = Error(
+        "PGEN014",
+        "Aggregate projection has no document type",
+        "Aggregate projection '{0}' has only ShouldDelete methods, so its document type is unknown; add 'Create(TEvent e)' returning the document or 'Apply(TEvent e, TDocument doc)'");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
+}

@@ -1,0 +1,20 @@
+namespace ProjectionGen.Generators.Analysis;
+
+/// <summary>The method names the generator recognises.</summary>
+internal static class MethodRoles
+{
+    /// <summary>An event projection's handler.</summary>
+    public const string Handle = "Handle";
+
+    /// <summary>Creates an aggregate's document from the stream's first event.</summary>
+    public const string Create = "Create";
+
+    /// <summary>Applies an event to an aggregate's document.</summary>
+    public const string Apply = "Apply";
+
+    /// <summary>Decides whether an event deletes an aggregate's document.</summary>
+    public const string ShouldDelete = "ShouldDelete";
+
+    /// <summary>Whether <paramref name="name"/> is an aggregate method name.</summary>
+    public static bool IsAggregate(string name) => name is Create or Apply or ShouldDelete;
+}

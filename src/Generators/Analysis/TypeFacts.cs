@@ -1,0 +1,75 @@
+using Microsoft.CodeAnalysis;
+
+namespace ProjectionGen.Generators.Analysis;
+
+/// <summary>Small symbol questions shared by the inspectors, answered by name so that no compilation lookup is needed.</summary>
+internal static class TypeFacts
+{
+    /// <summary>Fully qualified names for generated code: <c>global::</c>, no nullable annotations.</summary>
+    public static readonly SymbolDisplayFormat QualifiedFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    /// <summary>Short display for diagnostic messages, e.g. <c>OrderProjection.Handle(OrderPlaced)</c>.</summary>
+    public static readonly SymbolDisplayFormat MessageFormat = SymbolDisplayFormat.CSharpShortErrorMessageFormat;
+
+    /// <summary>Whether <paramref name="type"/> is <c>Namespace.Name</c> (non-generic).</summary>
+    public static bool Is(ITypeSymbol type, string containingNamespace, string name) =>
+        type is INamedTypeSymbol { Arity: 0 } named
+        && named.Name == name
+        && named.ContainingType is null
+        && named.ContainingNamespace?.ToDisplayString() == containingNamespace;
+
+    /// <summary><c>ProjectionGen.EventMetadata</c>.</summary>
+    public static bool IsMetadata(ITypeSymbol type) => Is(type, "ProjectionGen", "EventMetadata");
+
+    /// <summary><c>ProjectionGen.IProjectionWriter</c>.</summary>
+    public static bool IsWriter(ITypeSymbol type) => Is(type, "ProjectionGen", "IProjectionWriter");
+
+    /// <summary><c>System.Threading.CancellationToken</c>.</summary>
+    public static bool IsCancellationToken(ITypeSymbol type) => Is(type, "System.Threading", "CancellationToken");
+
+    /// <summary>Non-generic <c>Task</c> or <c>ValueTask</c>.</summary>
+    public static bool IsAwaitable(ITypeSymbol type) =>
+        Is(type, "System.Threading.Tasks", "Task") || Is(type, "System.Threading.Tasks", "ValueTask");
+
+    /// <summary>
+    /// A type a <c>case T e:</c> pattern can dispatch on without surprises: a class, record or struct that is not a
+    /// nullable value type, a ref struct, or one of the extra parameter types.
+    /// </summary>
+    public static bool IsEventType(ITypeSymbol type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct, IsRefLikeType: false } named
+        && named.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
+        && !named.IsUnboundGenericType
+        && !IsMetadata(type) && !IsWriter(type) && !IsCancellationToken(type);
+
+    /// <summary>The number of base types above <paramref name="type"/>; a derived type is always deeper than its bases.</summary>
+    public static int InheritanceDepth(ITypeSymbol type)
+    {
+        var depth = 0;
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            depth++;
+        }
+
+        return depth;
+    }
+
+    /// <summary>Whether generated code outside the class (same assembly) may call <c>new T()</c>.</summary>
+    public static bool HasAccessibleParameterlessConstructor(INamedTypeSymbol type)
+    {
+        if (type.IsAbstract || type.IsStatic)
+        {
+            return false;
+        }
+
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (constructor.Parameters.Length == 0
+                && constructor.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

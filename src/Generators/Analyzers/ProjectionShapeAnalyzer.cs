@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ProjectionGen.Generators.Analysis;
+
+namespace ProjectionGen.Generators.Analyzers;
+
+/// <summary>
+/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014). It
+/// runs the same inspection as the generator, which stays silent and incremental.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ProjectionShapeAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.NotPartial,
+        DiagnosticDescriptors.UnsupportedNesting,
+        DiagnosticDescriptors.Generic,
+        DiagnosticDescriptors.StaticOrAbstract,
+        DiagnosticDescriptors.UnusableSignature,
+        DiagnosticDescriptors.DuplicateHandler,
+        DiagnosticDescriptors.NoHandler,
+        DiagnosticDescriptors.WrongReturnType,
+        DiagnosticDescriptors.MismatchedDocumentType,
+        DiagnosticDescriptors.MixedShapes,
+        DiagnosticDescriptors.NoParameterlessConstructor,
+        DiagnosticDescriptors.UnknownDocumentType);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (ProjectionAttributes.Resolve(start.Compilation) is not { } attributeClass)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(
+                symbol =>
+                {
+                    var type = (INamedTypeSymbol)symbol.Symbol;
+                    if (ProjectionAttributes.Find(type, attributeClass) is not { } attribute)
+                    {
+                        return;
+                    }
+
+                    foreach (var problem in ProjectionInspector.Inspect(type, attribute, symbol.CancellationToken).Problems)
+                    {
+                        symbol.ReportDiagnostic(problem);
+                    }
+                },
+                SymbolKind.NamedType);
+        });
+    }
+}

@@ -1,0 +1,39 @@
+namespace ProjectionGen.Generators.Model;
+
+/// <summary>
+/// Everything the emitter needs about one projection, as strings, flags and arrays only (no symbols, syntax or
+/// locations), so the incremental pipeline compares it by value and caches the generated file.
+/// </summary>
+/// <param name="Namespace">The containing namespace, or empty for the global namespace.</param>
+/// <param name="ContainingTypes">Declarations of the (partial) containing types, outermost first, e.g. <c>partial class Outer</c>.</param>
+/// <param name="TypeKeyword"><c>class</c> or <c>record</c>.</param>
+/// <param name="ClassName">The projection class name.</param>
+/// <param name="FullyQualifiedName">The class as <c>global::Ns.Outer.Name</c>.</param>
+/// <param name="HintName">The generated file's hint name.</param>
+/// <param name="Name">The projection name.</param>
+/// <param name="IsAggregate">Aggregate (document per stream) rather than event projection.</param>
+/// <param name="DocumentType">For aggregates, the fully qualified document type.</param>
+/// <param name="DocumentHasParameterlessConstructor">For aggregates, whether the generated code may <c>new</c> the document.</param>
+/// <param name="BatchSize">From the attribute.</param>
+/// <param name="MaxRetries">From the attribute.</param>
+/// <param name="OnPoisonEvent">The attribute's policy as a C# expression.</param>
+/// <param name="TableName">From the attribute, or null.</param>
+/// <param name="EventTypes">The handled event types, distinct, in declaration order (the descriptor's list).</param>
+/// <param name="Cases">The switch cases, derived event types before their base types.</param>
+internal sealed record ProjectionModel(
+    string Namespace,
+    EquatableArray<string> ContainingTypes,
+    string TypeKeyword,
+    string ClassName,
+    string FullyQualifiedName,
+    string HintName,
+    string Name,
+    bool IsAggregate,
+    string? DocumentType,
+    bool DocumentHasParameterlessConstructor,
+    int BatchSize,
+    int MaxRetries,
+    string OnPoisonEvent,
+    string? TableName,
+    EquatableArray<string> EventTypes,
+    EquatableArray<EventCase> Cases);

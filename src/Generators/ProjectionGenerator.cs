@@ -1,0 +1,53 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ProjectionGen.Generators.Analysis;
+using ProjectionGen.Generators.Emit;
+using ProjectionGen.Generators.Model;
+
+namespace ProjectionGen.Generators;
+
+/// <summary>
+/// Implements <c>IGeneratedProjection</c> for every <c>[Projection]</c> class (one file each) and writes the
+/// <c>ProjectionGen.Generated.GeneratedProjections</c> registration. Shapes it cannot serve are skipped silently:
+/// the analyzers report them.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ProjectionGenerator : IIncrementalGenerator
+{
+    /// <summary>The attribute that marks projections.</summary>
+    public const string AttributeMetadataName = "ProjectionGen.ProjectionAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var projections = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeMetadataName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: static (syntax, cancellationToken) =>
+                    ProjectionInspector.Inspect((INamedTypeSymbol)syntax.TargetSymbol, syntax.Attributes[0], cancellationToken).Model)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Projection);
+
+        context.RegisterSourceOutput(projections, static (output, model) =>
+            output.AddSource(model.HintName, ProjectionEmitter.Emit(model)));
+
+        var registration = projections
+            .Select(static (model, _) => model.FullyQualifiedName)
+            .WithTrackingName(TrackingNames.RegisteredName)
+            .Collect()
+            .Select(static (names, _) => new EquatableArray<string>(names.OrderBy(n => n, StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.Registration);
+
+        context.RegisterSourceOutput(registration, static (output, names) =>
+        {
+            if (names.Count > 0)
+            {
+                output.AddSource(RegistrationEmitter.HintName, RegistrationEmitter.Emit(names));
+            }
+        });
+    }
+}

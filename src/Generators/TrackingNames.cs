@@ -1,0 +1,14 @@
+namespace ProjectionGen.Generators;
+
+/// <summary>Names of the generator's pipeline steps, for incrementality tests.</summary>
+internal static class TrackingNames
+{
+    /// <summary>The per-projection model.</summary>
+    public const string Projection = nameof(Projection);
+
+    /// <summary>A projection's fully qualified name, for the registration.</summary>
+    public const string RegisteredName = nameof(RegisteredName);
+
+    /// <summary>The sorted list of every projection for the registration file.</summary>
+    public const string Registration = nameof(Registration);
+}
