@@ -66,6 +66,22 @@ public sealed class EventTypeRegistry
         return this;
     }
 
+    /// <summary>The stored name of <paramref name="type"/>, registering it under its attribute or default name first if needed.</summary>
+    public string GetOrRegisterName(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        lock (gate)
+        {
+            if (namesByType.TryGetValue(type, out var name))
+            {
+                return name;
+            }
+        }
+
+        Register(type);
+        return GetName(type);
+    }
+
     /// <summary>The stored name of <paramref name="type"/>.</summary>
     /// <exception cref="ArgumentException">The type is not registered.</exception>
     public string GetName(Type type)

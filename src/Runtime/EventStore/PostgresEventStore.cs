@@ -15,6 +15,7 @@ namespace ProjectionGen.EventStore;
 public sealed class PostgresEventStore
 {
     private readonly NpgsqlDataSource dataSource;
+    private readonly EventTypeRegistry types;
     private readonly EventSerializer serializer;
     private readonly SchemaContext schemaContext;
     private readonly SafeHighWaterMark safeHighWaterMark;
@@ -46,6 +47,7 @@ public sealed class PostgresEventStore
         }
 
         this.dataSource = dataSource;
+        this.types = types;
         serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionSerializerOptions(), options.MaxEventBytes);
         schemaContext = new SchemaContext(schema, AdvisoryLockKey.For("append", schema.Value), PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey);
@@ -57,6 +59,9 @@ public sealed class PostgresEventStore
         readAllOfTypesSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 AND type = ANY($4) ORDER BY seq LIMIT $3";
         readStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 ORDER BY version";
     }
+
+    /// <summary>The event types this store appends and reads.</summary>
+    public EventTypeRegistry Types => types;
 
     /// <summary>The validated schema name.</summary>
     public string Schema => schemaContext.Schema.Value;

@@ -1,0 +1,10 @@
+using Npgsql;
+
+namespace ProjectionGen.Daemon;
+
+/// <summary>A batch's document changes, written in the commit round trip.</summary>
+internal interface IBatchDocuments
+{
+    /// <summary>Adds the set-based upsert and delete of the changed documents to the commit batch.</summary>
+    void AddCommitCommands(NpgsqlBatch batch, long lastSequence);
+}

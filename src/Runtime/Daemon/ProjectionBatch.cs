@@ -1,0 +1,148 @@
+using System.Text.Json.Serialization.Metadata;
+using Npgsql;
+using ProjectionGen.Guard;
+
+namespace ProjectionGen.Daemon;
+
+/// <summary>
+/// One batch handed to generated code: its events, the writer and documents that collect its changes, and the commit
+/// that sends them with the guard's fenced progress update in one implicit transaction and one round trip.
+/// </summary>
+internal sealed class ProjectionBatch : IProjectionBatch
+{
+    private readonly ProjectionSetup setup;
+    private readonly ProjectionOwnership ownership;
+    private readonly ProjectionGuard guard;
+    private readonly NpgsqlConnection connection;
+    private readonly IReadOnlyList<DeadLetter> deadLetters;
+    private readonly string deadLetterSql;
+    private readonly Func<IProjectionBatch, Task>? beforeCommit;
+    private readonly BatchWriter writer = new();
+#pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
+    private IBatchDocuments? documents;
+#pragma warning restore CA1859
+
+    public ProjectionBatch(
+        ProjectionSetup setup,
+        ProjectionOwnership ownership,
+        ProjectionGuard guard,
+        NpgsqlConnection connection,
+        long fromPosition,
+        long toPosition,
+        IReadOnlyList<EventEnvelope> events,
+        IReadOnlyList<DeadLetter> deadLetters,
+        string deadLetterSql,
+        Func<IProjectionBatch, Task>? beforeCommit)
+    {
+        this.setup = setup;
+        this.ownership = ownership;
+        this.guard = guard;
+        this.connection = connection;
+        this.deadLetters = deadLetters;
+        this.deadLetterSql = deadLetterSql;
+        this.beforeCommit = beforeCommit;
+        FromPosition = fromPosition;
+        ToPosition = toPosition;
+        Events = events;
+    }
+
+    public string ProjectionName => setup.Name;
+
+    public long Epoch => ownership.Epoch;
+
+    public long FromPosition { get; }
+
+    public long ToPosition { get; }
+
+    public IReadOnlyList<EventEnvelope> Events { get; }
+
+    public IProjectionWriter Writer => writer;
+
+    /// <summary>Whether <see cref="CommitAsync"/> succeeded.</summary>
+    public bool Committed { get; private set; }
+
+    /// <summary>How many SQL commands the commit sent (writes, documents, dead letters and the fenced update).</summary>
+    public int CommandCount { get; private set; }
+
+    public IDocumentSet<TDocument> Documents<TDocument>() where TDocument : class
+    {
+        if (setup.DocumentTable is null || setup.Descriptor.DocumentType != typeof(TDocument) || setup.DocumentTypeInfo is not JsonTypeInfo<TDocument> typeInfo)
+        {
+            throw new InvalidOperationException(
+                $"Projection '{setup.Name}' keeps documents of type {setup.Descriptor.DocumentType?.FullName ?? "(none)"}, not {typeof(TDocument).FullName}.");
+        }
+
+        if (documents is DocumentSet<TDocument> existing)
+        {
+            return existing;
+        }
+
+        var created = new DocumentSet<TDocument>(setup.DocumentTable, typeInfo, Events, connection);
+        documents = created;
+        return created;
+    }
+
+    /// <summary>
+    /// Commits the batch. The commit is not cancelled by <paramref name="cancellationToken"/> once it is sent: a commit
+    /// that races a lock loss is decided by the server's fencing, never by the client.
+    /// </summary>
+    public async ValueTask CommitAsync(CancellationToken cancellationToken)
+    {
+        if (Committed)
+        {
+            throw new InvalidOperationException("The batch was already committed.");
+        }
+
+        // The guard, part one: no round trip when the heartbeat already knows the lock is gone.
+        ProjectionGuard.EnsureNotKnownLost(ownership);
+        if (beforeCommit is not null)
+        {
+            await beforeCommit(this).ConfigureAwait(false);
+        }
+
+        // From here on the commit is sent whatever happens to the token: a commit racing a lock loss is decided by
+        // the server's epoch check, which is exactly what must hold for a process that paused right here.
+        await using var batch = new NpgsqlBatch(connection);
+
+        // The guard, part two, first in the transaction so a refused commit does no other work.
+        batch.BatchCommands.Add(guard.CreateFencedCommit(ownership, FromPosition, ToPosition));
+        foreach (var deadLetter in deadLetters)
+        {
+            batch.BatchCommands.Add(CreateDeadLetterInsert(deadLetter));
+        }
+
+        documents?.AddCommitCommands(batch, ToPosition);
+        foreach (var command in writer.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        CommandCount = batch.BatchCommands.Count;
+        try
+        {
+            // No explicit transaction: a multi-statement batch runs as one implicit transaction, all or nothing.
+            await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PostgresException error) when (ProjectionGuard.Translate(error, ownership) is { } refused)
+        {
+            throw refused;
+        }
+
+        Committed = true;
+    }
+
+    private NpgsqlBatchCommand CreateDeadLetterInsert(DeadLetter deadLetter)
+    {
+        var command = new NpgsqlBatchCommand(deadLetterSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = setup.Name });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = deadLetter.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.StreamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.EventType });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ownership.Epoch });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.NodeName });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Reason });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)deadLetter.Exception ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = deadLetter.Attempts });
+        return command;
+    }
+}

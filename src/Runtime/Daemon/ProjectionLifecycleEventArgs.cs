@@ -1,0 +1,64 @@
+namespace ProjectionGen.Daemon;
+
+/// <summary>What happened to a projection's ownership on a node.</summary>
+public enum ProjectionLifecycleKind
+{
+    /// <summary>The node took the projection's lock and bumped its epoch.</summary>
+    LockAcquired = 0,
+
+    /// <summary>The node lost the projection's lock (see <see cref="ProjectionLifecycleEventArgs.Cause"/>).</summary>
+    LockLost = 1,
+
+    /// <summary>The projection's agent stopped.</summary>
+    AgentStopped = 2,
+
+    /// <summary>The projection's agent paused on a poison event.</summary>
+    AgentPaused = 3,
+
+    /// <summary>An event was written to the dead-letter table.</summary>
+    EventDeadLettered = 4,
+
+    /// <summary>A batch was committed.</summary>
+    BatchCommitted = 5,
+}
+
+/// <summary>A lifecycle event of a projection on a node, for alerts, tests and demos.</summary>
+public sealed class ProjectionLifecycleEventArgs : EventArgs
+{
+    /// <summary>Creates the event.</summary>
+    public ProjectionLifecycleEventArgs(ProjectionLifecycleKind kind, string projection, string node, long epoch, DateTimeOffset timestamp, string? cause = null, long fromPosition = 0, long toPosition = 0)
+    {
+        Kind = kind;
+        Projection = projection;
+        Node = node;
+        Epoch = epoch;
+        Timestamp = timestamp;
+        Cause = cause;
+        FromPosition = fromPosition;
+        ToPosition = toPosition;
+    }
+
+    /// <summary>What happened.</summary>
+    public ProjectionLifecycleKind Kind { get; }
+
+    /// <summary>The projection.</summary>
+    public string Projection { get; }
+
+    /// <summary>The node.</summary>
+    public string Node { get; }
+
+    /// <summary>The epoch concerned.</summary>
+    public long Epoch { get; }
+
+    /// <summary>When it happened.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>The cause of a loss, stop or dead letter.</summary>
+    public string? Cause { get; }
+
+    /// <summary>For a committed batch, the position it started after; for a dead letter, the event's sequence.</summary>
+    public long FromPosition { get; }
+
+    /// <summary>For a committed batch, the position it committed.</summary>
+    public long ToPosition { get; }
+}

@@ -1,0 +1,295 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ProjectionGen.Guard;
+
+namespace ProjectionGen.Daemon;
+
+/// <summary>
+/// Runs one projection for as long as its node owns it under one epoch: reads events after the position up to the
+/// store's safe high-water mark, hands each batch to the generated code, and stops itself on
+/// <see cref="ProjectionProgressException"/> (lock lost or epoch superseded) so that the daemon can re-contend. A new
+/// ownership always gets a new agent; an agent never outlives its epoch.
+/// </summary>
+internal sealed class SubscriptionAgent : IDisposable
+{
+    private readonly ProjectionSetup setup;
+    private readonly ProjectionOwnership ownership;
+    private readonly AgentServices services;
+    private readonly CancellationTokenSource gracefulStop = new();
+    private readonly SemaphoreSlim wake = new(0, 1);
+    private readonly Dictionary<long, int> handlerAttempts = [];
+    private readonly Dictionary<long, DeadLetter> pendingDeadLetters = [];
+    private int batchFailures;
+    private long position;
+
+    public SubscriptionAgent(ProjectionSetup setup, ProjectionOwnership ownership, AgentServices services)
+    {
+        this.setup = setup;
+        this.ownership = ownership;
+        this.services = services;
+        position = ownership.StartPosition;
+        Completion = Task.CompletedTask;
+    }
+
+    public ProjectionOwnership Ownership => ownership;
+
+    public AgentStatus Status { get; private set; } = AgentStatus.Running;
+
+    public string? StopReason { get; private set; }
+
+    public long Position => Interlocked.Read(ref position);
+
+    public DateTimeOffset? LastCommitAt { get; private set; }
+
+    /// <summary>Completes when the agent has stopped; it never faults.</summary>
+    public Task Completion { get; private set; }
+
+    public void Start(CancellationToken hardStop)
+    {
+        DaemonLog.AgentStarted(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch);
+        Completion = Task.Run(() => RunAsync(hardStop), CancellationToken.None);
+    }
+
+    /// <summary>Finishes the current batch, then stops.</summary>
+    public void RequestStop() => gracefulStop.Cancel();
+
+    /// <summary>Wakes an idle agent (new events were appended).</summary>
+    public void Wake()
+    {
+        if (wake.CurrentCount == 0)
+        {
+            try
+            {
+                wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another notification woke it first.
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken hardStop)
+    {
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ownership.LostToken, hardStop);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(abort.Token, gracefulStop.Token);
+        NpgsqlConnection? connection = null;
+        try
+        {
+            while (!gracefulStop.IsCancellationRequested)
+            {
+                abort.Token.ThrowIfCancellationRequested();
+                try
+                {
+                    connection ??= await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
+                    var outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    if (outcome == BatchOutcome.Paused)
+                    {
+                        return;
+                    }
+
+                    if (outcome == BatchOutcome.NothingToRead)
+                    {
+                        await WaitForEventsAsync(idle.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (ProjectionHandlerException failure)
+                {
+                    if (!await OnHandlerFailedAsync(failure, abort.Token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (Exception failure) when (!abort.IsCancellationRequested && failure is NpgsqlException or IOException or TimeoutException)
+                {
+                    // Ownership is kept through transient faults: the heartbeat, not a failed batch, decides that the lock is gone.
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        connection = null;
+                    }
+
+                    if (failure is PostgresException { IsTransient: false } && ++batchFailures > setup.MaxRetries)
+                    {
+                        Pause($"batch after position {Position} failed {batchFailures} times: {failure.Message}");
+                        return;
+                    }
+
+                    var delay = RetryDelay(Math.Max(batchFailures, 1));
+                    DaemonLog.TransientFailure(services.Logger, setup.Name, ownership.NodeName, delay, failure);
+                    await Task.Delay(delay, services.Time, abort.Token).ConfigureAwait(false);
+                }
+            }
+
+            Stop("stopped by request");
+        }
+        catch (ProjectionProgressException refused)
+        {
+            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
+            services.ReportLockLost(ownership, $"fenced commit: {refused.Reason}");
+            Stop($"{refused.Reason}: {refused.Message}");
+        }
+        catch (Exception) when (ownership.LostCause is { } cause)
+        {
+            // The heartbeat or the lock connection's failure ended the ownership between commits (whatever the batch
+            // connection then reported, a cancellation or the same server shutdown): the agent stops exactly as if its
+            // next commit had been refused.
+            var refused = new ProjectionProgressException(setup.Name, ownership.NodeName, ownership.Epoch, ProjectionProgressFailure.LockLost, cause);
+            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
+            Stop($"{refused.Reason}: {cause}");
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            Stop("daemon stopping");
+        }
+        catch (Exception failure)
+        {
+            DaemonLog.AgentFailed(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, failure);
+            Stop($"failed: {failure.GetType().Name}: {failure.Message}");
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private enum BatchOutcome
+    {
+        Committed,
+        NothingToRead,
+        Paused,
+    }
+
+    /// <summary>Reads and projects one batch.</summary>
+    private async Task<BatchOutcome> RunOneBatchAsync(NpgsqlConnection connection, CancellationToken abort)
+    {
+        var from = Position;
+        var mark = await services.Store.ReadSafeHighWaterMarkAsync(connection, abort).ConfigureAwait(false);
+        if (mark <= from)
+        {
+            return BatchOutcome.NothingToRead;
+        }
+
+        var read = await services.Store.ReadAllAsync(connection, from, mark, setup.BatchSize, setup.EventTypeNames, abort).ConfigureAwait(false);
+
+        // A full batch ends at its last event; a short one has seen everything up to the mark.
+        var to = read.Count >= setup.BatchSize ? read[^1].Sequence : mark;
+        var deadLetters = new List<DeadLetter>();
+        var events = new List<EventEnvelope>(read.Count);
+        foreach (var envelope in read)
+        {
+            if (pendingDeadLetters.TryGetValue(envelope.Sequence, out var deadLetter))
+            {
+                deadLetters.Add(deadLetter);
+            }
+            else if (envelope.Data is null)
+            {
+                var reason = $"cannot deserialize: {envelope.DeserializationError}";
+                if (setup.OnPoisonEvent == PoisonEventPolicy.Pause)
+                {
+                    Pause($"event {envelope.Sequence} ({envelope.EventType}) {reason}");
+                    return BatchOutcome.Paused;
+                }
+
+                deadLetters.Add(new DeadLetter(envelope.Sequence, envelope.StreamId, envelope.EventType, reason, null, 1));
+            }
+            else
+            {
+                events.Add(envelope);
+            }
+        }
+
+        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit);
+        await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
+        if (!batch.Committed)
+        {
+            throw new InvalidOperationException($"The generated code of projection '{setup.Name}' returned without committing its batch.");
+        }
+
+        Interlocked.Exchange(ref position, to);
+        LastCommitAt = services.Time.GetUtcNow();
+        batchFailures = 0;
+        foreach (var deadLetter in deadLetters)
+        {
+            pendingDeadLetters.Remove(deadLetter.Sequence);
+            handlerAttempts.Remove(deadLetter.Sequence);
+            DaemonLog.EventDeadLettered(services.Logger, setup.Name, deadLetter.Sequence, deadLetter.EventType, deadLetter.Attempts, deadLetter.Reason);
+            services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.EventDeadLettered, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, deadLetter.Reason, deadLetter.Sequence, deadLetter.Sequence));
+        }
+
+        handlerAttempts.Clear();
+        DaemonLog.BatchCommitted(services.Logger, setup.Name, ownership.Epoch, from, to, events.Count);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to));
+        return BatchOutcome.Committed;
+    }
+
+    /// <summary>Counts a handler failure; <see langword="false"/> when the agent paused.</summary>
+    private async Task<bool> OnHandlerFailedAsync(ProjectionHandlerException failure, CancellationToken abort)
+    {
+        var envelope = failure.Envelope;
+        var attempts = handlerAttempts[envelope.Sequence] = handlerAttempts.GetValueOrDefault(envelope.Sequence) + 1;
+        var maxAttempts = setup.MaxRetries + 1;
+        DaemonLog.HandlerFailed(services.Logger, setup.Name, envelope.Sequence, attempts, maxAttempts, failure.InnerException ?? failure);
+        if (attempts < maxAttempts)
+        {
+            await Task.Delay(RetryDelay(attempts), services.Time, abort).ConfigureAwait(false);
+            return true;
+        }
+
+        var reason = $"handler threw {failure.InnerException?.GetType().Name}: {failure.InnerException?.Message}";
+        if (setup.OnPoisonEvent == PoisonEventPolicy.Pause)
+        {
+            Pause($"event {envelope.Sequence} ({envelope.EventType}): {reason}");
+            return false;
+        }
+
+        // The next batch skips the event and records it in the same transaction as its progress.
+        pendingDeadLetters[envelope.Sequence] = new DeadLetter(envelope.Sequence, envelope.StreamId, envelope.EventType, reason, failure.InnerException?.ToString(), attempts);
+        return true;
+    }
+
+    private async Task WaitForEventsAsync(CancellationToken idle)
+    {
+        try
+        {
+            await wake.WaitAsync(services.Options.PollInterval, idle).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (gracefulStop.IsCancellationRequested && !ownership.LostToken.IsCancellationRequested)
+        {
+            // A graceful stop ends the wait; the loop then exits.
+        }
+    }
+
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var options = services.Options;
+        var delay = options.RetryDelay * Math.Pow(2, Math.Min(attempt - 1, 16));
+        return delay > options.MaxRetryDelay ? options.MaxRetryDelay : delay;
+    }
+
+    private void Stop(string reason)
+    {
+        Status = AgentStatus.Stopped;
+        StopReason = reason;
+        DaemonLog.AgentStopped(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, reason);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentStopped, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
+    }
+
+    private void Pause(string reason)
+    {
+        Status = AgentStatus.Paused;
+        StopReason = reason;
+        DaemonLog.AgentPaused(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, reason);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentPaused, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
+    }
+
+    /// <summary>Releases the agent's wait handles; call after <see cref="Completion"/>.</summary>
+    public void Dispose()
+    {
+        gracefulStop.Dispose();
+        wake.Dispose();
+    }
+}

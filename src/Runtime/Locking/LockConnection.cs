@@ -1,0 +1,180 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ProjectionGen.Locking;
+
+/// <summary>
+/// A node's one dedicated, unpooled connection that holds its session-level advisory locks (one per owned projection),
+/// runs the heartbeat that verifies them, and LISTENs for append notifications.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: the daemon's ownership loop is its only user. The connection is never returned to a pool, because
+/// a pool's reset (<c>DISCARD ALL</c>) would drop the locks while the node believes it holds them.
+/// </remarks>
+internal sealed class LockConnection : IAsyncDisposable
+{
+    private readonly NpgsqlConnection connection;
+    private readonly HashSet<long> held = [];
+
+    private LockConnection(NpgsqlConnection connection, LockConnectionIdentity identity)
+    {
+        this.connection = connection;
+        Identity = identity;
+    }
+
+    /// <summary>The backend holding this node's locks.</summary>
+    public LockConnectionIdentity Identity { get; }
+
+    /// <summary>The keys this connection holds, as far as the last acquisition, release or heartbeat knows.</summary>
+    public IReadOnlyCollection<long> HeldKeys => held;
+
+    /// <summary>The underlying connection, for the ownership statements that must run on the lock session.</summary>
+    public NpgsqlConnection Connection => connection;
+
+    /// <summary>Raised (on the ownership loop) for each notification received on a LISTENed channel.</summary>
+    public event NotificationEventHandler? Notification
+    {
+        add => connection.Notification += value;
+        remove => connection.Notification -= value;
+    }
+
+    /// <summary>
+    /// Opens the lock connection. Refuses a hot standby (advisory locks there protect nothing on the primary) and a
+    /// pooling proxy (session state, and so the locks, would not stay with this client).
+    /// </summary>
+    /// <exception cref="LockConnectionRefusedException">The server is a standby or is reached through a proxy.</exception>
+    public static async Task<LockConnection> OpenAsync(string connectionString, string applicationName, string? listenChannel, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            ApplicationName = applicationName,
+            Enlist = false,
+            TcpKeepAlive = true,
+        };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT pg_is_in_recovery(), pg_backend_pid(), backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+                connection);
+            bool inRecovery;
+            int backendPid;
+            DateTime backendStart;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                inRecovery = reader.GetBoolean(0);
+                backendPid = reader.GetInt32(1);
+                backendStart = reader.GetDateTime(2);
+            }
+
+            if (inRecovery)
+            {
+                throw new LockConnectionRefusedException(
+                    "The lock connection reached a hot standby (pg_is_in_recovery() is true). Advisory locks taken on a standby do not exclude owners on the primary: point the lock connection at the primary.");
+            }
+
+            // A proxy answers the start-up with a backend key of its own; only a direct connection reports the real pid.
+            if (connection.ProcessID != backendPid)
+            {
+                throw new LockConnectionRefusedException(
+                    $"The lock connection goes through a connection pooler or proxy (the server's backend pid {backendPid} differs from the pid {connection.ProcessID} announced to the client). "
+                    + "Session-level advisory locks do not survive transaction pooling: give the daemon a direct connection for its locks (ProjectionDaemonOptions.LockConnectionString).");
+            }
+
+            if (listenChannel is not null)
+            {
+                // The channel name comes from the validated schema name; LISTEN takes no parameters.
+                await using var listen = new NpgsqlCommand($"LISTEN \"{listenChannel}\"", connection);
+                await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new LockConnection(connection, new LockConnectionIdentity(backendPid, backendStart));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Tries to take the key's advisory lock without waiting. A key already held returns <see langword="true"/> without
+    /// asking the server again: session advisory locks stack, and a stacked lock would survive one unlock.
+    /// </summary>
+    public async Task<bool> TryAcquireAsync(ProjectionLockKey key, CancellationToken cancellationToken)
+    {
+        if (held.Contains(key.Value))
+        {
+            return true;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key.Value });
+        var acquired = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (acquired)
+        {
+            held.Add(key.Value);
+        }
+
+        return acquired;
+    }
+
+    /// <summary>Releases the key's lock if this connection holds it.</summary>
+    public async Task ReleaseAsync(ProjectionLockKey key, CancellationToken cancellationToken)
+    {
+        if (!held.Remove(key.Value))
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key.Value });
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets a key without asking the server (after the session that held it is known to be gone).</summary>
+    public void Forget(ProjectionLockKey key) => held.Remove(key.Value);
+
+    /// <summary>
+    /// The heartbeat: one cheap query that returns the held keys no longer granted to this session. An exception means
+    /// the session itself is gone or unresponsive, and with it every lock.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> FindLostKeysAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT k FROM unnest($1::bigint[]) AS k
+            WHERE NOT EXISTS (
+              SELECT 1 FROM pg_locks l
+              WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted AND l.objsubid = 1
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid)
+            """,
+            connection);
+        command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        command.Parameters.Add(new NpgsqlParameter { Value = held.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        var lost = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lost.Add(reader.GetInt64(0));
+        }
+
+        foreach (var key in lost)
+        {
+            held.Remove(key);
+        }
+
+        return lost;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a notification; <see langword="true"/> when one arrived.</summary>
+    public Task<bool> WaitForNotificationAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        connection.WaitAsync(timeout, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => connection.DisposeAsync();
+}

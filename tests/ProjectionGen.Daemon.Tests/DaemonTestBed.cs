@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Tests.Projections;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>
+/// An event store on a real database plus any number of daemon nodes in this process (each with its own connections),
+/// a lifecycle log of every node, continuous writers, and the exactly-once check of the test projections.
+/// </summary>
+internal sealed class DaemonTestBed : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions DocumentJson = new(JsonSerializerDefaults.Web);
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly List<ProjectionDaemon> daemons = [];
+    private readonly ILoggerFactory loggerFactory;
+
+    private DaemonTestBed(string connectionString, NpgsqlDataSource dataSource, PostgresEventStore store, EventTypeRegistry types)
+    {
+        ConnectionString = connectionString;
+        this.dataSource = dataSource;
+        Store = store;
+        Types = types;
+        loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new TestOutputLoggerProvider()));
+    }
+
+    public string ConnectionString { get; }
+
+    public PostgresEventStore Store { get; }
+
+    public EventTypeRegistry Types { get; }
+
+    /// <summary>Every lifecycle event of every node, in the order raised.</summary>
+    public ConcurrentQueue<ProjectionLifecycleEventArgs> Lifecycle { get; } = new();
+
+    public static async Task<DaemonTestBed> CreateAsync(string connectionString)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var types = new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>();
+        var store = new PostgresEventStore(dataSource, new EventStoreOptions(), types);
+        await store.ApplySchemaAsync(Ct);
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        foreach (var sql in new[] { LedgerProjection.CreateTableSql, FragileProjection.CreateTableSql })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        return new DaemonTestBed(connectionString, dataSource, store, types);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A daemon node with its own store instance (as a separate process would have) and its own connections.</summary>
+    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null)
+    {
+        var options = new ProjectionDaemonOptions { ConnectionString = ConnectionString, NodeName = node };
+        configure?.Invoke(options);
+        var nodeStore = new PostgresEventStore(dataSource, new EventStoreOptions(), new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>());
+        var daemon = new ProjectionDaemon(nodeStore, projections, options, loggerFactory);
+        daemon.Lifecycle += (_, e) => Lifecycle.Enqueue(e);
+        daemons.Add(daemon);
+        return daemon;
+    }
+
+    public static IGeneratedProjection[] StandardProjections() => [new LedgerProjection(), new AccountBalanceProjection()];
+
+    /// <summary>Appends <paramref name="count"/> events spread over <paramref name="streams"/> accounts.</summary>
+    public async Task AppendAsync(int count, int streams = 10, int seed = 1)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var account = "acct-" + random.Next(streams);
+            object e = random.Next(4) == 0 ? new Withdrawn(account, random.Next(1, 50)) : new Deposited(account, random.Next(1, 100));
+            await Store.AppendAsync(account, [e], ExpectedVersion.Any, cancellationToken: Ct);
+        }
+    }
+
+    /// <summary>Writers appending until cancelled; failures (a server restarting under them) are retried.</summary>
+    public Task StartWriters(int writers, CancellationToken stop, int streams = 20)
+    {
+        return Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(async () =>
+        {
+            var random = new Random(writer + 1000);
+            while (!stop.IsCancellationRequested)
+            {
+                var account = "acct-" + random.Next(streams);
+                var batch = Enumerable.Range(0, random.Next(1, 4))
+                    .Select(_ => random.Next(5) == 0 ? (object)new Withdrawn(account, random.Next(1, 50)) : new Deposited(account, random.Next(1, 100)))
+                    .ToList();
+                try
+                {
+                    await Store.AppendAsync(account, batch, ExpectedVersion.Any, cancellationToken: stop);
+                    await Task.Delay(random.Next(1, 10), stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+                {
+                    await Task.Delay(50, CancellationToken.None);
+                }
+            }
+        }, CancellationToken.None)));
+    }
+
+    /// <summary>Waits until every named projection's committed position has reached the store's current safe mark.</summary>
+    public async Task WaitForCatchUpAsync(TimeSpan timeout, params string[] projections)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long mark = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                mark = await Store.ReadSafeHighWaterMarkAsync(Ct);
+                var positions = await ReadPositionsAsync();
+                if (projections.All(p => positions.TryGetValue(p, out var position) && position >= mark))
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException)
+            {
+                // The server may still be coming back.
+            }
+
+            await Task.Delay(50, Ct);
+        }
+
+        var final = await ReadPositionsAsync();
+        Assert.Fail($"Projections did not catch up to {mark} within {timeout}: {string.Join(", ", final.Select(p => $"{p.Key}={p.Value}"))}");
+    }
+
+    public async Task<Dictionary<string, long>> ReadPositionsAsync()
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT name, position FROM projectiongen.progress", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var positions = new Dictionary<string, long>();
+        while (await reader.ReadAsync(Ct))
+        {
+            positions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return positions;
+    }
+
+    public async Task<(long Epoch, string? Owner)> ReadOwnershipAsync(string projection)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT epoch, owner FROM projectiongen.progress WHERE name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = projection });
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        return await reader.ReadAsync(Ct) ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : (0, null);
+    }
+
+    /// <summary>Waits until some node owns <paramref name="projection"/>; returns that node's name.</summary>
+    public async Task<string> WaitForOwnerAsync(string projection, TimeSpan timeout, long minimumEpoch = 1)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var running = daemons.SelectMany(d => d.GetStates().Where(s => s.Projection == projection && s.Status == AgentStatus.Running && s.Epoch >= minimumEpoch).Select(_ => d.NodeName)).ToList();
+            if (running.Count == 1)
+            {
+                return running[0];
+            }
+
+            await Task.Delay(20, Ct);
+        }
+
+        throw new TimeoutException($"No node owned {projection} at epoch >= {minimumEpoch} within {timeout}.");
+    }
+
+    /// <summary>
+    /// The exactly-once check: the ledger holds one row per handled event with its amount, and each account's balance
+    /// document equals the fold of its events. Returns the discrepancies (empty when exact).
+    /// </summary>
+    public async Task<List<string>> VerifyExactlyOnceAsync(bool ledger = true, bool balances = true)
+    {
+        var problems = new List<string>();
+        var mark = await Store.ReadSafeHighWaterMarkAsync(Ct);
+        var events = await Store.ReadAllAsync(0, mark, int.MaxValue, null, Ct);
+        var expectedLedger = new Dictionary<long, int>();
+        var expectedBalances = new Dictionary<string, AccountBalance>();
+        foreach (var envelope in events)
+        {
+            var amount = envelope.Data switch
+            {
+                Deposited d => d.Amount,
+                Withdrawn w => -w.Amount,
+                _ => throw new InvalidOperationException($"Unexpected event {envelope.EventType}"),
+            };
+            expectedLedger[envelope.Sequence] = amount;
+            if (expectedBalances.TryGetValue(envelope.StreamId, out var balance))
+            {
+                balance.Balance += amount;
+                balance.Events++;
+                balance.LastSequence = envelope.Sequence;
+            }
+            else
+            {
+                // Create on a deposit; a withdrawal first applies to a new, empty document (the generated default).
+                expectedBalances[envelope.StreamId] = new AccountBalance { Balance = amount, Events = 1, LastSequence = envelope.Sequence };
+            }
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        var ledgerRows = new Dictionary<long, List<int>>();
+        await using (var command = new NpgsqlCommand("SELECT seq, amount FROM ledger", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                var seq = reader.GetInt64(0);
+                if (!ledgerRows.TryGetValue(seq, out var amounts))
+                {
+                    ledgerRows[seq] = amounts = [];
+                }
+
+                amounts.Add(reader.GetInt32(1));
+            }
+        }
+
+        foreach (var (seq, amount) in ledger ? expectedLedger : [])
+        {
+            if (!ledgerRows.TryGetValue(seq, out var rows))
+            {
+                problems.Add($"ledger: event {seq} missing");
+            }
+            else if (rows.Count != 1 || rows[0] != amount)
+            {
+                problems.Add($"ledger: event {seq} has rows [{string.Join(",", rows)}], expected [{amount}]");
+            }
+        }
+
+        problems.AddRange(ledgerRows.Keys.Where(seq => !expectedLedger.ContainsKey(seq)).Select(seq => $"ledger: row for unknown event {seq}"));
+        if (!balances)
+        {
+            return problems;
+        }
+
+        var documents = new Dictionary<string, AccountBalance>();
+        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_account_balance", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                documents[reader.GetString(0)] = JsonSerializer.Deserialize<AccountBalance>(reader.GetString(1), DocumentJson)!;
+            }
+        }
+
+        foreach (var (account, expected) in expectedBalances)
+        {
+            if (!documents.TryGetValue(account, out var actual))
+            {
+                problems.Add($"balance: {account} missing");
+            }
+            else if (actual.Balance != expected.Balance || actual.Events != expected.Events || actual.LastSequence != expected.LastSequence)
+            {
+                problems.Add($"balance: {account} is {actual.Balance}/{actual.Events} events/last {actual.LastSequence}, expected {expected.Balance}/{expected.Events}/{expected.LastSequence}");
+            }
+        }
+
+        problems.AddRange(documents.Keys.Where(a => !expectedBalances.ContainsKey(a)).Select(a => $"balance: unexpected document {a}"));
+        return problems;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var daemon in daemons)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await daemon.StopAsync(timeout.Token);
+                await daemon.DisposeAsync();
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or OperationCanceledException)
+            {
+                // A server stopped by the test takes its sessions with it.
+            }
+        }
+
+        loggerFactory.Dispose();
+        await dataSource.DisposeAsync();
+    }
+}

@@ -1,0 +1,58 @@
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Tests.Projections;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>An event whose handler keeps throwing is retried, dead-lettered with its exception, and skipped.</summary>
+public sealed class PoisonEventTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_poison_event_is_dead_lettered_after_its_retries_and_processing_continues()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("poison");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var amounts = new[] { 5, 7, 13, 21, 34 };
+        var sequences = new List<long>();
+        foreach (var amount in amounts)
+        {
+            var result = await bed.Store.AppendAsync("acct-poison", [new Deposited("acct-poison", amount)], ExpectedVersion.Any, cancellationToken: Ct);
+            sequences.Add(result.LastSequence);
+        }
+
+        var fragile = new FragileProjection();
+        var daemon = bed.CreateDaemon("poison-" + Guid.NewGuid().ToString("N")[..6], [fragile], o => o.RetryDelay = TimeSpan.FromMilliseconds(10));
+        await daemon.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "fragile");
+
+        // MaxRetries = 2: three attempts in all, then the dead letter.
+        Assert.Equal(3, fragile.Attempts);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using (var command = new NpgsqlCommand("SELECT projection, seq, event_type, reason, exception, attempts, node FROM projectiongen.dead_letters", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal("fragile", reader.GetString(0));
+            Assert.Equal(sequences[2], reader.GetInt64(1));
+            Assert.Equal(bed.Types.GetName(typeof(Deposited)), reader.GetString(2));
+            Assert.Contains("13 is unlucky", reader.GetString(3), StringComparison.Ordinal);
+            Assert.Contains("InvalidOperationException", reader.GetString(4), StringComparison.Ordinal);
+            Assert.Equal(3, reader.GetInt32(5));
+            Assert.Equal(daemon.NodeName, reader.GetString(6));
+            Assert.False(await reader.ReadAsync(Ct));
+        }
+
+        await using (var command = new NpgsqlCommand("SELECT array_agg(amount ORDER BY seq) FROM fragile_ledger", connection))
+        {
+            Assert.Equal(new[] { 5, 7, 21, 34 }, (int[])(await command.ExecuteScalarAsync(Ct))!);
+        }
+
+        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.EventDeadLettered && e.FromPosition == sequences[2]);
+        Assert.Equal(AgentStatus.Running, daemon.GetStates().Single().Status);
+    }
+}
