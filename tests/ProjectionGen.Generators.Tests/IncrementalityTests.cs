@@ -9,45 +9,35 @@ public sealed class IncrementalityTests
     private static readonly string[] TrackedSteps = [TrackingNames.Projection, TrackingNames.RegisteredName, TrackingNames.Registration];
 
     [Fact]
-    public void Unchanged_compilation_is_all_cached()
-    {
-        var first = GeneratorRun.Of(SampleSources.All);
-        var second = GeneratorRun.Over(first.Driver, TestCompilation.Create(SampleSources.All));
-
-        AssertOnlyCachedOrUnchanged(second);
-    }
+    public void Unchanged_compilation_is_all_cached() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(_ => TestCompilation.Create(SampleSources.All)));
 
     [Fact]
-    public void Adding_an_unrelated_file_is_all_cached()
-    {
-        var compilation = TestCompilation.Create(SampleSources.All);
-        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        var edited = compilation.AddSyntaxTrees(TestCompilation.Parse("namespace Shop; public sealed class Unrelated { public int Value => 42; }", "Unrelated.cs"));
-
-        AssertOnlyCachedOrUnchanged(GeneratorRun.Over(first.Driver, edited));
-    }
+    public void Adding_an_unrelated_file_is_all_cached() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation => compilation.AddSyntaxTrees(
+            TestCompilation.Parse("namespace Shop; public sealed class Unrelated { public int Value => 42; }", "Unrelated.cs"))));
 
     [Fact]
-    public void Editing_an_unrelated_method_of_a_projection_is_all_cached_or_unchanged()
-    {
-        var compilation = TestCompilation.Create(SampleSources.All);
-        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        var edited = ReplaceLedger(compilation, "public void Unrelated() => Log.Clear();", "public void Unrelated() => Log.Add(\"edited\");");
-
-        AssertOnlyCachedOrUnchanged(GeneratorRun.Over(first.Driver, edited));
-    }
+    public void Editing_an_unrelated_method_of_a_projection_is_all_cached_or_unchanged() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation =>
+            ReplaceLedger(compilation, "public void Unrelated() => Log.Clear();", "public void Unrelated() => Log.Add(\"edited\");")));
 
     [Fact]
     public void Editing_a_handler_signature_regenerates_that_projection()
     {
+        var second = RunTwice(compilation =>
+            ReplaceLedger(compilation, "public void Handle(OrderPlaced e) =>", "public void Handle(OrderPlaced e, EventMetadata metadata) =>"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains("Handle(e, envelope.Metadata);", second.Source("Shop.Projections.LedgerProjection.g.cs"));
+    }
+
+    /// <summary>Runs the generator over the samples, then again with the same driver over <paramref name="edit"/>'s result.</summary>
+    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit)
+    {
         var compilation = TestCompilation.Create(SampleSources.All);
         var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        var edited = ReplaceLedger(compilation, "public void Handle(OrderPlaced e) =>", "public void Handle(OrderPlaced e, EventMetadata metadata) =>");
-
-        var second = GeneratorRun.Over(first.Driver, edited);
-        var reasons = Reasons(second, TrackingNames.Projection);
-        Assert.Contains(IncrementalStepRunReason.Modified, reasons);
-        Assert.Contains("Handle(e, envelope.Metadata);", second.Source("Shop.Projections.LedgerProjection.g.cs"));
+        return GeneratorRun.Over(first.Driver, edit(compilation));
     }
 
     private static Compilation ReplaceLedger(Compilation compilation, string oldText, string newText)
