@@ -167,6 +167,16 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task PGEN010_apply_returns_a_nullable_document() => AssertDiagnostics("PGEN010", "returns 'Summary?' but must return void (to mutate the document) or a non-nullable 'Summary'", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+            public Summary? [|Apply|](ItemAdded e, Summary doc) => null;
+        }
+        """);
+
+    [Fact]
     public Task PGEN011_apply_uses_another_document_type() =>
         AssertDiagnostics("PGEN011", "uses document type 'OtherDocument', but the projection's document type is 'Summary' (from 'SummaryProjection.Create(OrderPlaced)')", """
         [Projection]

@@ -47,6 +47,42 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Nested_record_and_global_namespace_projections_compile_without_warnings()
+    {
+        var run = GeneratorRun.Of(SampleSources.Events, """
+            using ProjectionGen;
+            using Shop.Events;
+
+            [Projection]
+            public sealed partial class GlobalProjection
+            {
+                public void Handle(OrderPlaced e) { }
+            }
+
+            namespace Shop.Nested
+            {
+                public static partial class Outer
+                {
+                    internal partial record struct Middle
+                    {
+                        [Projection("nested_record")]
+                        public sealed partial record Inner
+                        {
+                            public void Handle(ItemAdded e, EventMetadata metadata) { }
+                        }
+                    }
+                }
+            }
+            """);
+
+        Assert.Equal(
+            ["GlobalProjection.g.cs", "ProjectionGen.Generated.GeneratedProjections.g.cs", "Shop.Nested.Outer.Middle.Inner.g.cs"],
+            run.Result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Contains("partial record struct Middle", run.Source("Shop.Nested.Outer.Middle.Inner.g.cs"));
+        Assert.Empty(run.Output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
     public void Unservable_shapes_generate_nothing()
     {
         var run = GeneratorRun.Of(SampleSources.Events, """
