@@ -98,7 +98,7 @@ public sealed class PostgresEventStore
     /// <param name="metadata">Metadata stored with every event.</param>
     /// <param name="cancellationToken">Cancels the append (nothing is written unless it committed).</param>
     /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="streamId"/> is null.</exception>
-    /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable or larger than <see cref="EventStoreOptions.MaxEventBytes"/>.</exception>
+    /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable, larger than <see cref="EventStoreOptions.MaxEventBytes"/>, or its JSON is refused by PostgreSQL's jsonb (a <c>\u0000</c> in a string).</exception>
     /// <exception cref="ConcurrencyException">The stream is not at <paramref name="expected"/>.</exception>
     public async Task<AppendResult> AppendAsync(string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
@@ -150,6 +150,11 @@ public sealed class PostgresEventStore
         {
             var actual = long.TryParse(e.Hint, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
             throw new ConcurrencyException(streamId, expected, actual, e);
+        }
+        catch (PostgresException e) when (e.SqlState is "22P05" or "22P02")
+        {
+            // untranslatable_character (a \u0000 in a JSON string) or invalid_text_representation: jsonb refused a body.
+            throw new ArgumentException($"PostgreSQL refused an event body of the append to stream '{streamId}': {e.MessageText}. Nothing was appended.", nameof(events), e);
         }
         catch (PostgresException e) when (IsMissingSchema(e))
         {
