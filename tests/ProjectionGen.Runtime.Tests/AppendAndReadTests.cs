@@ -158,6 +158,25 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Concurrent_appends_with_any_version_to_a_new_stream_all_succeed_in_one_gapless_order()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "anyrace");
+        var start = new TaskCompletionSource();
+        var appends = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            await start.Task;
+            return await scope.Store.AppendAsync("busy", [new ItemAdded("w" + i, 1), new ItemAdded("w" + i, 2)], ExpectedVersion.Any, cancellationToken: Ct);
+        }, Ct)).ToList();
+        start.SetResult();
+        var results = await Task.WhenAll(appends);
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => 2L * i), results.Select(r => r.StreamVersion).Order());
+        var stream = await scope.Store.ReadStreamAsync("busy", Ct);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), stream.Select(e => e.StreamVersion));
+        Assert.All(stream.Chunk(2), pair => Assert.Equal(((ItemAdded)pair[0].Data!).Sku, ((ItemAdded)pair[1].Data!).Sku));
+    }
+
+    [Fact]
     public async Task A_committed_append_notifies_the_schema_channel()
     {
         await using var scope = await StoreScope.CreateAsync(postgres, "notify");
