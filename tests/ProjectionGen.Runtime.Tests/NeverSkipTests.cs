@@ -9,7 +9,8 @@ namespace ProjectionGen.Tests;
 /// <summary>
 /// Many concurrent appenders (some held open for seconds, some rolled back) against a reader that repeatedly reads up
 /// to the safe mark: the reader must see every committed event exactly once, in order, and nothing else.
-/// Set PROJECTIONGEN_SEED to replay a run; the seed is printed.
+/// The seed (printed; set PROJECTIONGEN_SEED to reuse it) fixes every writer's choices of streams, sizes, holds and
+/// rollbacks; the interleaving still varies with timing.
 /// </summary>
 public sealed class NeverSkipTests(PostgresFixture postgres)
 {
@@ -65,7 +66,12 @@ public sealed class NeverSkipTests(PostgresFixture postgres)
                 var stream = random.Next(4) == 0 ? "shared-" + random.Next(3) : $"w{w}-{random.Next(3)}";
                 var events = Enumerable.Range(0, 1 + random.Next(4)).Select(n => (object)new ItemAdded(stream, n)).ToList();
                 var roll = random.Next(100);
-                var hold = roll < 60 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100 + random.Next(1400));
+                var hold = roll switch
+                {
+                    < 60 => TimeSpan.Zero,
+                    < 95 => TimeSpan.FromMilliseconds(100 + random.Next(1400)),
+                    _ => TimeSpan.FromMilliseconds(2000 + random.Next(1000)),
+                };
                 var rollback = roll >= 82;
 
                 await using var transaction = await connection.BeginTransactionAsync(Ct);

@@ -8,7 +8,10 @@ public sealed class EventStoreOptions
     /// <summary>The default <see cref="MaxEventBytes"/>: 1 MiB.</summary>
     public const int DefaultMaxEventBytes = 1024 * 1024;
 
-    /// <summary>The PostgreSQL schema holding the store's tables; validated as an identifier. Default <c>projectiongen</c>.</summary>
+    /// <summary>
+    /// The PostgreSQL schema holding the store's tables; validated as an identifier of at most 56 characters (the
+    /// notification channel is named <c>{schema}_events</c>). Default <c>projectiongen</c>.
+    /// </summary>
     public string Schema { get; set; } = "projectiongen";
 
     /// <summary>
