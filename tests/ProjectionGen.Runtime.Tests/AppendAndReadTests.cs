@@ -200,7 +200,7 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     private static async Task WaitForLockWaitAsync(StoreScope scope)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await scope.ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE NOT granted") == 0)
+        while (await scope.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The second appender never waited for the first.");
             await Task.Delay(10, Ct);
