@@ -142,6 +142,8 @@ public sealed class PostgresEventStore
 
         try
         {
+            // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
@@ -264,6 +266,7 @@ public sealed class PostgresEventStore
         var envelopes = new List<EventEnvelope>(capacity);
         try
         {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -82,6 +82,7 @@ internal sealed class SafeHighWaterMark
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerObjectId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = barrier?.AppenderXids ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
 
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
