@@ -41,6 +41,18 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Without_prepared_statements_the_store_works_the_same()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "unprepared", new EventStoreOptions { PrepareStatements = false });
+        var result = await scope.Store.AppendAsync("s", [new OrderPlaced("o", 1m)], ExpectedVersion.NoStream, cancellationToken: Ct);
+        await Assert.ThrowsAsync<ConcurrencyException>(() => scope.Store.AppendAsync("s", [new OrderPlaced("o", 1m)], ExpectedVersion.NoStream, cancellationToken: Ct));
+        Assert.Equal(result.LastSequence, await scope.Store.ReadSafeHighWaterMarkAsync(Ct));
+        Assert.Single(await scope.Store.ReadAllAsync(0, result.LastSequence, 10, null, Ct));
+        Assert.Single(await scope.Store.ReadStreamAsync("s", Ct));
+        Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM pg_prepared_statements"));
+    }
+
+    [Fact]
     public async Task Reads_respect_the_range_the_batch_limit_and_the_type_filter()
     {
         await using var scope = await StoreScope.CreateAsync(postgres, "range");

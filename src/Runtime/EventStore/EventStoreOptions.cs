@@ -20,6 +20,13 @@ public sealed class EventStoreOptions
     /// </summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>
+    /// Whether the store prepares its statements (Npgsql keeps them per physical connection, so each is parsed once per
+    /// connection). Default <see langword="true"/>; turn it off behind a pooling proxy in transaction mode that does not
+    /// support prepared statements.
+    /// </summary>
+    public bool PrepareStatements { get; set; } = true;
+
     /// <summary>The largest serialized event body, in UTF-8 bytes; an append with a bigger one is refused and writes nothing.</summary>
     public int MaxEventBytes { get; set; } = DefaultMaxEventBytes;
 }

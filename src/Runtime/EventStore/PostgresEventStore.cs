@@ -19,6 +19,7 @@ public sealed class PostgresEventStore
     private readonly SchemaContext schemaContext;
     private readonly SafeHighWaterMark safeHighWaterMark;
     private readonly HighWaterMarkTracker tracker = new();
+    private readonly bool prepareStatements;
     private readonly string appendSql;
     private readonly string readAllSql;
     private readonly string readAllOfTypesSql;
@@ -48,7 +49,8 @@ public sealed class PostgresEventStore
         this.dataSource = dataSource;
         serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionSerializerOptions(), options.MaxEventBytes);
         schemaContext = new SchemaContext(schema, AdvisoryLockKey.For("append", schema.Value), PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
-        safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey);
+        prepareStatements = options.PrepareStatements;
+        safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
         appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
         const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
@@ -142,8 +144,7 @@ public sealed class PostgresEventStore
 
         try
         {
-            // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
@@ -266,7 +267,7 @@ public sealed class PostgresEventStore
         var envelopes = new List<EventEnvelope>(capacity);
         try
         {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -307,6 +308,10 @@ public sealed class PostgresEventStore
 
         return new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
     }
+
+    // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        prepareStatements ? command.PrepareAsync(cancellationToken) : Task.CompletedTask;
 
     private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type) =>
         new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = type };

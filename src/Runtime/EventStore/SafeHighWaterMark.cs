@@ -41,9 +41,11 @@ internal sealed class SafeHighWaterMark
     private readonly string sql;
     private readonly long markerClassId;
     private readonly long markerObjectId;
+    private readonly bool prepare;
 
-    public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey)
+    public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey, bool prepare)
     {
+        this.prepare = prepare;
         markerClassId = AdvisoryLockKey.ClassId(appendMarkerKey);
         markerObjectId = AdvisoryLockKey.ObjectId(appendMarkerKey);
         var events = schema.Qualify("events");
@@ -82,7 +84,11 @@ internal sealed class SafeHighWaterMark
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerObjectId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = barrier?.AppenderXids ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
 
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        if (prepare)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
