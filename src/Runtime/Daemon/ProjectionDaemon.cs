@@ -74,7 +74,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         services = new AgentServices(
             store,
             batchConnections,
-            new ProjectionGuard(quotedSchema, options.CheckLockOnCommit),
+            new ProjectionGuard(quotedSchema, options.Fencing),
             options,
             $"INSERT INTO {quotedSchema}.dead_letters (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             logger,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;
 
@@ -50,8 +51,8 @@ public sealed class ProjectionDaemonOptions
     /// <summary>Test hook: runs after the in-memory guard and before the commit is sent.</summary>
     internal Func<IProjectionBatch, Task>? BeforeCommit { get; set; }
 
-    /// <summary>Benchmark switch: whether commits check <c>pg_locks</c> on the server. Always on outside the guard-cost benchmark.</summary>
-    internal bool CheckLockOnCommit { get; set; } = true;
+    /// <summary>How much of the guard commits carry: always <see cref="CommitFencing.Full"/> outside the guard-cost benchmark and the fault suite's checker test.</summary>
+    internal CommitFencing Fencing { get; set; } = CommitFencing.Full;
 
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
