@@ -55,4 +55,35 @@ public sealed class PoisonEventTests(PostgresFixture postgres)
         Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.EventDeadLettered && e.FromPosition == sequences[2]);
         Assert.Equal(AgentStatus.Running, daemon.GetStates().Single().Status);
     }
+
+    [Fact]
+    public async Task Under_the_pause_policy_a_poison_event_pauses_the_agent_and_nothing_after_it_is_projected()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("pause");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var first = await bed.Store.AppendAsync("acct-pause", [new Withdrawn("acct-pause", 5), new Withdrawn("acct-pause", 13), new Withdrawn("acct-pause", 8)], ExpectedVersion.Any, cancellationToken: Ct);
+
+        var daemon = bed.CreateDaemon("pause-" + Guid.NewGuid().ToString("N")[..6], [new PausingProjection()], o => o.RetryDelay = TimeSpan.FromMilliseconds(10));
+        await daemon.StartAsync(Ct);
+        await Eventually.HoldsAsync(() => daemon.GetStates().Single().Status == AgentStatus.Paused, TimeSpan.FromSeconds(30), "the agent to pause");
+
+        var state = daemon.GetStates().Single();
+        Assert.Contains("13 is unlucky", state.StopReason, StringComparison.Ordinal);
+        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.AgentPaused && e.Projection == "pausing");
+
+        // Paused means paused: the batch holding the poison event committed nothing, and no dead letter was written.
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using (var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM pausing_ledger) + (SELECT count(*) FROM projectiongen.dead_letters)", connection))
+        {
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync(Ct))!);
+        }
+
+        Assert.True((await bed.ReadPositionsAsync()).GetValueOrDefault("pausing") < first.LastSequence);
+
+        // Resuming gives the lock back; the projection restarts under a new epoch and, the event being still poison, pauses again.
+        Assert.True(daemon.Resume("pausing"));
+        await Eventually.HoldsAsync(() => daemon.GetStates().Single() is { Status: AgentStatus.Paused } s && s.Epoch > state.Epoch, TimeSpan.FromSeconds(30), "a second pause under a newer epoch");
+        Assert.False(daemon.Resume("ledger"));
+    }
 }

@@ -116,6 +116,26 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     }
 
     /// <summary>
+    /// Resumes a projection paused on a poison event (after the handler or the event was fixed): the node releases the
+    /// lock, and whichever node wins it next starts under a new epoch from the committed position.
+    /// </summary>
+    /// <returns><see langword="false"/> when this node has no such paused projection.</returns>
+    public bool Resume(string projection)
+    {
+        lock (gate)
+        {
+            var slot = slots.FirstOrDefault(s => s.Setup.Name == projection && (s.Paused || s.Agent?.Status == AgentStatus.Paused));
+            if (slot is null)
+            {
+                return false;
+            }
+
+            slot.ResumeRequested = true;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Creates the aggregate projections' document tables, opens the lock connection (refusing a standby or a pooling
     /// proxy) and starts the ownership loop. A daemon starts once.
     /// </summary>
@@ -335,6 +355,17 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     {
         foreach (var slot in slots)
         {
+            if (slot.Paused && slot.ResumeRequested)
+            {
+                await lockConnection.ReleaseAsync(slot.Setup.LockKey, stop).ConfigureAwait(false);
+                lock (gate)
+                {
+                    slot.Paused = false;
+                    slot.ResumeRequested = false;
+                    slot.NotBefore = time.GetUtcNow();
+                }
+            }
+
             if (slot.Agent is not { Completion.IsCompleted: true } agent)
             {
                 continue;

@@ -8,8 +8,11 @@ internal sealed class ProjectionSlot(ProjectionSetup setup)
     /// <summary>The agent of the current ownership; <see langword="null"/> while the node does not own the projection.</summary>
     public SubscriptionAgent? Agent { get; set; }
 
-    /// <summary>Paused on a poison event: the node keeps the lock and runs no agent until restarted.</summary>
+    /// <summary>Paused on a poison event: the node keeps the lock and runs no agent until resumed.</summary>
     public bool Paused { get; set; }
+
+    /// <summary>An operator asked to resume the paused projection: the node gives the lock back and contends again.</summary>
+    public bool ResumeRequested { get; set; }
 
     /// <summary>The node does not contend for the lock before this time (jittered backoff after a stop).</summary>
     public DateTimeOffset NotBefore { get; set; }
