@@ -18,8 +18,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Could not record the lock loss of projection {Projection} at epoch {Epoch} in its progress row ({Error}); best effort, the daemon is unaffected")]
     public static partial void LossNotRecorded(ILogger logger, string projection, long epoch, string error);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Schema {Schema} applied at start-up (versions applied now: {Versions})")]
-    public static partial void SchemaApplied(ILogger logger, string schema, string versions);
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Schema {Schema} applied at start-up, with the document tables of {Count} aggregate projections")]
+    public static partial void SchemaApplied(ILogger logger, string schema, int count);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Projection {Projection} rebuilt: epoch {Epoch}, position reset from {PreviousPosition} to 0, read model cleared; the owner is fenced and a node replays it")]
     public static partial void Rebuilt(ILogger logger, string projection, long epoch, long previousPosition);
