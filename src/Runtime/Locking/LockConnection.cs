@@ -173,7 +173,11 @@ internal sealed class LockConnection : IAsyncDisposable
 
     /// <summary>Waits up to <paramref name="timeout"/> for a notification; <see langword="true"/> when one arrived.</summary>
     public Task<bool> WaitForNotificationAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        connection.WaitAsync(timeout, cancellationToken);
+        // Npgsql takes whole milliseconds and reads 0 as "no timeout": a wait of under 1 ms would block the ownership
+        // loop until the next notification (forever on a quiet store), so never ask for less than 1 ms.
+        connection.WaitAsync(timeout < MinimumWait ? MinimumWait : timeout, cancellationToken);
+
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => connection.DisposeAsync();
