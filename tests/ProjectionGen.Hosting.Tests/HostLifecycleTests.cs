@@ -11,16 +11,16 @@ public sealed class HostLifecycleTests(PostgresFixture postgres)
     public async Task Host_starts_projects_reports_healthy_and_stops_cleanly_releasing_every_lock()
     {
         await using var database = await postgres.CreateDatabaseAsync("hostlife");
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var node = "life-" + Guid.NewGuid().ToString("N")[..6];
         await using var host = HostedNode.Create(database.ConnectionString, node);
         await host.StartAsync();
 
-        await ReadModels.AppendAsync(host.Store, 60, seed: 1);
+        await bed.AppendAsync(60, seed: 1);
         var statuses = await ReadModels.WaitForCatchUpAsync(host.Status);
         Assert.All(statuses, s => Assert.Equal(node, s.Owner));
         await host.WaitForHealthAsync(status => status == HealthStatus.Healthy, "healthy");
-        Assert.Empty(await ReadModels.VerifyExactlyOnceAsync(database.ConnectionString, host.Store));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
 
         await host.Host.StopAsync(TestContext.Current.CancellationToken);
 

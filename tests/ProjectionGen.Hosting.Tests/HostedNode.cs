@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using ProjectionGen.Alerts;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
-using ProjectionGen.Hosting.Tests.Projections;
+using ProjectionGen.Tests.Projections;
 using ProjectionGen.Operations;
 using Xunit;
 
@@ -36,7 +36,7 @@ internal sealed class HostedNode : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static IGeneratedProjection[] Projections() => [new LedgerProjection(), new BalanceProjection(), new FussyProjection()];
+    public static IGeneratedProjection[] Projections() => [new LedgerProjection(), new AccountBalanceProjection(), new FragileProjection()];
 
     /// <summary>Builds (does not start) a host; <paramref name="settings"/> go into configuration under their keys.</summary>
     public static HostedNode Create(string? connectionString, string node, Action<ProjectionGenOptions>? configure = null, Dictionary<string, string?>? settings = null)

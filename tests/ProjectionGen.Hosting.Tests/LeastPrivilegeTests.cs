@@ -3,7 +3,6 @@ using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
-using ProjectionGen.Hosting.Tests.Projections;
 using Xunit;
 
 namespace ProjectionGen.Tests;
@@ -22,9 +21,9 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
 
         // The schema owner (here the superuser) installs everything; the runtime role creates nothing.
         await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), HostedNode.Projections(), Ct);
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
-        var grants = Block(guide, "runtime-grants") + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_balance", StringComparison.Ordinal);
+        var grants = Block(guide, "runtime-grants") + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal);
         await using (var admin = new NpgsqlConnection(database.ConnectionString))
         {
             await admin.OpenAsync(Ct);
@@ -34,7 +33,7 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
                 .Replace("your_database", "\"" + database.Name + "\"", StringComparison.Ordinal));
 
             // The application's own read model, as the guide says: what its handlers do.
-            await ExecuteAsync(admin, $"GRANT SELECT, INSERT ON ledger TO {role}");
+            await ExecuteAsync(admin, $"GRANT SELECT, INSERT ON ledger, fragile_ledger TO {role}");
         }
 
         var runtime = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
@@ -42,18 +41,16 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
         await using var host = HostedNode.Create(runtime, node, options => options.ApplySchemaOnStartup = false);
         await host.StartAsync();
 
-        // Events are appended by another role: the node's role does not need to append.
-        await using var adminSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var writer = new PostgresEventStore(adminSource, new EventStoreOptions(), new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>());
-        await ReadModels.AppendAsync(writer, 50, seed: 4);
+        // Events are appended by another role (the test bed's): the node's role does not need to append.
+        await bed.AppendAsync(50, seed: 4);
         var before = await ReadModels.WaitForCatchUpAsync(host.Status);
         Assert.All(before, s => Assert.Equal(node, s.Owner));
 
         Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(ProjectionDaemon.LockApplicationNameFor(node), Ct));
-        await ReadModels.AppendAsync(writer, 30, seed: 5);
+        await bed.AppendAsync(30, seed: 5);
         var epochs = before.ToDictionary(s => s.Projection, s => s.Epoch + 1);
         await ReadModels.WaitForCatchUpAsync(host.Status, epochs);
-        Assert.Empty(await ReadModels.VerifyExactlyOnceAsync(database.ConnectionString, writer));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
 
         // The loss was recorded by the runtime role, and nothing the node did was refused for lack of a privilege.
         Assert.DoesNotContain(host.Logs.Lines, l => l.Message.Contains("permission denied", StringComparison.OrdinalIgnoreCase)

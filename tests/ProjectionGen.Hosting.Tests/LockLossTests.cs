@@ -15,7 +15,7 @@ public sealed class LockLossTests(PostgresFixture postgres)
     public async Task Terminated_lock_backend_is_logged_counted_alerted_and_flips_health_until_reacquired()
     {
         await using var database = await postgres.CreateDatabaseAsync("hostloss");
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         using var losses = new MeasurementRecorder("projectiongen.lock.losses");
         using var acquisitions = new MeasurementRecorder("projectiongen.lock.acquisitions");
         var node = "loss-" + Guid.NewGuid().ToString("N")[..6];
@@ -26,7 +26,7 @@ public sealed class LockLossTests(PostgresFixture postgres)
             options.Daemon.MaxRetryDelay = TimeSpan.FromSeconds(1);
         });
         await host.StartAsync();
-        await ReadModels.AppendAsync(host.Store, 40, seed: 2);
+        await bed.AppendAsync(40, seed: 2);
         var before = await ReadModels.WaitForCatchUpAsync(host.Status);
         var epochBefore = before.Single(s => s.Projection == "ledger").Epoch;
         await host.WaitForHealthAsync(status => status == HealthStatus.Healthy, "healthy");
@@ -59,7 +59,7 @@ public sealed class LockLossTests(PostgresFixture postgres)
 
         // Re-acquisition clears the health check; the loss stays visible in the status.
         await host.WaitForHealthAsync(status => status == HealthStatus.Healthy, "healthy again after re-acquisition");
-        await ReadModels.AppendAsync(host.Store, 20, seed: 3);
+        await bed.AppendAsync(20, seed: 3);
         var after = await ReadModels.WaitForCatchUpAsync(host.Status, new Dictionary<string, long> { ["ledger"] = epochBefore + 1 });
         Assert.True(acquisitions.Sum(("node", node)) >= 6);
         var recorded = after.Single(s => s.Projection == "ledger");
@@ -70,6 +70,6 @@ public sealed class LockLossTests(PostgresFixture postgres)
 
         Assert.Equal(cause, recorded.LastLossCause);
         Assert.NotNull(recorded.LastLossAt);
-        Assert.Empty(await ReadModels.VerifyExactlyOnceAsync(database.ConnectionString, host.Store));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
     }
 }

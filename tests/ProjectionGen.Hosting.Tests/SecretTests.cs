@@ -14,7 +14,7 @@ public sealed class SecretTests(PostgresFixture postgres)
     public async Task No_log_line_or_exception_message_contains_the_password()
     {
         await using var database = await postgres.CreateDatabaseAsync("secrets");
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var role = "sec_" + Guid.NewGuid().ToString("N")[..10];
         var password = "Pw" + Guid.NewGuid().ToString("N");
         await using (var admin = new NpgsqlConnection(database.ConnectionString))
@@ -32,7 +32,7 @@ public sealed class SecretTests(PostgresFixture postgres)
         await using (var host = HostedNode.Create(connectionString, node))
         {
             await host.StartAsync();
-            await ReadModels.AppendAsync(host.Store, 30, seed: 6);
+            await bed.AppendAsync(30, seed: 6);
             var before = await ReadModels.WaitForCatchUpAsync(host.Status);
             Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(ProjectionDaemon.LockApplicationNameFor(node), Ct));
             await ReadModels.WaitForCatchUpAsync(host.Status, before.ToDictionary(s => s.Projection, s => s.Epoch + 1));

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ProjectionGen.Alerts;
 using ProjectionGen.EventStore;
-using ProjectionGen.Hosting.Tests.Projections;
+using ProjectionGen.Tests.Projections;
 using ProjectionGen.Operations;
 using Xunit;
 
@@ -16,21 +16,22 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
     public async Task Status_lists_owner_epoch_positions_lag_last_loss_and_dead_letters_as_table_and_json()
     {
         await using var database = await postgres.CreateDatabaseAsync("status");
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var node = "st-" + Guid.NewGuid().ToString("N")[..6];
         await using var host = HostedNode.Create(database.ConnectionString, node);
         await host.StartAsync();
-        await ReadModels.AppendAsync(host.Store, 25, seed: 7);
-        await host.Store.AppendAsync("acct-poison", [new Withdrawn("acct-poison", FussyProjection.PoisonAmount)], ExpectedVersion.Any, cancellationToken: Ct);
+        await bed.AppendAsync(25, seed: 7);
+        await bed.Store.AppendAsync("acct-poison", [new Deposited("acct-poison", 13)], ExpectedVersion.Any, cancellationToken: Ct);
         await ReadModels.WaitForCatchUpAsync(host.Status);
-        await Eventually.HoldsAsync(() => host.Alerts.Alerts.Any(a => a is { Kind: ProjectionAlertKind.EventDeadLettered, Projection: "fussy" }), TimeSpan.FromSeconds(10), "the dead-letter alert");
+        var mark = await bed.Store.ReadSafeHighWaterMarkAsync(Ct);
+        var poison = (await bed.Store.ReadAllAsync(0, mark, int.MaxValue, null, Ct)).Count(e => e.Data is Deposited { Amount: 13 });
+        await Eventually.HoldsAsync(() => host.Alerts.Alerts.Count(a => a is { Kind: ProjectionAlertKind.EventDeadLettered, Projection: "fragile" }) == poison, TimeSpan.FromSeconds(10), "the dead-letter alerts");
 
         var json = new StringWriter();
         Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status", "--json"], json, Ct));
         using var document = JsonDocument.Parse(json.ToString());
         var rows = document.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
         Assert.Equal(ReadModels.Names, rows.Keys.Order(StringComparer.Ordinal));
-        var mark = await host.Store.ReadSafeHighWaterMarkAsync(Ct);
         foreach (var row in rows.Values)
         {
             Assert.Equal(node, row.GetProperty("owner").GetString());
@@ -44,7 +45,7 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
             Assert.Equal(JsonValueKind.Null, row.GetProperty("lastLossCause").ValueKind);
         }
 
-        Assert.Equal(1, rows["fussy"].GetProperty("deadLetterCount").GetInt64());
+        Assert.Equal(poison, rows["fragile"].GetProperty("deadLetterCount").GetInt64());
         Assert.Equal(0, rows["ledger"].GetProperty("deadLetterCount").GetInt64());
 
         var table = new StringWriter();
@@ -64,20 +65,20 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
     public async Task Rebuild_under_a_running_daemon_yields_a_correct_read_model_busy_and_idle()
     {
         await using var database = await postgres.CreateDatabaseAsync("rebuild");
-        await ReadModels.CreateTablesAsync(database.ConnectionString);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         await using var a = HostedNode.Create(database.ConnectionString, "rb-a-" + Guid.NewGuid().ToString("N")[..6]);
         await using var b = HostedNode.Create(database.ConnectionString, "rb-b-" + Guid.NewGuid().ToString("N")[..6]);
         await a.StartAsync();
         await b.StartAsync();
-        await ReadModels.AppendAsync(a.Store, 80, seed: 8);
+        await bed.AppendAsync(80, seed: 8);
         var before = await ReadModels.WaitForCatchUpAsync(a.Status);
 
         // Busy: writers keep appending while both read models are reset under their owners.
         using var stopWriters = new CancellationTokenSource();
-        var writers = ReadModels.WriteUntilAsync(b.Store, stopWriters.Token);
+        var writers = bed.StartWriters(2, stopWriters.Token);
         await Eventually.HoldsAsync(() => a.Logs.Lines.Concat(b.Logs.Lines).Count(l => l.EventId == 1001) >= 3, TimeSpan.FromSeconds(10), "owners");
         var ledger = await RebuildAsync(a, "ledger");
-        var balance = await RebuildAsync(b, "balance");
+        var balance = await RebuildAsync(b, "account_balance");
         Assert.True(ledger.Epoch > before.Single(s => s.Projection == "ledger").Epoch);
         Assert.True(ledger.PreviousPosition > 0);
         await Eventually.HoldsAsync(
@@ -85,19 +86,19 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
             TimeSpan.FromSeconds(30), "ledger re-acquired after the rebuild");
         await stopWriters.CancelAsync();
         await writers;
-        var minimum = new Dictionary<string, long> { ["ledger"] = ledger.Epoch + 1, ["balance"] = balance.Epoch + 1 };
+        var minimum = new Dictionary<string, long> { ["ledger"] = ledger.Epoch + 1, ["account_balance"] = balance.Epoch + 1 };
         await ReadModels.WaitForCatchUpAsync(a.Status, minimum);
-        Assert.Empty(await ReadModels.VerifyExactlyOnceAsync(database.ConnectionString, a.Store));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
 
         // Idle: no new events, so the owner would never commit again; its node notices the newer epoch and lets go.
         var idle = await RebuildAsync(a, "ledger");
         await ReadModels.WaitForCatchUpAsync(a.Status, new Dictionary<string, long> { ["ledger"] = idle.Epoch + 1 });
-        Assert.Empty(await ReadModels.VerifyExactlyOnceAsync(database.ConnectionString, a.Store));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
         Assert.Contains(a.Logs.Lines.Concat(b.Logs.Lines), l => l.EventId == 1107);
 
         // An event projection without a reset is refused, with the way out.
         var refused = new StringWriter();
-        Assert.Equal(1, await ProjectionGenCommandLine.RunAsync(a.Host.Services, ["rebuild", "fussy"], refused, Ct));
+        Assert.Equal(1, await ProjectionGenCommandLine.RunAsync(a.Host.Services, ["rebuild", "fragile"], refused, Ct));
         Assert.Contains("implement IResettableProjection", refused.ToString(), StringComparison.Ordinal);
     }
 
