@@ -45,7 +45,7 @@ internal sealed class ProjectionAlertDispatcher
     public IDisposable Attach(ProjectionDaemon daemon)
     {
         daemon.Lifecycle += OnLifecycle;
-        return new Subscription(() => daemon.Lifecycle -= OnLifecycle);
+        return new Unsubscriber(() => daemon.Lifecycle -= OnLifecycle);
     }
 
     /// <summary>Starts the background task.</summary>
@@ -131,10 +131,5 @@ internal sealed class ProjectionAlertDispatcher
                 await Task.Delay(RecordRetryDelay, CancellationToken.None).ConfigureAwait(false);
             }
         }
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
     }
 }

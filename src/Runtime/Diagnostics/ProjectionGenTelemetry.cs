@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ProjectionGen.Daemon;
+using ProjectionGen.Hosting;
 using ProjectionGen.Operations;
 
 namespace ProjectionGen.Diagnostics;
@@ -72,7 +73,14 @@ public sealed class ProjectionGenTelemetry : IDisposable
         }
 
         daemon.Lifecycle += OnLifecycle;
-        return new Detach(this, daemon);
+        return new Unsubscriber(() =>
+        {
+            daemon.Lifecycle -= OnLifecycle;
+            lock (gate)
+            {
+                daemons.Remove(daemon);
+            }
+        });
     }
 
     /// <summary>Sets where the lag gauges read the latest per-projection lag (the cluster monitor's last sample).</summary>
@@ -181,16 +189,4 @@ public sealed class ProjectionGenTelemetry : IDisposable
 
     private IEnumerable<Measurement<double>> ObserveLagSeconds() =>
         lagSource().Select(s => new Measurement<double>(s.Lag.TotalSeconds, new KeyValuePair<string, object?>("projection", s.Projection)));
-
-    private sealed class Detach(ProjectionGenTelemetry telemetry, ProjectionDaemon daemon) : IDisposable
-    {
-        public void Dispose()
-        {
-            daemon.Lifecycle -= telemetry.OnLifecycle;
-            lock (telemetry.gate)
-            {
-                telemetry.daemons.Remove(daemon);
-            }
-        }
-    }
 }

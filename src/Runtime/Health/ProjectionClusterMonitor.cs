@@ -41,7 +41,7 @@ internal sealed class ProjectionClusterMonitor
     public IDisposable Attach()
     {
         daemon.Lifecycle += OnLifecycle;
-        return new Detach(() => daemon.Lifecycle -= OnLifecycle);
+        return new Unsubscriber(() => daemon.Lifecycle -= OnLifecycle);
     }
 
     /// <summary>Samples until <paramref name="stop"/> is cancelled; health reports the daemon as running meanwhile.</summary>
@@ -181,9 +181,4 @@ internal sealed class ProjectionClusterMonitor
     }
 
     private sealed record Sample(IReadOnlyList<ProjectionStatus> Statuses, IReadOnlyDictionary<string, DateTimeOffset> UnownedSince, string? Error);
-
-    private sealed class Detach(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
-    }
 }
