@@ -44,8 +44,10 @@ internal sealed class ProjectionDaemonHostedService(IServiceProvider services, I
         subscriptions.Add(telemetry.Attach(daemon));
         subscriptions.Add(dispatcher.Attach(daemon));
         subscriptions.Add(monitor.Attach());
-        dispatcher.Start();
         await daemon.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        // Started only once the daemon runs (a failed start leaves no task behind); earlier events wait in its queue.
+        dispatcher.Start();
         monitorLoop = Task.Run(() => monitor.RunAsync(stopping.Token), CancellationToken.None);
     }
 
