@@ -1,9 +1,29 @@
-using ProjectionGen.Generated;
+using System.CommandLine;
+using Orders.Commands;
 
-// Lists what the source generator produced for this assembly; the demo issue turns this into the cluster demo.
-foreach (var descriptor in GeneratedProjections.Descriptors)
-{
-    var events = string.Join(", ", descriptor.EventTypes.Select(t => t.Name));
-    var document = descriptor.DocumentType is null ? "" : $", document {descriptor.DocumentType.Name}";
-    Console.WriteLine($"{descriptor.Name}: {descriptor.Kind}{document}; events: {events}");
-}
+var connection = new Option<string?>("--connection") { Description = "Npgsql connection string of an existing database (default for demo: an ephemeral server)" };
+var requiredConnection = new Option<string>("--connection") { Description = "Npgsql connection string", Required = true };
+var node = new Option<string>("--node") { Description = "this node's name", Required = true };
+var streams = new Option<int>("--streams") { Description = "order streams", DefaultValueFactory = _ => 100 };
+var events = new Option<int>("--events") { Description = "events per stream", DefaultValueFactory = _ => 10 };
+var writers = new Option<int>("--writers") { Description = "concurrent writers", DefaultValueFactory = _ => 4 };
+var json = new Option<bool>("--json") { Description = "JSON output" };
+
+var demo = new Command("demo", "The main job: three nodes, PostgreSQL restarted and crashed under them, exactly-once verified") { connection };
+demo.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
+
+var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node };
+nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, null, ct));
+
+var append = new Command("append", "Append whole orders") { requiredConnection, streams, events, writers };
+append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(streams), result.GetValue(events), result.GetValue(writers), ct));
+
+var verify = new Command("verify", "Exit 0 if and only if every read model equals the fold of all committed events") { requiredConnection };
+verify.SetAction((result, ct) => VerifyCommand.RunAsync(result.GetValue(requiredConnection)!, ct));
+
+var status = new Command("status", "Owner, epoch, position and lag per projection") { requiredConnection, json };
+status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
+
+var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, connection };
+root.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
+return await root.Parse(args).InvokeAsync();

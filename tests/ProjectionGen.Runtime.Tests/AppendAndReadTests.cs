@@ -41,6 +41,18 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Without_prepared_statements_the_store_works_the_same()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "unprepared", new EventStoreOptions { PrepareStatements = false });
+        var result = await scope.Store.AppendAsync("s", [new OrderPlaced("o", 1m)], ExpectedVersion.NoStream, cancellationToken: Ct);
+        await Assert.ThrowsAsync<ConcurrencyException>(() => scope.Store.AppendAsync("s", [new OrderPlaced("o", 1m)], ExpectedVersion.NoStream, cancellationToken: Ct));
+        Assert.Equal(result.LastSequence, await scope.Store.ReadSafeHighWaterMarkAsync(Ct));
+        Assert.Single(await scope.Store.ReadAllAsync(0, result.LastSequence, 10, null, Ct));
+        Assert.Single(await scope.Store.ReadStreamAsync("s", Ct));
+        Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM pg_prepared_statements"));
+    }
+
+    [Fact]
     public async Task Reads_respect_the_range_the_batch_limit_and_the_type_filter()
     {
         await using var scope = await StoreScope.CreateAsync(postgres, "range");
@@ -158,6 +170,25 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Concurrent_appends_with_any_version_to_a_new_stream_all_succeed_in_one_gapless_order()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "anyrace");
+        var start = new TaskCompletionSource();
+        var appends = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            await start.Task;
+            return await scope.Store.AppendAsync("busy", [new ItemAdded("w" + i, 1), new ItemAdded("w" + i, 2)], ExpectedVersion.Any, cancellationToken: Ct);
+        }, Ct)).ToList();
+        start.SetResult();
+        var results = await Task.WhenAll(appends);
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => 2L * i), results.Select(r => r.StreamVersion).Order());
+        var stream = await scope.Store.ReadStreamAsync("busy", Ct);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), stream.Select(e => e.StreamVersion));
+        Assert.All(stream.Chunk(2), pair => Assert.Equal(((ItemAdded)pair[0].Data!).Sku, ((ItemAdded)pair[1].Data!).Sku));
+    }
+
+    [Fact]
     public async Task A_committed_append_notifies_the_schema_channel()
     {
         await using var scope = await StoreScope.CreateAsync(postgres, "notify");
@@ -181,7 +212,7 @@ public sealed class AppendAndReadTests(PostgresFixture postgres)
     private static async Task WaitForLockWaitAsync(StoreScope scope)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await scope.ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE NOT granted") == 0)
+        while (await scope.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The second appender never waited for the first.");
             await Task.Delay(10, Ct);

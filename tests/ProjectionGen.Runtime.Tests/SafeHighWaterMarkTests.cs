@@ -108,6 +108,23 @@ public sealed class SafeHighWaterMarkTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task An_appender_in_another_schema_does_not_hold_this_schema_back()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "hwmschemas");
+        var other = scope.OtherStore(new EventStoreOptions { Schema = "other" });
+        await other.ApplySchemaAsync(Ct);
+        await using var connection = await scope.DataSource.OpenConnectionAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await other.AppendAsync(connection, "elsewhere", [new OrderPlaced("o", 1m)], ExpectedVersion.Any, null, Ct);
+
+        await scope.Store.AppendAsync("a", [new OrderPlaced("o", 1m)], ExpectedVersion.Any, cancellationToken: Ct);
+        Assert.Equal(1, await scope.Store.ReadSafeHighWaterMarkAsync(Ct));
+        Assert.Equal(0, await other.ReadSafeHighWaterMarkAsync(Ct));
+        await transaction.CommitAsync(Ct);
+        Assert.Equal(1, await other.ReadSafeHighWaterMarkAsync(Ct));
+    }
+
+    [Fact]
     public async Task The_mark_never_decreases_and_a_new_store_instance_computes_the_same_mark()
     {
         await using var scope = await StoreScope.CreateAsync(postgres, "hwmfresh");

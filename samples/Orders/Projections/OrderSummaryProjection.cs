@@ -4,7 +4,7 @@ using ProjectionGen;
 namespace Orders.Projections;
 
 /// <summary>An aggregate projection: one <see cref="OrderSummary"/> per order stream, deleted when the order is cancelled.</summary>
-[Projection]
+[Projection("order_summary")]
 public sealed partial class OrderSummaryProjection
 {
     /// <summary>Starts the summary from the order's first event.</summary>

@@ -91,9 +91,9 @@ internal sealed class AggregateMethodReader
             return null;
         }
 
-        if (!IsDocumentClass(method.ReturnType))
+        if (!IsDocumentClass(method.ReturnType) || IsNullable(method.ReturnType))
         {
-            return WrongReturn(method, "the document class (a class created from the event)");
+            return WrongReturn(method, "the document class, not nullable (a document created from the event)");
         }
 
         if (!IsDocument(method, method.ReturnType))
@@ -128,9 +128,9 @@ internal sealed class AggregateMethodReader
         }
 
         var returnsDocument = !method.ReturnsVoid;
-        if (returnsDocument && !SymbolEqualityComparer.Default.Equals(method.ReturnType, _document))
+        if (returnsDocument && (!SymbolEqualityComparer.Default.Equals(method.ReturnType, _document) || IsNullable(method.ReturnType)))
         {
-            return WrongReturn(method, $"void (to mutate the document) or '{_document!.ToDisplayString(TypeFacts.MessageFormat)}' (to replace it)");
+            return WrongReturn(method, $"void (to mutate the document) or a non-nullable '{_document!.ToDisplayString(TypeFacts.MessageFormat)}' (to replace it)");
         }
 
         var arguments = method.Parameters.Length == 3
@@ -208,6 +208,9 @@ internal sealed class AggregateMethodReader
             expected));
         return null;
     }
+
+    // The generated code stores what Create and Apply return; a nullable document would not compile warning-free.
+    private static bool IsNullable(ITypeSymbol type) => type.NullableAnnotation == NullableAnnotation.Annotated;
 
     private static bool IsDocumentClass(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeKind: TypeKind.Class, IsStatic: false } && type.SpecialType == SpecialType.None;

@@ -130,11 +130,7 @@ internal static class ProjectionInspector
             .Cast<ITypeSymbol>()
             .ToList();
 
-        // A type pattern for a base type would make a later derived case unreachable (error CS8120): derived first.
-        var cases = eventTypes
-            .OrderByDescending(TypeFacts.InheritanceDepth)
-            .Select(eventType => ToCase(eventType, entries))
-            .ToList();
+        var cases = DerivedFirst(eventTypes).Select(eventType => ToCase(eventType, entries)).ToList();
 
         var containing = new List<string>();
         for (var container = type.ContainingType; container is not null; container = container.ContainingType)
@@ -161,6 +157,24 @@ internal static class ProjectionInspector
             TableName: attribute.NamedArguments.FirstOrDefault(a => a.Key == "TableName").Value.Value as string,
             EventTypes: new EquatableArray<string>(eventTypes.Select(t => t.ToDisplayString(TypeFacts.QualifiedFormat))),
             Cases: new EquatableArray<EventCase>(cases));
+    }
+
+    /// <summary>
+    /// Declaration order, except that a derived event type moves before its base types: a base type's pattern would
+    /// make a later derived case unreachable (error CS8120).
+    /// </summary>
+    private static List<ITypeSymbol> DerivedFirst(List<ITypeSymbol> eventTypes)
+    {
+        var remaining = new List<ITypeSymbol>(eventTypes);
+        var ordered = new List<ITypeSymbol>(eventTypes.Count);
+        while (remaining.Count > 0)
+        {
+            var next = remaining.First(candidate => !remaining.Any(other => TypeFacts.DerivesFrom(other, candidate)));
+            ordered.Add(next);
+            remaining.Remove(next);
+        }
+
+        return ordered;
     }
 
     private static EventCase ToCase(ITypeSymbol eventType, List<DispatchEntry> entries)

@@ -41,16 +41,18 @@ internal static class TypeFacts
         && !named.IsUnboundGenericType
         && !IsMetadata(type) && !IsWriter(type) && !IsCancellationToken(type);
 
-    /// <summary>The number of base types above <paramref name="type"/>; a derived type is always deeper than its bases.</summary>
-    public static int InheritanceDepth(ITypeSymbol type)
+    /// <summary>Whether <paramref name="type"/> has <paramref name="baseType"/> among its base classes.</summary>
+    public static bool DerivesFrom(ITypeSymbol type, ITypeSymbol baseType)
     {
-        var depth = 0;
         for (var current = type.BaseType; current is not null; current = current.BaseType)
         {
-            depth++;
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
         }
 
-        return depth;
+        return false;
     }
 
     /// <summary>Whether generated code outside the class (same assembly) may call <c>new T()</c>.</summary>

@@ -23,34 +23,21 @@ public sealed class ProjectionNameAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        context.RegisterCompilationStartAction(static start =>
         {
-            if (ProjectionAttributes.Resolve(start.Compilation) is not { } attributeClass)
-            {
-                return;
-            }
-
             var named = new ConcurrentBag<(string Name, string Type, Location Location)>();
-            start.RegisterSymbolAction(
-                symbol =>
+            ProjectionAttributes.OnProjections(start, (symbol, type, attribute) =>
+            {
+                var name = ProjectionNames.Resolve(type, attribute);
+                var location = ProjectionNames.Location(type, attribute, symbol.CancellationToken);
+                var display = type.ToDisplayString(TypeFacts.MessageFormat);
+                if (!ProjectionNames.IsValid(name))
                 {
-                    var type = (INamedTypeSymbol)symbol.Symbol;
-                    if (ProjectionAttributes.Find(type, attributeClass) is not { } attribute)
-                    {
-                        return;
-                    }
+                    symbol.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidName, location, name, display));
+                }
 
-                    var name = ProjectionNames.Resolve(type, attribute);
-                    var location = ProjectionNames.Location(type, attribute, symbol.CancellationToken);
-                    var display = type.ToDisplayString(TypeFacts.MessageFormat);
-                    if (!ProjectionNames.IsValid(name))
-                    {
-                        symbol.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidName, location, name, display));
-                    }
-
-                    named.Add((name, display, location));
-                },
-                SymbolKind.NamedType);
+                named.Add((name, display, location));
+            });
 
             start.RegisterCompilationEndAction(end =>
             {

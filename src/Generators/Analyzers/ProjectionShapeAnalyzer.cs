@@ -32,28 +32,12 @@ public sealed class ProjectionShapeAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        context.RegisterCompilationStartAction(static start => ProjectionAttributes.OnProjections(start, static (symbol, type, attribute) =>
         {
-            if (ProjectionAttributes.Resolve(start.Compilation) is not { } attributeClass)
+            foreach (var problem in ProjectionInspector.Inspect(type, attribute, symbol.CancellationToken).Problems)
             {
-                return;
+                symbol.ReportDiagnostic(problem);
             }
-
-            start.RegisterSymbolAction(
-                symbol =>
-                {
-                    var type = (INamedTypeSymbol)symbol.Symbol;
-                    if (ProjectionAttributes.Find(type, attributeClass) is not { } attribute)
-                    {
-                        return;
-                    }
-
-                    foreach (var problem in ProjectionInspector.Inspect(type, attribute, symbol.CancellationToken).Problems)
-                    {
-                        symbol.ReportDiagnostic(problem);
-                    }
-                },
-                SymbolKind.NamedType);
-        });
+        }));
     }
 }

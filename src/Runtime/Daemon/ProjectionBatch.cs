@@ -17,6 +17,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly IReadOnlyList<DeadLetter> deadLetters;
     private readonly string deadLetterSql;
     private readonly Func<IProjectionBatch, Task>? beforeCommit;
+    private readonly string? auditSql;
     private readonly BatchWriter writer = new();
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
@@ -32,7 +33,8 @@ internal sealed class ProjectionBatch : IProjectionBatch
         IReadOnlyList<EventEnvelope> events,
         IReadOnlyList<DeadLetter> deadLetters,
         string deadLetterSql,
-        Func<IProjectionBatch, Task>? beforeCommit)
+        Func<IProjectionBatch, Task>? beforeCommit,
+        string? auditSql)
     {
         this.setup = setup;
         this.ownership = ownership;
@@ -41,6 +43,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
         this.deadLetters = deadLetters;
         this.deadLetterSql = deadLetterSql;
         this.beforeCommit = beforeCommit;
+        this.auditSql = auditSql;
         FromPosition = fromPosition;
         ToPosition = toPosition;
         Events = events;
@@ -106,6 +109,11 @@ internal sealed class ProjectionBatch : IProjectionBatch
 
         // The guard, part two, first in the transaction so a refused commit does no other work.
         batch.BatchCommands.Add(guard.CreateFencedCommit(ownership, FromPosition, ToPosition));
+        if (auditSql is not null)
+        {
+            batch.BatchCommands.Add(CreateAuditInsert(auditSql));
+        }
+
         foreach (var deadLetter in deadLetters)
         {
             batch.BatchCommands.Add(CreateDeadLetterInsert(deadLetter));
@@ -129,6 +137,17 @@ internal sealed class ProjectionBatch : IProjectionBatch
         }
 
         Committed = true;
+    }
+
+    private NpgsqlBatchCommand CreateAuditInsert(string sql)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = setup.Name });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ownership.Epoch });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.NodeName });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = FromPosition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToPosition });
+        return command;
     }
 
     private NpgsqlBatchCommand CreateDeadLetterInsert(DeadLetter deadLetter)

@@ -74,7 +74,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         services = new AgentServices(
             store,
             batchConnections,
-            new ProjectionGuard(quotedSchema, options.CheckLockOnCommit),
+            new ProjectionGuard(quotedSchema, options.Fencing),
             options,
             $"INSERT INTO {quotedSchema}.dead_letters (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             logger,
@@ -151,20 +151,29 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             throw new InvalidOperationException($"The daemon of node '{NodeName}' was already started; a daemon starts once.");
         }
 
-        await using (var connection = await batchConnections.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            foreach (var slot in slots)
+            await using (var connection = await batchConnections.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (slot.Setup.DocumentTable is { } table)
+                foreach (var slot in slots)
                 {
-                    await using var create = new NpgsqlCommand(table.CreateSql, connection);
-                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    if (slot.Setup.DocumentTable is { } table)
+                    {
+                        await using var create = new NpgsqlCommand(table.CreateSql, connection);
+                        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
-        }
 
-        var lockConnection = await OpenLockConnectionAsync(cancellationToken).ConfigureAwait(false);
-        loop = Task.Run(() => RunOwnershipLoopAsync(lockConnection, stopping.Token), CancellationToken.None);
+            var lockConnection = await OpenLockConnectionAsync(cancellationToken).ConfigureAwait(false);
+            loop = Task.Run(() => RunOwnershipLoopAsync(lockConnection, stopping.Token), CancellationToken.None);
+        }
+        catch
+        {
+            // Nothing runs yet: a start that failed (the server down, say) may be tried again.
+            Volatile.Write(ref started, 0);
+            throw;
+        }
     }
 
     /// <summary>

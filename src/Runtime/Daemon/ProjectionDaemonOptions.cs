@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;
 
@@ -50,8 +51,14 @@ public sealed class ProjectionDaemonOptions
     /// <summary>Test hook: runs after the in-memory guard and before the commit is sent.</summary>
     internal Func<IProjectionBatch, Task>? BeforeCommit { get; set; }
 
-    /// <summary>Benchmark switch: whether commits check <c>pg_locks</c> on the server. Always on outside the guard-cost benchmark.</summary>
-    internal bool CheckLockOnCommit { get; set; } = true;
+    /// <summary>How much of the guard commits carry: always <see cref="CommitFencing.Full"/> outside the guard-cost benchmark and the fault suite's checker test.</summary>
+    internal CommitFencing Fencing { get; set; } = CommitFencing.Full;
+
+    /// <summary>
+    /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
+    /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
+    /// </summary>
+    internal string? AuditSql { get; set; }
 
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()

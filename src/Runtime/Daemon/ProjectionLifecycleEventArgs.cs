@@ -20,6 +20,9 @@ public enum ProjectionLifecycleKind
 
     /// <summary>A batch was committed.</summary>
     BatchCommitted = 5,
+
+    /// <summary>The server refused a batch's commit (superseded epoch or lost lock): a stale owner was fenced.</summary>
+    CommitRejected = 6,
 }
 
 /// <summary>A lifecycle event of a projection on a node, for alerts, tests and demos.</summary>

@@ -126,6 +126,11 @@ internal sealed class SubscriptionAgent : IDisposable
         catch (ProjectionProgressException refused)
         {
             DaemonLog.AgentStoppedOnProgressFailure(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
+            if (refused.InnerException is PostgresException)
+            {
+                services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.CommitRejected, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), refused.Reason.ToString()));
+            }
+
             services.ReportLockLost(ownership, $"fenced commit: {refused.Reason}");
             Stop($"{refused.Reason}: {refused.Message}");
         }
@@ -203,7 +208,7 @@ internal sealed class SubscriptionAgent : IDisposable
             }
         }
 
-        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit);
+        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql);
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         if (!batch.Committed)
         {

@@ -8,7 +8,10 @@ public sealed class EventStoreOptions
     /// <summary>The default <see cref="MaxEventBytes"/>: 1 MiB.</summary>
     public const int DefaultMaxEventBytes = 1024 * 1024;
 
-    /// <summary>The PostgreSQL schema holding the store's tables; validated as an identifier. Default <c>projectiongen</c>.</summary>
+    /// <summary>
+    /// The PostgreSQL schema holding the store's tables; validated as an identifier of at most 56 characters (the
+    /// notification channel is named <c>{schema}_events</c>). Default <c>projectiongen</c>.
+    /// </summary>
     public string Schema { get; set; } = "projectiongen";
 
     /// <summary>
@@ -16,6 +19,13 @@ public sealed class EventStoreOptions
     /// <see cref="JsonSerializerOptions.TypeInfoResolver"/> to serialize without reflection. Default: reflection-based options with <see cref="JsonSerializerDefaults.Web"/> (camelCase names).
     /// </summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>
+    /// Whether the store prepares its statements (Npgsql keeps them per physical connection, so each is parsed once per
+    /// connection). Default <see langword="true"/>; turn it off behind a pooling proxy in transaction mode that does not
+    /// support prepared statements.
+    /// </summary>
+    public bool PrepareStatements { get; set; } = true;
 
     /// <summary>The largest serialized event body, in UTF-8 bytes; an append with a bigger one is refused and writes nothing.</summary>
     public int MaxEventBytes { get; set; } = DefaultMaxEventBytes;

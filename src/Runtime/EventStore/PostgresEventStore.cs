@@ -1,9 +1,8 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Npgsql;
 using NpgsqlTypes;
+using ProjectionGen.Serialization;
 
 namespace ProjectionGen.EventStore;
 
@@ -20,6 +19,7 @@ public sealed class PostgresEventStore
     private readonly SchemaContext schemaContext;
     private readonly SafeHighWaterMark safeHighWaterMark;
     private readonly HighWaterMarkTracker tracker = new();
+    private readonly bool prepareStatements;
     private readonly string appendSql;
     private readonly string readAllSql;
     private readonly string readAllOfTypesSql;
@@ -48,9 +48,10 @@ public sealed class PostgresEventStore
 
         this.dataSource = dataSource;
         this.types = types;
-        serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionSerializerOptions(), options.MaxEventBytes);
+        serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionJsonOptions.Create("EventStoreOptions.SerializerOptions"), options.MaxEventBytes);
         schemaContext = new SchemaContext(schema, AdvisoryLockKey.For("append", schema.Value), PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
-        safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey);
+        prepareStatements = options.PrepareStatements;
+        safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
         appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
         const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
@@ -103,7 +104,7 @@ public sealed class PostgresEventStore
     /// <param name="metadata">Metadata stored with every event.</param>
     /// <param name="cancellationToken">Cancels the append (nothing is written unless it committed).</param>
     /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="streamId"/> is null.</exception>
-    /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable or larger than <see cref="EventStoreOptions.MaxEventBytes"/>.</exception>
+    /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable, larger than <see cref="EventStoreOptions.MaxEventBytes"/>, or its JSON is refused by PostgreSQL's jsonb (a <c>\u0000</c> in a string).</exception>
     /// <exception cref="ConcurrencyException">The stream is not at <paramref name="expected"/>.</exception>
     public async Task<AppendResult> AppendAsync(string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
@@ -147,6 +148,7 @@ public sealed class PostgresEventStore
 
         try
         {
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return new AppendResult(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
@@ -155,6 +157,11 @@ public sealed class PostgresEventStore
         {
             var actual = long.TryParse(e.Hint, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
             throw new ConcurrencyException(streamId, expected, actual, e);
+        }
+        catch (PostgresException e) when (e.SqlState is "22P05" or "22P02")
+        {
+            // untranslatable_character (a \u0000 in a JSON string) or invalid_text_representation: jsonb refused a body.
+            throw new ArgumentException($"PostgreSQL refused an event body of the append to stream '{streamId}': {e.MessageText}. Nothing was appended.", nameof(events), e);
         }
         catch (PostgresException e) when (IsMissingSchema(e))
         {
@@ -264,6 +271,7 @@ public sealed class PostgresEventStore
         var envelopes = new List<EventEnvelope>(capacity);
         try
         {
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -290,20 +298,9 @@ public sealed class PostgresEventStore
         return envelopes;
     }
 
-    // The documented default for applications that do not pass a JsonSerializerContext; trimmed or AOT applications must pass one.
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection serialization is the opt-out default; trimmed applications set SerializerOptions.")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Reflection serialization is the opt-out default; AOT applications set SerializerOptions.")]
-    private static JsonSerializerOptions ReflectionSerializerOptions()
-    {
-        if (!JsonSerializer.IsReflectionEnabledByDefault)
-        {
-            throw new ArgumentException(
-                "Reflection-based JSON serialization is disabled in this application: set EventStoreOptions.SerializerOptions with a JsonSerializerContext as TypeInfoResolver.",
-                "options");
-        }
-
-        return new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
-    }
+    // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        prepareStatements ? command.PrepareAsync(cancellationToken) : Task.CompletedTask;
 
     private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type) =>
         new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = type };

@@ -29,7 +29,9 @@ namespace ProjectionGen.EventStore;
 /// such as one idle in a transaction after writing to an unrelated table, is not waited for.</para>
 /// <para>Read events up to the mark with a snapshot taken after the mark was read: a new statement in READ COMMITTED
 /// (PostgreSQL's default), not inside a REPEATABLE READ transaction begun earlier. Only <c>append_events</c> may write
-/// to the events table.</para>
+/// to the events table. Read the mark on the primary: a standby's <c>pg_locks</c> does not show the primary's appenders.
+/// Reading <c>pg_locks</c> briefly takes the lock manager's partition locks, so poll it at a sensible interval (and
+/// wake on the notification channel) rather than in a tight loop.</para>
 /// </remarks>
 internal sealed class SafeHighWaterMark
 {
@@ -39,9 +41,11 @@ internal sealed class SafeHighWaterMark
     private readonly string sql;
     private readonly long markerClassId;
     private readonly long markerObjectId;
+    private readonly bool prepare;
 
-    public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey)
+    public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey, bool prepare)
     {
+        this.prepare = prepare;
         markerClassId = AdvisoryLockKey.ClassId(appendMarkerKey);
         markerObjectId = AdvisoryLockKey.ObjectId(appendMarkerKey);
         var events = schema.Qualify("events");
@@ -79,6 +83,11 @@ internal sealed class SafeHighWaterMark
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerClassId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerObjectId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = barrier?.AppenderXids ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+
+        if (prepare)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

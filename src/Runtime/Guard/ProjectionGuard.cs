@@ -26,14 +26,16 @@ internal sealed class ProjectionGuard
     public const string PositionMismatchSqlState = "PG003";
 
     private readonly string commitSql;
-    private readonly bool checkLockOnServer;
+    private readonly string unfencedSql;
+    private readonly CommitFencing fencing;
 
     /// <param name="quotedSchema">The validated, quoted schema holding <c>commit_progress</c>.</param>
-    /// <param name="checkLockOnServer">Whether the commit also checks <c>pg_locks</c>; off only in the guard-cost benchmark.</param>
-    public ProjectionGuard(string quotedSchema, bool checkLockOnServer = true)
+    /// <param name="fencing">How much of the guard commits carry; anything but <see cref="CommitFencing.Full"/> is for tests and benchmarks.</param>
+    public ProjectionGuard(string quotedSchema, CommitFencing fencing = CommitFencing.Full)
     {
         commitSql = $"SELECT {quotedSchema}.commit_progress($1, $2, $3, $4, $5, $6, $7, $8)";
-        this.checkLockOnServer = checkLockOnServer;
+        unfencedSql = $"UPDATE {quotedSchema}.progress SET position = $2, last_commit_at = now() WHERE name = $1";
+        this.fencing = fencing;
     }
 
     /// <summary>The in-memory check: throws when the heartbeat has already seen the ownership go.</summary>
@@ -48,6 +50,14 @@ internal sealed class ProjectionGuard
     /// <summary>The fenced progress update with the server-side lock check, to run first in the commit batch.</summary>
     public NpgsqlBatchCommand CreateFencedCommit(ProjectionOwnership ownership, long fromPosition, long toPosition)
     {
+        if (fencing == CommitFencing.Unfenced)
+        {
+            var unfenced = new NpgsqlBatchCommand(unfencedSql);
+            unfenced.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.ProjectionName });
+            unfenced.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toPosition });
+            return unfenced;
+        }
+
         var command = new NpgsqlBatchCommand(commitSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.ProjectionName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ownership.Epoch });
@@ -56,7 +66,7 @@ internal sealed class ProjectionGuard
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ownership.LockHolder.BackendPid });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = ownership.LockHolder.BackendStart, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ownership.LockKey.Value });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = checkLockOnServer });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = fencing == CommitFencing.Full });
         return command;
     }
 

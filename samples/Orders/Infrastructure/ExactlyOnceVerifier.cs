@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Npgsql;
+using Orders.Events;
+using Orders.Projections;
+
+namespace Orders.Infrastructure;
+
+/// <summary>
+/// Checks that every sample read model equals the fold of all committed events: one ledger row per event (no
+/// duplicate, no gap) and each order summary equal to its stream's fold.
+/// </summary>
+internal static class ExactlyOnceVerifier
+{
+    private static readonly JsonSerializerOptions DocumentJson = new(JsonSerializerDefaults.Web);
+
+    public sealed record Result(long Events, long LedgerRows, int Summaries, IReadOnlyList<string> Problems)
+    {
+        public bool Verified => Problems.Count == 0;
+    }
+
+    public static async Task<Result> VerifyAsync(OrdersDatabase database, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var mark = await database.Store.ReadSafeHighWaterMarkAsync(cancellationToken);
+        var events = await database.Store.ReadAllAsync(0, mark, int.MaxValue, null, cancellationToken);
+
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        var positions = await ReadPositionsAsync(connection, cancellationToken);
+        foreach (var projection in new[] { "order_summary", "order_ledger" })
+        {
+            if (positions.GetValueOrDefault(projection) < mark)
+            {
+                problems.Add($"{projection} is at position {positions.GetValueOrDefault(projection)}, behind the safe mark {mark}");
+            }
+        }
+
+        var ledger = new Dictionary<long, int>();
+        long ledgerRows = 0;
+        await using (var command = new NpgsqlCommand("SELECT seq, count(*) FROM order_ledger GROUP BY seq", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ledger[reader.GetInt64(0)] = (int)reader.GetInt64(1);
+                ledgerRows += reader.GetInt64(1);
+            }
+        }
+
+        var expected = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
+        foreach (var envelope in events)
+        {
+            var rows = ledger.GetValueOrDefault(envelope.Sequence);
+            if (rows != 1)
+            {
+                problems.Add(rows == 0 ? $"order_ledger: event {envelope.Sequence} missing" : $"order_ledger: event {envelope.Sequence} applied {rows} times");
+            }
+
+            Fold(expected, envelope.StreamId, envelope.Data);
+        }
+
+        var known = events.Select(e => e.Sequence).ToHashSet();
+        problems.AddRange(ledger.Keys.Where(seq => !known.Contains(seq)).Select(seq => $"order_ledger: row for unknown event {seq}"));
+
+        var actual = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_order_summary", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                actual[reader.GetString(0)] = JsonSerializer.Deserialize<OrderSummary>(reader.GetString(1), DocumentJson)!;
+            }
+        }
+
+        foreach (var (id, summary) in expected)
+        {
+            if (!actual.TryGetValue(id, out var stored))
+            {
+                problems.Add($"order_summary: {id} missing");
+            }
+            else if (stored.ItemCount != summary.ItemCount || stored.Total != summary.Total || stored.Status != summary.Status || stored.Customer != summary.Customer)
+            {
+                problems.Add($"order_summary: {id} is {stored.ItemCount} items/{stored.Total}/{stored.Status}, expected {summary.ItemCount}/{summary.Total}/{summary.Status}");
+            }
+        }
+
+        problems.AddRange(actual.Keys.Where(id => !expected.ContainsKey(id)).Select(id => $"order_summary: unexpected document {id}"));
+        return new Result(events.Count, ledgerRows, actual.Count, problems);
+    }
+
+    /// <summary>The summary projection's semantics, written out by hand as the reference.</summary>
+    private static void Fold(Dictionary<string, OrderSummary> summaries, string streamId, object? data)
+    {
+        summaries.TryGetValue(streamId, out var summary);
+        switch (data)
+        {
+            case OrderPlaced placed when summary is null:
+                summaries[streamId] = new OrderSummary { Customer = placed.Customer, Status = "Placed" };
+                break;
+            case ItemAdded added:
+                summary ??= summaries[streamId] = new OrderSummary();
+                summary.ItemCount += added.Quantity;
+                summary.Total += added.Quantity * added.UnitPrice;
+                break;
+            case OrderShipped:
+                summary ??= summaries[streamId] = new OrderSummary();
+                summary.Status = "Shipped";
+                break;
+            case OrderCancelled:
+                summaries.Remove(streamId);
+                break;
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> ReadPositionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT name, position FROM projectiongen.progress", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            positions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return positions;
+    }
+}

@@ -1,0 +1,93 @@
+using Npgsql;
+using Orders.Events;
+using ProjectionGen.EventStore;
+
+namespace Orders.Infrastructure;
+
+/// <summary>Appends realistic order streams: placed, items added, then shipped or (sometimes) cancelled.</summary>
+internal sealed class OrderWriter(PostgresEventStore store, int seed)
+{
+    private static readonly string[] Customers = ["Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret"];
+    private readonly Random random = new(seed);
+    private readonly List<(string Id, int Items)> open = [];
+
+    /// <summary>Events this writer appended and saw committed.</summary>
+    public long Appended { get; private set; }
+
+    /// <summary>Appends that failed (a server restarting under the writer, for example) and were retried.</summary>
+    public long Failures { get; private set; }
+
+    /// <summary>Appends one event to a new or open order; a failed append is counted and left to the next call.</summary>
+    public async Task AppendNextAsync(CancellationToken cancellationToken)
+    {
+        var (streamId, @event) = Next();
+        try
+        {
+            await store.AppendAsync(streamId, [@event], ExpectedVersion.Any, cancellationToken: cancellationToken);
+            Appended++;
+            Advance(streamId, @event);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            Failures++;
+        }
+    }
+
+    /// <summary>Appends whole orders (placed, items, shipped) for <paramref name="streams"/> streams, <paramref name="eventsPerStream"/> events each.</summary>
+    public async Task AppendOrdersAsync(int streams, int eventsPerStream, CancellationToken cancellationToken)
+    {
+        for (var s = 0; s < streams; s++)
+        {
+            var id = $"order-{Guid.NewGuid():N}";
+            var events = new List<object>(eventsPerStream) { new OrderPlaced(id, Customers[random.Next(Customers.Length)]) };
+            while (events.Count < eventsPerStream - 1)
+            {
+                events.Add(NewItem());
+            }
+
+            if (eventsPerStream > 1)
+            {
+                events.Add(new OrderShipped());
+            }
+
+            await store.AppendAsync(id, events, ExpectedVersion.NoStream, cancellationToken: cancellationToken);
+            Appended += events.Count;
+        }
+    }
+
+    private (string StreamId, object Event) Next()
+    {
+        if (open.Count == 0 || (open.Count < 50 && random.Next(4) == 0))
+        {
+            var id = $"order-{Guid.NewGuid():N}";
+            return (id, new OrderPlaced(id, Customers[random.Next(Customers.Length)]));
+        }
+
+        var index = random.Next(open.Count);
+        var (orderId, items) = open[index];
+        var roll = random.Next(10);
+        object next = items >= 2 && roll == 0 ? new OrderCancelled()
+            : items >= 2 && roll < 3 ? new OrderShipped()
+            : NewItem();
+        return (orderId, next);
+    }
+
+    private ItemAdded NewItem() => new($"SKU-{random.Next(100):D3}", random.Next(1, 5), random.Next(1, 200) + 0.99m);
+
+    private void Advance(string streamId, object appended)
+    {
+        var index = open.FindIndex(order => order.Id == streamId);
+        switch (appended)
+        {
+            case OrderPlaced:
+                open.Add((streamId, 0));
+                break;
+            case ItemAdded when index >= 0:
+                open[index] = (streamId, open[index].Items + 1);
+                break;
+            case OrderShipped or OrderCancelled when index >= 0:
+                open.RemoveAt(index);
+                break;
+        }
+    }
+}

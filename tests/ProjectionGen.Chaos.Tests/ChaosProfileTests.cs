@@ -1,0 +1,60 @@
+using ProjectionGen.Chaos.Runner;
+using Xunit;
+
+namespace ProjectionGen.Chaos.Tests;
+
+/// <summary>
+/// The bounded CI profile of the fault-injection suite (the long profile is <c>build/chaos.sh --minutes 30</c>):
+/// a fixed seed and a random one with every fault kind, the paused-owner case, and the proof that the checker fails
+/// when fencing is switched off.
+/// </summary>
+public sealed class ChaosProfileTests
+{
+    private static readonly string Output = Path.Combine(Path.GetTempPath(), "projectiongen-chaos-ci");
+
+    [Fact]
+    public async Task Fixed_seed_run_with_every_fault_kind_has_no_violation()
+    {
+        var result = await RunAsync(new ChaosOptions { Seed = 42, Duration = TimeSpan.FromSeconds(40) });
+        Assert.True(result.Passed, Describe(result));
+    }
+
+    [Fact]
+    public async Task Random_seed_run_with_every_fault_kind_has_no_violation()
+    {
+        var result = await RunAsync(new ChaosOptions { Duration = TimeSpan.FromSeconds(40) });
+        Assert.True(result.Passed, Describe(result));
+    }
+
+    [Fact]
+    public async Task Paused_owners_are_fenced_when_they_wake()
+    {
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.PauseNode] });
+        Assert.True(result.Passed, Describe(result));
+        Assert.True(result.RejectedStaleCommits > 0, "No stale commit was rejected: the pauses never caught an owner with a commit in hand.\n" + result.Report);
+    }
+
+    [Fact]
+    public async Task The_checker_fails_when_fencing_is_switched_off()
+    {
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.PauseNode], Unfenced = true });
+        Assert.False(result.Passed, "Unfenced nodes survived paused-owner faults without a violation: the checker proves nothing.\n" + result.Report);
+        Assert.Contains(result.Violations, v => v.StartsWith("I2", StringComparison.Ordinal) || v.StartsWith("I1", StringComparison.Ordinal));
+    }
+
+    private static async Task<ChaosResult> RunAsync(ChaosOptions options)
+    {
+        using var log = new StringWriter();
+        try
+        {
+            return await ChaosRunner.RunAsync(options with { OutputDirectory = Output }, log, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(log.ToString());
+        }
+    }
+
+    private static string Describe(ChaosResult result) =>
+        $"seed {result.Seed}: {result.Violations.Count} violations\n{result.Report}";
+}

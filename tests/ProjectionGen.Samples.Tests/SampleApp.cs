@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>Runs the Orders sample's commands as separate processes.</summary>
+internal sealed class SampleApp : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private SampleApp(Process process)
+    {
+        this.process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public int Id => process.Id;
+
+    public static SampleApp Start(params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sample", "Orders.dll"));
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        return new SampleApp(Process.Start(startInfo)!);
+    }
+
+    /// <summary>Runs a command to its end; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] arguments)
+    {
+        await using var app = Start(arguments);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(timeout);
+        await app.process.WaitForExitAsync(deadline.Token);
+        app.process.WaitForExit();
+        TestContext.Current.TestOutputHelper?.WriteLine($"$ Orders {string.Join(' ', arguments.Select(a => a.Contains("Password", StringComparison.Ordinal) ? "<connection>" : a))}\n{app.Output}");
+        return (app.process.ExitCode, app.Output);
+    }
+
+    /// <summary>SIGTERM: a node drains, releases its locks and exits.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(deadline.Token);
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
