@@ -7,12 +7,23 @@ internal sealed class DocumentTable
     public DocumentTable(string quotedName)
     {
         QuotedName = quotedName;
-        CreateSql = $"CREATE TABLE IF NOT EXISTS {quotedName} (id text PRIMARY KEY, data jsonb NOT NULL, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())";
+        // Checked before creating: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists,
+        // and a least-privilege runtime role has none (docs/operations.md). The name is a validated, quoted identifier.
+        CreateSql = $"DO $create$ BEGIN IF to_regclass('{quotedName.Replace("'", "''", StringComparison.Ordinal)}') IS NULL THEN "
+            + $"CREATE TABLE IF NOT EXISTS {quotedName} (id text PRIMARY KEY, data jsonb NOT NULL, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now()); END IF; END $create$";
         SelectSql = $"SELECT id, data FROM {quotedName} WHERE id = ANY($1)";
         UpsertSql = $"INSERT INTO {quotedName} (id, data, last_seq) SELECT d.id, d.data, $3 FROM unnest($1::text[], $2::jsonb[]) AS d(id, data) "
             + "ON CONFLICT (id) DO UPDATE SET data = excluded.data, last_seq = excluded.last_seq, updated_at = now()";
         DeleteSql = $"DELETE FROM {quotedName} WHERE id = ANY($1)";
         TruncateSql = $"TRUNCATE {quotedName}";
+    }
+
+    /// <summary>The document table of an aggregate projection: its declared table, or <c>doc_</c> + name, in <paramref name="schema"/>.</summary>
+    public static DocumentTable For(string schema, ProjectionDescriptor descriptor)
+    {
+        var tableName = descriptor.TableName ?? "doc_" + descriptor.Name;
+        var quotedSchema = EventStore.PostgresIdentifier.Parse(schema, "EventStoreOptions.Schema").Quoted;
+        return new DocumentTable(quotedSchema + "." + EventStore.PostgresIdentifier.Parse(tableName, $"Document table of projection '{descriptor.Name}'").Quoted);
     }
 
     public string QuotedName { get; }

@@ -136,6 +136,29 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     }
 
     /// <summary>
+    /// Stops this node's agent of <paramref name="projection"/> when it runs under an epoch older than
+    /// <paramref name="currentEpoch"/> (read from the progress row, e.g. after a rebuild). A busy agent would stop at its
+    /// next fenced commit anyway; an idle one never commits, so without this it would keep the lock and never replay.
+    /// </summary>
+    /// <returns>Whether an agent was told to stop.</returns>
+    internal bool StopIfSuperseded(string projection, long currentEpoch)
+    {
+        foreach (var slot in slots)
+        {
+            if (slot.Setup.Name == projection && slot.Agent is { } agent && agent.Ownership.Epoch < currentEpoch)
+            {
+                services.ReportLockLost(agent.Ownership, SupersededCause);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The lock-loss cause reported by <see cref="StopIfSuperseded"/>.</summary>
+    internal const string SupersededCause = "epoch superseded (rebuild or takeover)";
+
+    /// <summary>
     /// Creates the aggregate projections' document tables, opens the lock connection (refusing a standby or a pooling
     /// proxy) and starts the ownership loop. A daemon starts once.
     /// </summary>
@@ -515,9 +538,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             JsonTypeInfo? typeInfo = null;
             if (descriptor.Kind == ProjectionKind.Aggregate)
             {
-                var tableName = descriptor.TableName ?? "doc_" + descriptor.Name;
-                var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
-                table = new DocumentTable(schema.Quoted + "." + PostgresIdentifier.Parse(tableName, $"Document table of projection '{descriptor.Name}'").Quoted);
+                table = DocumentTable.For(store.Schema, descriptor);
                 documentOptions ??= options.DocumentSerializerOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
                 typeInfo = documentOptions.GetTypeInfo(descriptor.DocumentType!);
             }

@@ -29,7 +29,7 @@ public enum ProjectionLifecycleKind
 public sealed class ProjectionLifecycleEventArgs : EventArgs
 {
     /// <summary>Creates the event.</summary>
-    public ProjectionLifecycleEventArgs(ProjectionLifecycleKind kind, string projection, string node, long epoch, DateTimeOffset timestamp, string? cause = null, long fromPosition = 0, long toPosition = 0)
+    public ProjectionLifecycleEventArgs(ProjectionLifecycleKind kind, string projection, string node, long epoch, DateTimeOffset timestamp, string? cause = null, long fromPosition = 0, long toPosition = 0, int eventCount = 0, TimeSpan duration = default)
     {
         Kind = kind;
         Projection = projection;
@@ -39,6 +39,8 @@ public sealed class ProjectionLifecycleEventArgs : EventArgs
         Cause = cause;
         FromPosition = fromPosition;
         ToPosition = toPosition;
+        EventCount = eventCount;
+        Duration = duration;
     }
 
     /// <summary>What happened.</summary>
@@ -64,4 +66,10 @@ public sealed class ProjectionLifecycleEventArgs : EventArgs
 
     /// <summary>For a committed batch, the position it committed.</summary>
     public long ToPosition { get; }
+
+    /// <summary>For a committed batch, how many events its handlers processed (dead letters excluded).</summary>
+    public int EventCount { get; }
+
+    /// <summary>For a committed batch, how long it took from reading the high-water mark to the end of its commit.</summary>
+    public TimeSpan Duration { get; }
 }

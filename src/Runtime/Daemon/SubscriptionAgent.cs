@@ -172,6 +172,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private async Task<BatchOutcome> RunOneBatchAsync(NpgsqlConnection connection, CancellationToken abort)
     {
         var from = Position;
+        var started = services.Time.GetTimestamp();
         var mark = await services.Store.ReadSafeHighWaterMarkAsync(connection, abort).ConfigureAwait(false);
         if (mark <= from)
         {
@@ -227,7 +228,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
         handlerAttempts.Clear();
         DaemonLog.BatchCommitted(services.Logger, setup.Name, ownership.Epoch, from, to, events.Count);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to));
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to, events.Count, services.Time.GetElapsedTime(started)));
         return BatchOutcome.Committed;
     }
 

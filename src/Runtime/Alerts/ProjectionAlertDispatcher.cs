@@ -1,0 +1,135 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Hosting;
+
+namespace ProjectionGen.Alerts;
+
+/// <summary>
+/// Takes a daemon's lifecycle events off its threads and, on a background task, records lock losses in the progress
+/// row (<c>last_loss_cause</c>, <c>last_loss_at</c>; best effort, never on the fencing path) and hands alerts to
+/// every <see cref="IProjectionAlertSink"/>.
+/// </summary>
+internal sealed class ProjectionAlertDispatcher
+{
+    private const int Capacity = 10_000;
+    private const int RecordAttempts = 3;
+    private static readonly TimeSpan RecordRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly IReadOnlyList<IProjectionAlertSink> sinks;
+    private readonly PostgresEventStore store;
+    private readonly ILogger logger;
+    private readonly string recordLossSql;
+    private readonly Channel<ProjectionAlert> alerts = Channel.CreateBounded<ProjectionAlert>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private Task pump = Task.CompletedTask;
+    private volatile bool shuttingDown;
+
+    public ProjectionAlertDispatcher(IEnumerable<IProjectionAlertSink> sinks, PostgresEventStore store, ILogger<ProjectionAlertDispatcher> logger)
+    {
+        this.sinks = [.. sinks];
+        this.store = store;
+        this.logger = logger;
+        var progress = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema").Qualify("progress");
+
+        // Only a newer loss overwrites an older one; the status says 'stopped' only while no node has taken over.
+        recordLossSql = $"""
+            UPDATE {progress} SET last_loss_cause = $2, last_loss_at = $3, status = CASE WHEN epoch = $4 THEN 'stopped' ELSE status END
+            WHERE name = $1 AND (last_loss_at IS NULL OR last_loss_at < $3)
+            """;
+    }
+
+    /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>
+    public IDisposable Attach(ProjectionDaemon daemon)
+    {
+        daemon.Lifecycle += OnLifecycle;
+        return new Unsubscriber(() => daemon.Lifecycle -= OnLifecycle);
+    }
+
+    /// <summary>Starts the background task.</summary>
+    public void Start() => pump = Task.Run(PumpAsync, CancellationToken.None);
+
+    /// <summary>Marks alerts raised from now on as raised during shutdown.</summary>
+    public void BeginShutdown() => shuttingDown = true;
+
+    /// <summary>Delivers what is queued, then stops; <paramref name="cancellationToken"/> abandons the rest.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        alerts.Writer.TryComplete();
+        await pump.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void OnLifecycle(object? sender, ProjectionLifecycleEventArgs e)
+    {
+        var kind = e.Kind switch
+        {
+            ProjectionLifecycleKind.LockLost => ProjectionAlertKind.LockLost,
+            ProjectionLifecycleKind.AgentStopped => ProjectionAlertKind.AgentStopped,
+            ProjectionLifecycleKind.AgentPaused => ProjectionAlertKind.AgentPaused,
+            ProjectionLifecycleKind.EventDeadLettered => ProjectionAlertKind.EventDeadLettered,
+            _ => (ProjectionAlertKind?)null,
+        };
+        if (kind is { } alertKind)
+        {
+            var sequence = alertKind == ProjectionAlertKind.EventDeadLettered ? e.FromPosition : (long?)null;
+            alerts.Writer.TryWrite(new ProjectionAlert(alertKind, e.Projection, e.Node, e.Epoch, e.Cause, e.Timestamp, sequence, shuttingDown));
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        await foreach (var alert in alerts.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (alert.Kind == ProjectionAlertKind.LockLost)
+            {
+                await RecordLossAsync(alert).ConfigureAwait(false);
+            }
+
+            foreach (var sink in sinks)
+            {
+                try
+                {
+                    await sink.OnAlertAsync(alert, CancellationToken.None).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A failing sink must not stop the other sinks or later alerts.
+                catch (Exception failure)
+#pragma warning restore CA1031
+                {
+                    HostingLog.AlertSinkFailed(logger, sink.GetType().Name, alert.Kind, alert.Projection, failure);
+                }
+            }
+        }
+    }
+
+    private async Task RecordLossAsync(ProjectionAlert alert)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = store.DataSource.CreateCommand(recordLossSql);
+                command.CommandTimeout = 5;
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Projection });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Cause ?? "unknown" });
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = alert.Timestamp });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = alert.Epoch });
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException)
+            {
+                // The loss often comes with the server going away: try again shortly, then give up quietly.
+                if (attempt >= RecordAttempts)
+                {
+                    var error = SafeErrorText.Describe(failure);
+                    HostingLog.LossNotRecorded(logger, alert.Projection, alert.Epoch, error);
+                    return;
+                }
+
+                await Task.Delay(RecordRetryDelay, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+}

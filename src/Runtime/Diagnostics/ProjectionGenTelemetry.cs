@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ProjectionGen.Daemon;
+using ProjectionGen.Hosting;
+using ProjectionGen.Operations;
+
+namespace ProjectionGen.Diagnostics;
+
+/// <summary>
+/// ProjectionGen's metrics (a <see cref="Meter"/> named <see cref="MeterName"/>, OpenTelemetry-style names and units)
+/// and traces (an <see cref="ActivitySource"/> named <see cref="ActivitySourceName"/>, one span per committed batch),
+/// fed from the daemons' <see cref="ProjectionDaemon.Lifecycle"/> events; lag gauges read the latest status sample.
+/// </summary>
+/// <remarks>
+/// Instruments: <c>projectiongen.events.processed</c>, <c>projectiongen.batches.committed</c>,
+/// <c>projectiongen.batch.duration</c> (s), <c>projectiongen.lag.events</c>, <c>projectiongen.lag.seconds</c> (s),
+/// <c>projectiongen.locks.held</c>, <c>projectiongen.lock.acquisitions</c>, <c>projectiongen.lock.losses</c> (tag
+/// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>. Every measurement is
+/// tagged <c>projection</c>; those of one node also <c>node</c>.
+/// </remarks>
+public sealed class ProjectionGenTelemetry : IDisposable
+{
+    /// <summary>The meter's name: <c>ProjectionGen</c>.</summary>
+    public const string MeterName = "ProjectionGen";
+
+    /// <summary>The activity source's name: <c>ProjectionGen</c>.</summary>
+    public const string ActivitySourceName = "ProjectionGen";
+
+    /// <summary>The name of the span of one committed batch.</summary>
+    public const string BatchActivityName = "projectiongen.batch";
+
+    // The daemon reports a commit refused by the guard as a lock loss with this cause prefix (SubscriptionAgent).
+    private const string FencedCommitCausePrefix = "fenced commit";
+
+    private readonly Meter meter;
+    private readonly bool ownsMeter;
+    private readonly ActivitySource activitySource = new(ActivitySourceName);
+    private readonly Counter<long> eventsProcessed;
+    private readonly Counter<long> batchesCommitted;
+    private readonly Histogram<double> batchDuration;
+    private readonly Counter<long> lockAcquisitions;
+    private readonly Counter<long> lockLosses;
+    private readonly Counter<long> commitsFenced;
+    private readonly Counter<long> deadLettered;
+    private readonly Lock gate = new();
+    private readonly List<ProjectionDaemon> daemons = [];
+    private Func<IReadOnlyList<ProjectionStatus>> lagSource = () => [];
+
+    /// <summary>Creates the instruments, through <paramref name="meterFactory"/> when given (the host's), else on a meter of their own.</summary>
+    public ProjectionGenTelemetry(IMeterFactory? meterFactory = null)
+    {
+        ownsMeter = meterFactory is null;
+        meter = meterFactory?.Create(new MeterOptions(MeterName)) ?? new Meter(MeterName);
+        eventsProcessed = meter.CreateCounter<long>("projectiongen.events.processed", "{event}", "Events applied by projection handlers in committed batches.");
+        batchesCommitted = meter.CreateCounter<long>("projectiongen.batches.committed", "{batch}", "Batches committed under a valid epoch.");
+        batchDuration = meter.CreateHistogram<double>("projectiongen.batch.duration", "s", "Time from reading the high-water mark to the end of a batch's commit.");
+        lockAcquisitions = meter.CreateCounter<long>("projectiongen.lock.acquisitions", "{acquisition}", "Projection locks acquired (each with a new epoch).");
+        lockLosses = meter.CreateCounter<long>("projectiongen.lock.losses", "{loss}", "Projection locks lost, by cause.");
+        commitsFenced = meter.CreateCounter<long>("projectiongen.commits.fenced", "{commit}", "Batch commits refused by the guard (lock gone or epoch superseded).");
+        deadLettered = meter.CreateCounter<long>("projectiongen.events.dead_lettered", "{event}", "Events written to the dead-letter table.");
+        meter.CreateObservableGauge("projectiongen.locks.held", ObserveLocksHeld, "{lock}", "Projection locks held by this process's nodes.");
+        meter.CreateObservableGauge("projectiongen.lag.events", ObserveLagEvents, "{event}", "Sequence numbers between a projection's position and the safe high-water mark.");
+        meter.CreateObservableGauge("projectiongen.lag.seconds", ObserveLagSeconds, "s", "Age of a projection's oldest unprocessed event.");
+    }
+
+    /// <summary>Records <paramref name="daemon"/>'s lifecycle events and held locks until the returned handle is disposed.</summary>
+    public IDisposable Attach(ProjectionDaemon daemon)
+    {
+        ArgumentNullException.ThrowIfNull(daemon);
+        lock (gate)
+        {
+            daemons.Add(daemon);
+        }
+
+        daemon.Lifecycle += OnLifecycle;
+        return new Unsubscriber(() =>
+        {
+            daemon.Lifecycle -= OnLifecycle;
+            lock (gate)
+            {
+                daemons.Remove(daemon);
+            }
+        });
+    }
+
+    /// <summary>Sets where the lag gauges read the latest per-projection lag (the cluster monitor's last sample).</summary>
+    public void ObserveLag(Func<IReadOnlyList<ProjectionStatus>> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        lagSource = source;
+    }
+
+    /// <summary>Records one lifecycle event (what <see cref="Attach"/> subscribes).</summary>
+    public void Record(ProjectionLifecycleEventArgs e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var projection = new KeyValuePair<string, object?>("projection", e.Projection);
+        var node = new KeyValuePair<string, object?>("node", e.Node);
+        switch (e.Kind)
+        {
+            case ProjectionLifecycleKind.BatchCommitted:
+                batchesCommitted.Add(1, projection, node);
+                eventsProcessed.Add(e.EventCount, projection, node);
+                batchDuration.Record(e.Duration.TotalSeconds, projection, node);
+                TraceBatch(e);
+                break;
+            case ProjectionLifecycleKind.LockAcquired:
+                lockAcquisitions.Add(1, projection, node);
+                break;
+            case ProjectionLifecycleKind.LockLost:
+                var cause = e.Cause ?? "unknown";
+                lockLosses.Add(1, projection, node, new KeyValuePair<string, object?>("cause", cause));
+                if (cause.StartsWith(FencedCommitCausePrefix, StringComparison.Ordinal))
+                {
+                    commitsFenced.Add(1, projection, node);
+                }
+
+                break;
+            case ProjectionLifecycleKind.EventDeadLettered:
+                deadLettered.Add(1, projection, node);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var daemon in daemons)
+            {
+                daemon.Lifecycle -= OnLifecycle;
+            }
+
+            daemons.Clear();
+        }
+
+        activitySource.Dispose();
+        if (ownsMeter)
+        {
+            meter.Dispose();
+        }
+    }
+
+    private void OnLifecycle(object? sender, ProjectionLifecycleEventArgs e) => Record(e);
+
+    // The span is recorded when the batch has committed, with the batch's real start and end times.
+    private void TraceBatch(ProjectionLifecycleEventArgs e)
+    {
+        if (!activitySource.HasListeners())
+        {
+            return;
+        }
+
+        var tags = new ActivityTagsCollection
+        {
+            ["projection"] = e.Projection,
+            ["node"] = e.Node,
+            ["epoch"] = e.Epoch,
+            ["from"] = e.FromPosition,
+            ["to"] = e.ToPosition,
+            ["event_count"] = e.EventCount,
+        };
+        using var activity = activitySource.StartActivity(BatchActivityName, ActivityKind.Internal, default(ActivityContext), tags, null, e.Timestamp - e.Duration);
+        activity?.SetEndTime(e.Timestamp.UtcDateTime);
+    }
+
+    private List<Measurement<int>> ObserveLocksHeld()
+    {
+        List<ProjectionDaemon> attached;
+        lock (gate)
+        {
+            attached = [.. daemons];
+        }
+
+        return attached
+            .SelectMany(daemon => daemon.GetStates().Select(state => (daemon.NodeName, state)))
+            .Select(x => new Measurement<int>(
+                x.state.Status == AgentStatus.Running ? 1 : 0,
+                new KeyValuePair<string, object?>("projection", x.state.Projection),
+                new KeyValuePair<string, object?>("node", x.NodeName)))
+            .ToList();
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLagEvents() =>
+        lagSource().Select(s => new Measurement<long>(s.LagEvents, new KeyValuePair<string, object?>("projection", s.Projection)));
+
+    private IEnumerable<Measurement<double>> ObserveLagSeconds() =>
+        lagSource().Select(s => new Measurement<double>(s.Lag.TotalSeconds, new KeyValuePair<string, object?>("projection", s.Projection)));
+}

@@ -1,0 +1,39 @@
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+
+namespace ProjectionGen.Hosting;
+
+/// <summary>
+/// Creates or upgrades the event store schema and the aggregate projections' document tables. Run it as the schema
+/// owner (a deployment step, or at start-up through <see cref="ProjectionGenOptions.ApplySchemaOnStartup"/>); the
+/// runtime role then needs only the privileges listed in docs/operations.md. Idempotent and safe to run concurrently.
+/// </summary>
+public static class ProjectionSchemaInstaller
+{
+    /// <summary>Applies the schema in <paramref name="eventStoreOptions"/>'s schema, connecting with <paramref name="connectionString"/>.</summary>
+    /// <returns>How many document tables the projections declare (created when missing).</returns>
+    public static async Task<int> ApplyAsync(string connectionString, EventStoreOptions eventStoreOptions, IEnumerable<IGeneratedProjection> projections, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentNullException.ThrowIfNull(eventStoreOptions);
+        ArgumentNullException.ThrowIfNull(projections);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (dataSource.ConfigureAwait(false))
+        {
+            var store = new PostgresEventStore(dataSource, eventStoreOptions, new EventTypeRegistry());
+            await store.ApplySchemaAsync(cancellationToken).ConfigureAwait(false);
+            var tables = projections
+                .Where(p => p.Descriptor.Kind == ProjectionKind.Aggregate)
+                .Select(p => DocumentTable.For(store.Schema, p.Descriptor))
+                .ToList();
+            foreach (var table in tables)
+            {
+                await using var command = dataSource.CreateCommand(table.CreateSql);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return tables.Count;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using ProjectionGen.Alerts;
+using ProjectionGen.EventStore;
+using ProjectionGen.Tests.Projections;
+using ProjectionGen.Operations;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>The <c>status</c> and <c>rebuild</c> commands against a running daemon.</summary>
+public sealed class StatusAndRebuildTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Status_lists_owner_epoch_positions_lag_last_loss_and_dead_letters_as_table_and_json()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("status");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var node = "st-" + Guid.NewGuid().ToString("N")[..6];
+        await using var host = HostedNode.Create(database.ConnectionString, node);
+        await host.StartAsync();
+        await bed.AppendAsync(25, seed: 7);
+        await bed.Store.AppendAsync("acct-poison", [new Deposited("acct-poison", 13)], ExpectedVersion.Any, cancellationToken: Ct);
+        await ReadModels.WaitForCatchUpAsync(host.Status);
+        var mark = await bed.Store.ReadSafeHighWaterMarkAsync(Ct);
+        var poison = (await bed.Store.ReadAllAsync(0, mark, int.MaxValue, null, Ct)).Count(e => e.Data is Deposited { Amount: 13 });
+        await Eventually.HoldsAsync(() => host.Alerts.Alerts.Count(a => a is { Kind: ProjectionAlertKind.EventDeadLettered, Projection: "fragile" }) == poison, TimeSpan.FromSeconds(10), "the dead-letter alerts");
+
+        var json = new StringWriter();
+        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status", "--json"], json, Ct));
+        using var document = JsonDocument.Parse(json.ToString());
+        var rows = document.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
+        Assert.Equal(ReadModels.Names, rows.Keys.Order(StringComparer.Ordinal));
+        foreach (var row in rows.Values)
+        {
+            Assert.Equal(node, row.GetProperty("owner").GetString());
+            Assert.True(row.GetProperty("ownerAlive").GetBoolean());
+            Assert.True(row.GetProperty("epoch").GetInt64() >= 1);
+            Assert.Equal(mark, row.GetProperty("position").GetInt64());
+            Assert.Equal(mark, row.GetProperty("highWaterMark").GetInt64());
+            Assert.Equal(0, row.GetProperty("lagEvents").GetInt64());
+            Assert.Equal("running", row.GetProperty("state").GetString());
+            Assert.Equal(JsonValueKind.String, row.GetProperty("lastCommitAt").ValueKind);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("lastLossCause").ValueKind);
+        }
+
+        Assert.Equal(poison, rows["fragile"].GetProperty("deadLetterCount").GetInt64());
+        Assert.Equal(0, rows["ledger"].GetProperty("deadLetterCount").GetInt64());
+
+        var table = new StringWriter();
+        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status"], table, Ct));
+        var lines = table.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("PROJECTION", lines[0], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("ledger", StringComparison.Ordinal) && l.Contains(node, StringComparison.Ordinal));
+
+        // While nobody holds its lock, the owner is shown as such.
+        await host.Host.StopAsync(Ct);
+        var stopped = await host.Status.ReadAsync(Ct);
+        Assert.Contains($"{node} (no lock)", ProjectionStatusFormatter.ToTable(stopped), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rebuild_under_a_running_daemon_yields_a_correct_read_model_busy_and_idle()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("rebuild");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await using var a = HostedNode.Create(database.ConnectionString, "rb-a-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var b = HostedNode.Create(database.ConnectionString, "rb-b-" + Guid.NewGuid().ToString("N")[..6]);
+        await a.StartAsync();
+        await b.StartAsync();
+        await bed.AppendAsync(80, seed: 8);
+        var before = await ReadModels.WaitForCatchUpAsync(a.Status);
+
+        // Busy: writers keep appending while both read models are reset under their owners.
+        using var stopWriters = new CancellationTokenSource();
+        var writers = bed.StartWriters(2, stopWriters.Token);
+        await Eventually.HoldsAsync(() => a.Logs.Lines.Concat(b.Logs.Lines).Count(l => l.EventId == 1001) >= 3, TimeSpan.FromSeconds(10), "owners");
+        var ledger = await RebuildAsync(a, "ledger");
+        var balance = await RebuildAsync(b, "account_balance");
+        Assert.True(ledger.Epoch > before.Single(s => s.Projection == "ledger").Epoch);
+        Assert.True(ledger.PreviousPosition > 0);
+        await Eventually.HoldsAsync(
+            () => a.Logs.Lines.Concat(b.Logs.Lines).Any(l => l.EventId == 1001 && l.Message.Contains("projection ledger", StringComparison.Ordinal) && l.Message.Contains($"epoch {ledger.Epoch + 1}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "ledger re-acquired after the rebuild");
+        await stopWriters.CancelAsync();
+        await writers;
+        var minimum = new Dictionary<string, long> { ["ledger"] = ledger.Epoch + 1, ["account_balance"] = balance.Epoch + 1 };
+        await ReadModels.WaitForCatchUpAsync(a.Status, minimum);
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
+
+        // Idle: no new events, so the owner would never commit again; its node notices the newer epoch and lets go.
+        var idle = await RebuildAsync(a, "ledger");
+        await ReadModels.WaitForCatchUpAsync(a.Status, new Dictionary<string, long> { ["ledger"] = idle.Epoch + 1 });
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
+        Assert.Contains(a.Logs.Lines.Concat(b.Logs.Lines), l => l.EventId == 1107);
+
+        // An event projection without a reset is refused, with the way out.
+        var refused = new StringWriter();
+        Assert.Equal(1, await ProjectionGenCommandLine.RunAsync(a.Host.Services, ["rebuild", "fragile"], refused, Ct));
+        Assert.Contains("implement IResettableProjection", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<ProjectionRebuildResult> RebuildAsync(HostedNode node, string projection)
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(node.Host.Services, ["rebuild", projection, "--json"], output, Ct));
+        using var json = JsonDocument.Parse(output.ToString());
+        return new ProjectionRebuildResult(projection, json.RootElement.GetProperty("epoch").GetInt64(), json.RootElement.GetProperty("previousPosition").GetInt64(), null);
+    }
+}

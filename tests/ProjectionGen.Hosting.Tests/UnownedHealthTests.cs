@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>The health check reports a projection that no node in the cluster owns, once that has lasted past the threshold.</summary>
+public sealed class UnownedHealthTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task A_projection_nobody_owns_for_longer_than_the_threshold_makes_every_node_unhealthy_until_one_takes_it()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("unowned");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await using var owner = HostedNode.Create(database.ConnectionString, "own-" + suffix);
+        await owner.StartAsync();
+        await bed.AppendAsync(10, seed: 9);
+        await ReadModels.WaitForCatchUpAsync(owner.Status);
+
+        // A node that contends only once an hour: it will not pick up what the owner lets go.
+        await using var bystander = HostedNode.Create(database.ConnectionString, "by-" + suffix, options =>
+        {
+            options.Daemon.AcquireInterval = TimeSpan.FromHours(1);
+            options.Health.UnownedThreshold = TimeSpan.FromSeconds(1);
+        });
+        await bystander.StartAsync();
+        await bystander.WaitForHealthAsync(status => status == HealthStatus.Healthy, "healthy while the other node owns everything");
+
+        await owner.Host.StopAsync(TestContext.Current.CancellationToken);
+        var unhealthy = await bystander.WaitForHealthAsync(status => status == HealthStatus.Unhealthy, "unhealthy with nobody owning the projections");
+        Assert.Contains("No node in the cluster has owned account_balance, fragile, ledger for more than 00:00:01", unhealthy, StringComparison.Ordinal);
+
+        // A node that takes them over clears it.
+        await using var rescuer = HostedNode.Create(database.ConnectionString, "res-" + suffix);
+        await rescuer.StartAsync();
+        await bystander.WaitForHealthAsync(status => status == HealthStatus.Healthy, "healthy again once a node owns them");
+    }
+}
