@@ -30,19 +30,15 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Equal(0, moreExit);
 
         // Both nodes project until verify sees every committed event in both read models.
-        var verified = false;
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!verified && DateTime.UtcNow < deadline)
-        {
-            var (verifyExit, verifyOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "verify", "--connection", connection);
-            verified = verifyExit == 0 && verifyOutput.Contains("exactly-once verified", StringComparison.Ordinal);
-            if (!verified)
-            {
-                await Task.Delay(500, TestContext.Current.CancellationToken);
-            }
-        }
+        var verified = await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2));
 
         Assert.True(verified, "verify never reported exactly-once");
+
+        // Rebuild under the running nodes: the owner is fenced, some node replays from 0, and verify passes again.
+        var (rebuildExit, rebuildOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", connection, "order_ledger");
+        Assert.Equal(0, rebuildExit);
+        Assert.Contains("order_ledger", rebuildOutput, StringComparison.Ordinal);
+        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the rebuild");
         var (statusExit, status) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
         Assert.Equal(0, statusExit);
         Assert.Contains("\"projection\": \"order_summary\"", status, StringComparison.Ordinal);
@@ -53,5 +49,22 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Lock acquired", first.Output + second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(new Npgsql.NpgsqlConnectionStringBuilder(connection).Password!, first.Output + second.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "verify", "--connection", connection);
+            if (exitCode == 0 && output.Contains("exactly-once verified", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+
+        return false;
     }
 }

@@ -2,6 +2,7 @@ using Npgsql;
 using Orders.Demo;
 using Orders.Infrastructure;
 using ProjectionGen.Daemon;
+using ProjectionGen.Operations;
 using ProjectionGen.Testing;
 
 namespace Orders.Commands;
@@ -130,7 +131,7 @@ internal static class DemoCommand
         {
             try
             {
-                var status = await OrdersStatus.ReadAsync(database, cancellationToken);
+                var status = await new ProjectionStatusReader(database.Store).ReadAsync(cancellationToken);
                 var owners = string.Join(" | ", status.Select(s => $"{s.Projection}: {s.Owner ?? "-"} epoch {s.Epoch} at {s.Position}/{s.HighWaterMark}"));
                 timeline.Say($"appended {writers.Sum(w => w.Appended)} | {owners}");
             }
@@ -147,7 +148,7 @@ internal static class DemoCommand
         {
             try
             {
-                var status = await OrdersStatus.ReadAsync(database, cancellationToken);
+                var status = await new ProjectionStatusReader(database.Store).ReadAsync(cancellationToken);
                 if (status.Count == 2 && status.All(s => s.Position >= s.HighWaterMark))
                 {
                     timeline.Say("every projection caught up with the safe high-water mark");

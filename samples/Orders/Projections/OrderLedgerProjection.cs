@@ -8,7 +8,7 @@ namespace Orders.Projections;
 /// applied twice would show up as duplicate rows: the exactly-once check of the demo.
 /// </summary>
 [Projection("order_ledger", BatchSize = 100)]
-public sealed partial class OrderLedgerProjection
+public sealed partial class OrderLedgerProjection : IResettableProjection
 {
     private const string Insert =
         "INSERT INTO order_ledger (seq, stream_id, event_type, amount) VALUES ($1, $2, $3, $4)";
@@ -28,4 +28,7 @@ public sealed partial class OrderLedgerProjection
     /// <summary>Records the cancellation.</summary>
     public static void Handle(OrderCancelled cancelled, EventMetadata metadata, IProjectionWriter writer) =>
         writer.Execute(Insert, metadata.Sequence, metadata.StreamId, nameof(OrderCancelled), 0m);
+
+    /// <summary>A rebuild empties the ledger in the transaction that resets the position.</summary>
+    public void Reset(IProjectionWriter writer) => writer.Execute("DELETE FROM order_ledger");
 }

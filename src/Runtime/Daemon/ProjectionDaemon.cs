@@ -30,6 +30,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly string lockConnectionString;
     private readonly string acquireSql;
     private readonly string progressInsertSql;
+    private readonly string epochCheckSql;
     private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly AgentServices services;
     private readonly Lock gate = new();
@@ -67,6 +68,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         var quotedSchema = schema.Quoted;
         acquireSql = $"UPDATE {quotedSchema}.progress SET epoch = epoch + 1, owner = $2, owner_since = now(), status = 'running' WHERE name = $1 RETURNING epoch, position";
         progressInsertSql = $"INSERT INTO {quotedSchema}.progress (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
+        epochCheckSql = $"SELECT name, epoch FROM {quotedSchema}.progress WHERE name = ANY($1)";
         slots = BuildSlots(projections, store, options);
 
         var batchBuilder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = BatchApplicationName(options.NodeName) };
@@ -319,6 +321,36 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                 {
                     services.ReportLockLost(agent.Ownership, LockLossCause.HeartbeatNotGranted);
                 }
+            }
+        }
+
+        await StopSupersededAgentsAsync(lockConnection, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An epoch bumped by someone else (a rebuild, for example) fences this node's next commit, but an idle agent never
+    /// commits: compare the owned projections' epochs with the progress rows once per heartbeat, so it stops and the
+    /// lock is given back.
+    /// </summary>
+    private async Task StopSupersededAgentsAsync(LockConnection lockConnection, CancellationToken stop)
+    {
+        var owned = slots.Where(slot => slot.Agent is { Ownership.LostCause: null }).ToList();
+        if (owned.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(epochCheckSql, lockConnection.Connection);
+        command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. owned.Select(slot => slot.Setup.Name)] });
+        await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
+        while (await reader.ReadAsync(stop).ConfigureAwait(false))
+        {
+            var name = reader.GetString(0);
+            var epoch = reader.GetInt64(1);
+            if (owned.FirstOrDefault(slot => slot.Setup.Name == name)?.Agent is { } agent && epoch > agent.Ownership.Epoch)
+            {
+                services.ReportLockLost(agent.Ownership, SupersededCause);
             }
         }
     }
