@@ -29,12 +29,10 @@ public static class ChartWriter
         }
 
         plot.Axes.Bottom.SetTicks(positions, labels);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 20;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.Title(title);
         plot.YLabel("events/s (higher is better)");
-        plot.Layout.Fixed(new ScottPlot.PixelPadding(90, 30, 170, 50));
-        plot.SavePng(path, 1000, 620);
+        plot.Layout.Fixed(new ScottPlot.PixelPadding(90, 30, 70, 50));
+        plot.SavePng(path, 1000, 560);
     }
 }

@@ -121,23 +121,23 @@ public static class CatchUpScenario
         var martenRate = n / marten.TotalSeconds;
         var limitRate = n / limit.TotalSeconds;
         var rows = new List<IReadOnlyList<string>>();
-        void Row(string contender, TimeSpan elapsed, string batches, string split)
+        void Row(string contender, string chartLabel, TimeSpan elapsed, string batches, string split)
         {
             var rate = n / elapsed.TotalSeconds;
             rows.Add([contender, BenchReport.Format(elapsed.TotalSeconds, "F2"), BenchReport.Format(rate, "N0"),
                 BenchReport.Format(rate / martenRate, "F1") + "×", BenchReport.Format(rate / limitRate * 100, "F1") + " %", batches, split]);
             report.Measure("catch-up", contender, "seconds", elapsed.TotalSeconds, "s");
             report.Measure("catch-up", contender, "events_per_second", rate, "events/s");
-            report.AddCatchUpBar(contender, rate);
+            report.AddCatchUpBar(chartLabel, rate);
         }
 
         string Split(CatchUpResult r) =>
             $"start-up {r.ToLockAcquired.TotalMilliseconds:F0} ms; commit round trip {r.CommitShare * 100:F0} % of the batch loop";
-        Row("ProjectionGen aggregate (summary doc per stream)", aggregate.Elapsed, aggregate.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(aggregate));
-        Row("ProjectionGen event projection (ledger row per event)", ledger.Elapsed, ledger.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(ledger));
-        Row($"Marten {typeof(Marten.DocumentStore).Assembly.GetName().Version?.ToString(3)} async daemon (single-stream aggregate)", marten, "", "");
-        Row("limit: set-based SQL aggregate (INSERT … SELECT … GROUP BY)", limit, "1 statement", "");
-        Row("limit: read all events with binary COPY", copy, "1 statement", "read only, no writes");
+        Row("ProjectionGen aggregate (summary doc per stream)", "ProjectionGen\naggregate", aggregate.Elapsed, aggregate.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(aggregate));
+        Row("ProjectionGen event projection (ledger row per event)", "ProjectionGen\nledger", ledger.Elapsed, ledger.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(ledger));
+        Row($"Marten {typeof(Marten.DocumentStore).Assembly.GetName().Version?.ToString(3)} async daemon (single-stream aggregate)", "Marten\nasync daemon", marten, "", "");
+        Row("limit: set-based SQL aggregate (INSERT … SELECT … GROUP BY)", "limit: SQL\naggregate", limit, "1 statement", "");
+        Row("limit: read all events with binary COPY", "limit: COPY\nread", copy, "1 statement", "read only, no writes");
 
         report.Add(new ReportSection(
             "Catch-up throughput",
