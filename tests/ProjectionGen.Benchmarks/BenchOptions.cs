@@ -33,7 +33,7 @@ public sealed record BenchOptions
     public int MemoryEvents { get; init; } = 1_000_000;
 
     /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>
-    public int GuardRepeats { get; init; } = 2;
+    public int GuardRepeats { get; init; } = 3;
 
     /// <summary>Runs the dispatch micro-benchmark with BenchmarkDotNet (otherwise a short stopwatch loop).</summary>
     public bool BenchmarkDotNet { get; init; } = true;
@@ -67,7 +67,7 @@ public sealed record BenchOptions
           --live-seconds N      live-latency duration (default 15)
           --trials N            failover trials per kind (default 10)
           --memory-events N     events of the peak-memory catch-up (default 1000000)
-          --guard-repeats N     runs per fencing variant (default 2)
+          --guard-repeats N     runs per fencing variant (default 3)
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
           --no-append           skip the append-throughput table
           --scale N             multiplies the append-throughput table's appends

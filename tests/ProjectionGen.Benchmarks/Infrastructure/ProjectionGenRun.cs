@@ -14,7 +14,10 @@ namespace ProjectionGen.Benchmarks.Infrastructure;
 /// <param name="CommitShare">Share of the batch loop spent in the commit round trip (writes, upserts and fenced progress).</param>
 /// <param name="PeakWorkingSetDelta">Peak working set during the catch-up above the baseline, bytes.</param>
 /// <param name="PeakHeapDelta">Peak GC heap during the catch-up above the baseline, bytes.</param>
-public sealed record CatchUpResult(TimeSpan Elapsed, TimeSpan ToLockAcquired, int Batches, double CommitShare, long PeakWorkingSetDelta, long PeakHeapDelta)
+/// <param name="PeakWorkingSet">Peak working set of the process during the catch-up, bytes.</param>
+/// <param name="BatchLoop">From the lock being taken to the last commit: the batches' own time.</param>
+/// <param name="CommitTime">Time spent inside the commits (from the batch's commit call to its committed event).</param>
+public sealed record CatchUpResult(TimeSpan Elapsed, TimeSpan ToLockAcquired, int Batches, double CommitShare, long PeakWorkingSetDelta, long PeakHeapDelta, long PeakWorkingSet, TimeSpan BatchLoop, TimeSpan CommitTime)
 {
     /// <summary>Events per second for <paramref name="events"/> events.</summary>
     public double EventsPerSecond(int events) => events / Elapsed.TotalSeconds;
@@ -62,7 +65,7 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = Store(dataSource);
@@ -74,6 +77,7 @@ internal static class ProjectionGenRun
             ConnectionString = connectionString,
             NodeName = "bench",
             Fencing = fencing,
+            DefaultBatchSize = batchSize,
             BeforeCommit = _ =>
             {
                 Volatile.Write(ref beforeCommit, Stopwatch.GetTimestamp());
@@ -130,7 +134,10 @@ internal static class ProjectionGenRun
             batches,
             loop > 0 ? (double)commitTicks / loop : 0,
             Math.Max(0, sampler.PeakWorkingSet - sampler.BaselineWorkingSet),
-            Math.Max(0, sampler.PeakHeap - sampler.BaselineHeap));
+            Math.Max(0, sampler.PeakHeap - sampler.BaselineHeap),
+            sampler.PeakWorkingSet,
+            Stopwatch.GetElapsedTime(0, Math.Max(0, loop)),
+            Stopwatch.GetElapsedTime(0, commitTicks));
     }
 
     /// <summary>Checks the aggregate's documents against the plan: one per stream, every event applied, the right total.</summary>
