@@ -35,6 +35,9 @@ public sealed record BenchOptions
     /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>
     public int GuardRepeats { get; init; } = 3;
 
+    /// <summary>Runs of Marten's async daemon (each on a fresh copy of its seeded database, best taken).</summary>
+    public int MartenRepeats { get; init; } = 2;
+
     /// <summary>Runs the dispatch micro-benchmark with BenchmarkDotNet (otherwise a short stopwatch loop).</summary>
     public bool BenchmarkDotNet { get; init; } = true;
 
@@ -68,6 +71,7 @@ public sealed record BenchOptions
           --trials N            failover trials per kind (default 10)
           --memory-events N     events of the peak-memory catch-up (default 1000000)
           --guard-repeats N     runs per fencing variant (default 3)
+          --marten-repeats N    runs of Marten's daemon (default 2)
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
           --no-append           skip the append-throughput table
           --scale N             multiplies the append-throughput table's appends
@@ -86,7 +90,7 @@ public sealed record BenchOptions
             ? new BenchOptions
             {
                 Smoke = true, Events = 2_000, Streams = 100, LiveRate = 200, LiveDuration = TimeSpan.FromSeconds(2), FailoverTrials = 1,
-                MemoryEvents = 3_000, GuardRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
+                MemoryEvents = 3_000, GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
             }
             : new BenchOptions();
         for (var i = 0; i < args.Count; i++)
@@ -107,6 +111,7 @@ public sealed record BenchOptions
                 "--trials" => options with { FailoverTrials = Number() },
                 "--memory-events" => options with { MemoryEvents = Number() },
                 "--guard-repeats" => options with { GuardRepeats = Number() },
+                "--marten-repeats" => options with { MartenRepeats = Number() },
                 "--no-bdn" => options with { BenchmarkDotNet = false },
                 "--no-append" => options with { AppendTable = false },
                 "--scale" => options with { AppendScale = Number() },
