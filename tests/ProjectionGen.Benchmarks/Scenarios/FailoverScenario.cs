@@ -27,47 +27,62 @@ public static class FailoverScenario
         var trials = context.Options.FailoverTrials;
         var rows = new List<IReadOnlyList<string>>();
 
-        context.Progress($"failover: {trials} lock-connection kills");
-        var database = await context.Databases.CreateAsync("failover");
-        try
+        // The defaults (what the target is about), then the levers: shorter heartbeat and acquire intervals and a shorter reconnect backoff.
+        var settings = new (string Label, Action<ProjectionDaemonOptions> Configure, bool Target)[]
         {
-            var kills = await RunTrialsAsync(context, database, trials, async (owner, _) =>
+            ("defaults", _ => { }, true),
+            ("tuned: heartbeat and acquire 250 ms, reconnect backoff 50–250 ms", o =>
             {
-                var loss = Stopwatch.GetTimestamp();
-                await context.Databases.Server.TerminateBackendsAsync(ProjectionDaemon.LockApplicationNameFor(owner));
-                return (loss, (long?)null);
-            });
-            AddRows(context, rows, "owner's lock connection killed (pg_terminate_backend)", kills);
-        }
-        finally
+                o.HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+                o.AcquireInterval = TimeSpan.FromMilliseconds(250);
+                o.RetryDelay = TimeSpan.FromMilliseconds(50);
+                o.MaxRetryDelay = TimeSpan.FromMilliseconds(250);
+            }, false),
+        };
+        foreach (var (label, configure, target) in settings)
         {
-            await context.Databases.DropAsync(database);
-        }
+            context.Progress($"failover ({label}): {trials} lock-connection kills");
+            var database = await context.Databases.CreateAsync("failover");
+            try
+            {
+                var kills = await RunTrialsAsync(context, database, trials, configure, async (owner, _) =>
+                {
+                    var loss = Stopwatch.GetTimestamp();
+                    await context.Databases.Server.TerminateBackendsAsync(ProjectionDaemon.LockApplicationNameFor(owner));
+                    return (loss, (long?)null);
+                });
+                AddRows(context, rows, $"owner's lock connection killed ({label})", kills, target);
+            }
+            finally
+            {
+                await context.Databases.DropAsync(database);
+            }
 
-        context.Progress($"failover: {trials} PostgreSQL restarts on a dedicated server");
-        await using (var dedicated = await PostgresServer.StartAsync(new PostgresServerOptions { AllowExternal = false }))
-        {
+            context.Progress($"failover ({label}): {trials} PostgreSQL restarts on a dedicated server");
+            await using var dedicated = await PostgresServer.StartAsync(new PostgresServerOptions { AllowExternal = false });
             var restartDatabase = await new Databases(dedicated).CreateAsync("restart");
-            var restarts = await RunTrialsAsync(context, restartDatabase, trials, async (_, _) =>
+            var restarts = await RunTrialsAsync(context, restartDatabase, trials, configure, async (_, _) =>
             {
                 var loss = Stopwatch.GetTimestamp();
                 await dedicated.RestartAsync(fast: true);
                 return (loss, Stopwatch.GetTimestamp());
             });
-            AddRows(context, rows, "PostgreSQL restarted (fast shutdown, start)", restarts);
+            AddRows(context, rows, $"PostgreSQL restarted ({label})", restarts, target);
         }
 
         context.Report.Add(new ReportSection(
             "Failover",
-            $"Two daemon nodes (default options: heartbeat 1 s, acquire interval 1 s) own one aggregate projection while a writer appends about 100 events/s. "
+            $"Two daemon nodes (defaults: heartbeat 1 s, acquire interval 1 s ±25 %, reconnect backoff 100 ms doubling to 2 s; then tuned) own one aggregate projection while a writer appends about 100 events/s. "
             + $"{trials} trials per kind; the time runs from the loss (the kill, or the restart's shutdown) to the first commit under a new epoch, "
             + "and for restarts also from the server being ready again (RestartAsync returned).",
             ["fault", "trials", "taken by the other node", "from loss p50 ms", "p99 ms", "max ms", "from ready p50 ms", "p99 ms"],
             rows,
-            ["After a lock-connection kill either node may win the lock (the old owner reconnects and contends too); both count as failover."]));
+            ["After a lock-connection kill either node may win the lock (the old owner reconnects and contends too); both count as failover.",
+             "A kill frees the lock at once: the time is mostly the wait for a node's next acquire attempt (acquire interval, jittered) or the old owner's heartbeat noticing the loss and reconnecting. "
+             + "A restart breaks both lock connections; a reconnect attempt that lands while the server is still starting (57P03) doubles the backoff, which gives the slow mode of the restart trials."]));
     }
 
-    private static void AddRows(BenchContext context, List<IReadOnlyList<string>> rows, string fault, List<Trial> trials)
+    private static void AddRows(BenchContext context, List<IReadOnlyList<string>> rows, string fault, List<Trial> trials, bool target)
     {
         var fromLoss = trials.Select(t => t.FromLossMs).ToList();
         var fromReady = trials.Where(t => t.FromReadyMs is not null).Select(t => t.FromReadyMs!.Value).ToList();
@@ -84,10 +99,13 @@ public static class FailoverScenario
             context.Report.Measure("failover", fault, "from_ready_p99_ms", Percentiles.Of(fromReady, 99), "ms");
         }
 
-        context.Report.Below($"failover p99: {fault}", p99, 2000, "F0", " ms");
+        if (target)
+        {
+            context.Report.Below($"failover p99: {fault}", p99, 2000, "F0", " ms");
+        }
     }
 
-    private static async Task<List<Trial>> RunTrialsAsync(BenchContext context, string connectionString, int count, Func<string, long, Task<(long Loss, long? Ready)>> fault)
+    private static async Task<List<Trial>> RunTrialsAsync(BenchContext context, string connectionString, int count, Action<ProjectionDaemonOptions> configure, Func<string, long, Task<(long Loss, long? Ready)>> fault)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = ProjectionGenRun.Store(dataSource);
@@ -97,7 +115,9 @@ public static class FailoverScenario
         var daemons = new List<ProjectionDaemon>();
         foreach (var node in new[] { "node-a", "node-b" })
         {
-            var daemon = new ProjectionDaemon(ProjectionGenRun.Store(dataSource), [new BalanceProjection()], new ProjectionDaemonOptions { ConnectionString = connectionString, NodeName = node });
+            var options = new ProjectionDaemonOptions { ConnectionString = connectionString, NodeName = node };
+            configure(options);
+            var daemon = new ProjectionDaemon(ProjectionGenRun.Store(dataSource), [new BalanceProjection()], options);
             daemon.Lifecycle += (_, e) =>
             {
                 if (e.Kind == ProjectionLifecycleKind.BatchCommitted)
