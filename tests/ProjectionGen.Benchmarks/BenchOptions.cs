@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace ProjectionGen.Benchmarks;
+
+/// <summary>The sizes and switches of one benchmark run, from the command line.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Tiny sizes, a few seconds, no BenchmarkDotNet run: what <c>build/test.sh</c> runs so the benchmarks cannot rot.</summary>
+    public bool Smoke { get; init; }
+
+    /// <summary>Events of the catch-up workload.</summary>
+    public int Events { get; init; } = 200_000;
+
+    /// <summary>Streams of the catch-up workload.</summary>
+    public int Streams { get; init; } = 10_000;
+
+    /// <summary>Events of one stream per append call when seeding (small, so batches interleave many streams).</summary>
+    public int EventsPerAppend { get; init; } = 5;
+
+    /// <summary>Steady append rate of the live-latency scenario, events per second.</summary>
+    public int LiveRate { get; init; } = 1_000;
+
+    /// <summary>Events per append call in the live-latency scenario.</summary>
+    public int LiveEventsPerAppend { get; init; } = 10;
+
+    /// <summary>How long the live-latency scenario appends.</summary>
+    public TimeSpan LiveDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Trials per failover kind.</summary>
+    public int FailoverTrials { get; init; } = 10;
+
+    /// <summary>Events of the peak-memory catch-up.</summary>
+    public int MemoryEvents { get; init; } = 1_000_000;
+
+    /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>
+    public int GuardRepeats { get; init; } = 3;
+
+    /// <summary>Runs of Marten's async daemon (each on a fresh copy of its seeded database, best taken).</summary>
+    public int MartenRepeats { get; init; } = 2;
+
+    /// <summary>Runs the dispatch micro-benchmark with BenchmarkDotNet (otherwise a short stopwatch loop).</summary>
+    public bool BenchmarkDotNet { get; init; } = true;
+
+    /// <summary>Runs the event store's append-throughput table.</summary>
+    public bool AppendTable { get; init; } = true;
+
+    /// <summary>Multiplies the appends of the append-throughput table.</summary>
+    public int AppendScale { get; init; } = 1;
+
+    /// <summary>Runs the server with fsync=on.</summary>
+    public bool Durable { get; init; }
+
+    /// <summary>Where report.md, results.csv and the chart go.</summary>
+    public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
+
+    /// <summary>Scenario names to run (catchup, guard, live, failover, memory, dispatch, append); empty runs all.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="scenario"/> runs.</summary>
+    public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
+
+    /// <summary>The usage text.</summary>
+    public const string Usage = """
+        Usage: build/bench.sh [options]
+          --smoke               tiny sizes, a few seconds (what build/test.sh runs)
+          --events N            catch-up events (default 200000)
+          --streams N           catch-up streams (default 10000)
+          --events-per-append N events of one stream per append when seeding (default 5)
+          --rate N              live-latency append rate, events/s (default 1000)
+          --live-seconds N      live-latency duration (default 15)
+          --trials N            failover trials per kind (default 10)
+          --memory-events N     events of the peak-memory catch-up (default 1000000)
+          --guard-repeats N     runs per fencing variant (default 3)
+          --marten-repeats N    runs of Marten's daemon (default 2)
+          --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
+          --no-append           skip the append-throughput table
+          --scale N             multiplies the append-throughput table's appends
+          --durable             server with fsync=on
+          --only a,b            run only these scenarios: catchup, guard, live, failover, memory, dispatch, append
+          --out DIR             output directory (default artifacts/bench)
+        """;
+
+    /// <summary>Parses the command line.</summary>
+    /// <exception cref="ArgumentException">An unknown option or a missing or invalid value.</exception>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var smoke = args.Contains("--smoke");
+        var options = smoke
+            ? new BenchOptions
+            {
+                Smoke = true, Events = 2_000, Streams = 100, LiveRate = 200, LiveDuration = TimeSpan.FromSeconds(2), FailoverTrials = 1,
+                MemoryEvents = 3_000, GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
+            }
+            : new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"{arg} needs a positive whole number.");
+            options = arg switch
+            {
+                "--smoke" => options,
+                "--events" => options with { Events = Number() },
+                "--streams" => options with { Streams = Number() },
+                "--events-per-append" => options with { EventsPerAppend = Number() },
+                "--rate" => options with { LiveRate = Number() },
+                "--live-seconds" => options with { LiveDuration = TimeSpan.FromSeconds(Number()) },
+                "--trials" => options with { FailoverTrials = Number() },
+                "--memory-events" => options with { MemoryEvents = Number() },
+                "--guard-repeats" => options with { GuardRepeats = Number() },
+                "--marten-repeats" => options with { MartenRepeats = Number() },
+                "--no-bdn" => options with { BenchmarkDotNet = false },
+                "--no-append" => options with { AppendTable = false },
+                "--scale" => options with { AppendScale = Number() },
+                "--durable" => options with { Durable = true },
+                "--only" => options with { Only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase) },
+                "--out" => options with { OutputDirectory = Value() },
+                _ => throw new ArgumentException($"Unknown option '{arg}'."),
+            };
+        }
+
+        return options;
+    }
+}
