@@ -67,16 +67,21 @@ internal sealed class HostedNode : IAsyncDisposable
         await Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct);
 
     /// <summary>Waits until the node's health check reports <paramref name="status"/>; returns the report's description.</summary>
-    public async Task<string> WaitForHealthAsync(Func<HealthStatus, bool> condition, string what, TimeSpan? timeout = null)
+    public Task<string> WaitForHealthAsync(Func<HealthStatus, bool> condition, string what, TimeSpan? timeout = null) =>
+        WaitForHealthAsync((status, _) => condition(status), what, timeout);
+
+    /// <summary>Waits for a health report whose status and description satisfy <paramref name="condition"/>; returns the description.</summary>
+    public async Task<string> WaitForHealthAsync(Func<HealthStatus, string, bool> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         HealthReport report;
         do
         {
             report = await CheckHealthAsync();
-            if (condition(report.Status))
+            var description = report.Entries["projectiongen"].Description ?? "";
+            if (condition(report.Status, description))
             {
-                return report.Entries["projectiongen"].Description ?? "";
+                return description;
             }
 
             await Task.Delay(20, Ct);
