@@ -32,7 +32,14 @@ internal static class ChaosReport
             foreach (var fault in group)
             {
                 var next = faults.Where(f => f.At > fault.At).Select(f => f.At).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-                foreach (var loss in losses.Where(l => l.At >= fault.At && l.At < next && (fault.Node is null || l.Node == fault.Node)))
+                var faultLosses = losses.Where(l => l.At >= fault.At && l.At < next && (fault.Node is null || l.Node == fault.Node)).ToList();
+                if (faultLosses.Count == 0 && fault.Node is { } victim)
+                {
+                    // A killed or stopped node records no loss: time the takeover of what it owned from the audit trail.
+                    takeover.AddRange(TakeoversFromAudit(history, victim, fault.At));
+                }
+
+                foreach (var loss in faultLosses)
                 {
                     detection.Add((loss.At - fault.At).TotalMilliseconds);
                     var first = history.Audit.FirstOrDefault(a => a.Projection == loss.Projection && a.Epoch > loss.Epoch && a.CommittedAt >= loss.At);
@@ -48,6 +55,7 @@ internal static class ChaosReport
 
         text.AppendLine();
         text.AppendLine("Detection is measured from the start of the fault (for a paused node: from the pause, so it includes the pause).");
+        text.AppendLine("Takeover is the first commit under a newer epoch; for a killed or stopped node, which records no loss, the first commit by another node of what it owned.");
         if (violations.Count > 0)
         {
             text.AppendLine();
@@ -59,6 +67,24 @@ internal static class ChaosReport
         }
 
         return text.ToString();
+    }
+
+    private static IEnumerable<double> TakeoversFromAudit(ChaosHistory history, string victim, DateTimeOffset at)
+    {
+        foreach (var chain in history.Audit.GroupBy(row => row.Projection))
+        {
+            var last = chain.LastOrDefault(row => row.CommittedAt < at);
+            if (last?.Node != victim)
+            {
+                continue;
+            }
+
+            var successor = chain.FirstOrDefault(row => row.CommittedAt >= at && row.Node != victim);
+            if (successor is not null)
+            {
+                yield return (successor.CommittedAt - at).TotalMilliseconds;
+            }
+        }
     }
 
     private static string Percentiles(List<double> values)
