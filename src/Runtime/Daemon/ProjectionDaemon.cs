@@ -280,7 +280,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                     lockConnection = null;
                 }
 
-                var delay = Jitter(RetryDelay(++reconnects));
+                var delay = Jitter(options.RetryDelayFor(++reconnects));
                 if (failure is not LockConnectionRefusedException)
                 {
                     DaemonLog.LockConnectionUnavailable(logger, NodeName, delay, failure);
@@ -435,20 +435,13 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
             lock (gate)
             {
-                slot.Agent = null;
-                slot.Paused = agent.Status == AgentStatus.Paused;
-                slot.LastEpoch = agent.Ownership.Epoch;
-                slot.LastPosition = agent.Position;
-                slot.LastCommitAt = agent.LastCommitAt;
-                slot.LastStopReason = agent.StopReason;
                 // A node that lost a projection involuntarily sits out a longer round, so that a healthy node
                 // takes over first instead of the node whose session just failed.
                 var pause = agent.Ownership.LostCause is null ? options.AcquireInterval : options.AcquireInterval * 2;
                 slot.NotBefore = time.GetUtcNow() + Jitter(pause);
+                slot.Paused = agent.Status == AgentStatus.Paused;
+                slot.Retire(agent);
             }
-
-            agent.Ownership.Dispose();
-            agent.Dispose();
         }
     }
 
@@ -507,13 +500,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             {
                 if (slot.Agent is { } agent)
                 {
-                    slot.Agent = null;
-                    slot.LastEpoch = agent.Ownership.Epoch;
-                    slot.LastPosition = agent.Position;
-                    slot.LastCommitAt = agent.LastCommitAt;
-                    slot.LastStopReason = agent.StopReason;
-                    agent.Ownership.Dispose();
-                    agent.Dispose();
+                    slot.Retire(agent);
                 }
             }
         }
@@ -530,12 +517,6 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 #pragma warning restore CA1031
         {
         }
-    }
-
-    private TimeSpan RetryDelay(int attempt)
-    {
-        var delay = options.RetryDelay * Math.Pow(2, Math.Min(attempt - 1, 16));
-        return delay > options.MaxRetryDelay ? options.MaxRetryDelay : delay;
     }
 
     private static TimeSpan Jitter(TimeSpan interval) => interval * (0.75 + (Random.Shared.NextDouble() * 0.5));

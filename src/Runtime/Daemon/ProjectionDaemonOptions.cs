@@ -60,6 +60,13 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     internal string? AuditSql { get; set; }
 
+    /// <summary>The delay before retry <paramref name="attempt"/> (1-based): <see cref="RetryDelay"/> doubled per attempt, capped at <see cref="MaxRetryDelay"/>.</summary>
+    internal TimeSpan RetryDelayFor(int attempt)
+    {
+        var delay = RetryDelay * Math.Pow(2, Math.Min(attempt - 1, 16));
+        return delay > MaxRetryDelay ? MaxRetryDelay : delay;
+    }
+
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

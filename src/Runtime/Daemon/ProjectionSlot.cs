@@ -24,4 +24,16 @@ internal sealed class ProjectionSlot(ProjectionSetup setup)
     public DateTimeOffset? LastCommitAt { get; set; }
 
     public string? LastStopReason { get; set; }
+
+    /// <summary>Takes the finished agent out of the slot, keeping what status reports need, and disposes it.</summary>
+    public void Retire(SubscriptionAgent agent)
+    {
+        Agent = null;
+        LastEpoch = agent.Ownership.Epoch;
+        LastPosition = agent.Position;
+        LastCommitAt = agent.LastCommitAt;
+        LastStopReason = agent.StopReason;
+        agent.Ownership.Dispose();
+        agent.Dispose();
+    }
 }

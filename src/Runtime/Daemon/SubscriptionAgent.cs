@@ -116,7 +116,7 @@ internal sealed class SubscriptionAgent : IDisposable
                         return;
                     }
 
-                    var delay = RetryDelay(Math.Max(batchFailures, 1));
+                    var delay = services.Options.RetryDelayFor(Math.Max(batchFailures, 1));
                     DaemonLog.TransientFailure(services.Logger, setup.Name, ownership.NodeName, delay, failure);
                     await Task.Delay(delay, services.Time, abort.Token).ConfigureAwait(false);
                 }
@@ -245,7 +245,7 @@ internal sealed class SubscriptionAgent : IDisposable
         DaemonLog.HandlerFailed(services.Logger, setup.Name, envelope.Sequence, attempts, maxAttempts, failure.InnerException ?? failure);
         if (attempts < maxAttempts)
         {
-            await Task.Delay(RetryDelay(attempts), services.Time, abort).ConfigureAwait(false);
+            await Task.Delay(services.Options.RetryDelayFor(attempts), services.Time, abort).ConfigureAwait(false);
             return true;
         }
 
@@ -271,13 +271,6 @@ internal sealed class SubscriptionAgent : IDisposable
         {
             // A graceful stop ends the wait; the loop then exits.
         }
-    }
-
-    private TimeSpan RetryDelay(int attempt)
-    {
-        var options = services.Options;
-        var delay = options.RetryDelay * Math.Pow(2, Math.Min(attempt - 1, 16));
-        return delay > options.MaxRetryDelay ? options.MaxRetryDelay : delay;
     }
 
     private void Stop(string reason)
