@@ -167,12 +167,12 @@ public sealed class CompileAndRunTests
         var ledger = descriptors[1];
         Assert.Equal(["OrderPlaced", "ItemAdded", "PriceChanged", "Note", "UrgentNote", "OrderShipped"], ledger.EventTypes.Select(t => t.Name));
         Assert.Null(ledger.DocumentType);
-        Assert.Equal((50, 3, PoisonEventPolicy.Pause), (ledger.BatchSize, ledger.MaxRetries, ledger.OnPoisonEvent));
+        Assert.Equal((50, 3, PoisonEventPolicy.Pause, 4), (ledger.BatchSize, ledger.MaxRetries, ledger.OnPoisonEvent, ledger.Shards));
 
         var cart = descriptors[0];
         Assert.Equal("Cart", cart.DocumentType?.Name);
         Assert.Equal("carts", cart.TableName);
-        Assert.Equal((0, -1, PoisonEventPolicy.DeadLetter), (cart.BatchSize, cart.MaxRetries, cart.OnPoisonEvent));
+        Assert.Equal((0, -1, PoisonEventPolicy.DeadLetter, 1), (cart.BatchSize, cart.MaxRetries, cart.OnPoisonEvent, cart.Shards));
 
         var first = SampleAssembly.CreateAll();
         var second = SampleAssembly.CreateAll();

@@ -34,7 +34,7 @@ internal static class SampleSources
 
         namespace Shop.Projections;
 
-        [Projection("shop_ledger", BatchSize = 50, MaxRetries = 3, OnPoisonEvent = PoisonEventPolicy.Pause)]
+        [Projection("shop_ledger", BatchSize = 50, MaxRetries = 3, OnPoisonEvent = PoisonEventPolicy.Pause, Shards = 4)]
         public sealed partial class LedgerProjection
         {
             public List<string> Log { get; } = new();

@@ -155,6 +155,7 @@ internal static class ProjectionInspector
             MaxRetries: NamedInt(attribute, "MaxRetries", -1),
             OnPoisonEvent: PoisonPolicy(attribute),
             TableName: attribute.NamedArguments.FirstOrDefault(a => a.Key == "TableName").Value.Value as string,
+            Shards: NamedInt(attribute, "Shards", 1),
             EventTypes: new EquatableArray<string>(eventTypes.Select(t => t.ToDisplayString(TypeFacts.QualifiedFormat))),
             Cases: new EquatableArray<EventCase>(cases));
     }

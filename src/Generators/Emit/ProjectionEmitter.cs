@@ -82,7 +82,15 @@ internal static class ProjectionEmitter
         writer.Line($"batchSize: {model.BatchSize},");
         writer.Line($"maxRetries: {model.MaxRetries},");
         writer.Line($"onPoisonEvent: {model.OnPoisonEvent},");
-        writer.Line($"tableName: {(model.TableName is null ? "null" : Literal(model.TableName))});");
+        var tableName = model.TableName is null ? "null" : Literal(model.TableName);
+
+        // Only a sharded projection names its shard count, so the descriptors of unsharded ones stay as they were.
+        writer.Line(model.Shards == 1 ? $"tableName: {tableName});" : $"tableName: {tableName},");
+        if (model.Shards != 1)
+        {
+            writer.Line($"shards: {model.Shards});");
+        }
+
         writer.Outdent();
     }
 

@@ -18,6 +18,7 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="MaxRetries">From the attribute.</param>
 /// <param name="OnPoisonEvent">The attribute's policy as a C# expression.</param>
 /// <param name="TableName">From the attribute, or null.</param>
+/// <param name="Shards">From the attribute: how many slots the projection's streams are split into (1: not sharded).</param>
 /// <param name="EventTypes">The handled event types, distinct, in declaration order (the descriptor's list).</param>
 /// <param name="Cases">The switch cases, derived event types before their base types.</param>
 internal sealed record ProjectionModel(
@@ -35,5 +36,6 @@ internal sealed record ProjectionModel(
     int MaxRetries,
     string OnPoisonEvent,
     string? TableName,
+    int Shards,
     EquatableArray<string> EventTypes,
     EquatableArray<EventCase> Cases);

@@ -41,4 +41,12 @@ public sealed class ProjectionAttribute : Attribute
 
     /// <summary>For aggregate projections, the table holding the documents (default <c>doc_</c> + name).</summary>
     public string? TableName { get; set; }
+
+    /// <summary>
+    /// Splits the projection's events by a stable hash of the stream id into this many slots (1 to
+    /// <see cref="ProjectionDescriptor.MaxShards"/>), each with its own progress row, lock and epoch, spread over the
+    /// nodes like any projection. Order is kept within a stream, not across streams. Default 1 (not sharded). Changing it
+    /// for a projection that already ran is refused at start-up until the projection is rebuilt (see docs/cluster.md).
+    /// </summary>
+    public int Shards { get; set; } = 1;
 }

@@ -12,6 +12,8 @@ public sealed class ProjectionDescriptor
     /// <param name="maxRetries">Retries of a failing event before <paramref name="onPoisonEvent"/> applies; -1 for the daemon's default.</param>
     /// <param name="onPoisonEvent">The poison-event policy.</param>
     /// <param name="tableName">For aggregate projections, the document table, or <see langword="null"/> for the default.</param>
+    /// <param name="shards">How many slots the projection's streams are split into; 1 for none.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shards"/> is not between 1 and <see cref="MaxShards"/>.</exception>
     public ProjectionDescriptor(
         string name,
         ProjectionKind kind,
@@ -20,13 +22,19 @@ public sealed class ProjectionDescriptor
         int batchSize,
         int maxRetries,
         PoisonEventPolicy onPoisonEvent,
-        string? tableName)
+        string? tableName,
+        int shards = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(eventTypes);
         if (kind == ProjectionKind.Aggregate && documentType is null)
         {
             throw new ArgumentException("An aggregate projection needs a document type.", nameof(documentType));
+        }
+
+        if (shards < 1 || shards > MaxShards)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shards), shards, $"Projection '{name}' asks for {shards} shards; a projection has 1 to {MaxShards}.");
         }
 
         Name = name;
@@ -37,7 +45,11 @@ public sealed class ProjectionDescriptor
         MaxRetries = maxRetries;
         OnPoisonEvent = onPoisonEvent;
         TableName = tableName;
+        Shards = shards;
     }
+
+    /// <summary>The most shards a projection may have.</summary>
+    public const int MaxShards = 256;
 
     /// <summary>The projection name.</summary>
     public string Name { get; }
@@ -62,4 +74,7 @@ public sealed class ProjectionDescriptor
 
     /// <summary>For aggregate projections, the document table, or <see langword="null"/> for the default.</summary>
     public string? TableName { get; }
+
+    /// <summary>How many slots the projection's streams are split into (by a stable hash of the stream id); 1 when not sharded.</summary>
+    public int Shards { get; }
 }

@@ -22,7 +22,8 @@ namespace Shop.Projections
             batchSize: 50,
             maxRetries: 3,
             onPoisonEvent: global::ProjectionGen.PoisonEventPolicy.Pause,
-            tableName: null);
+            tableName: null,
+            shards: 4);
 
         /// <inheritdoc/>
         global::ProjectionGen.ProjectionDescriptor global::ProjectionGen.IGeneratedProjection.Descriptor => ProjectionDescriptor;
