@@ -139,7 +139,7 @@ internal static class ChaosRunner
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             foreach (var projection in Projections)
             {
-                var key = ProjectionLockKey.For(schema, projection);
+                var key = AdvisoryLockKey.ForProjection(schema, projection);
                 await using var command = new NpgsqlCommand(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
                     connection);
