@@ -467,7 +467,7 @@ internal sealed class OwnershipLoop
                 lock (gate)
                 {
                     slot.Paused = false;
-                    slot.NotBefore = now + options.PlacementFallback;
+                    slot.FallbackNotBefore = now + options.PlacementFallback;
                     slot.HandedOffAt = now;
                 }
 
@@ -533,7 +533,7 @@ internal sealed class OwnershipLoop
                 // Fallback: nobody took it within the bound (its planned node is slow, or no node may run it now).
                 // A draining node falls back only for slots no other node can run.
                 var unownedTooLong = slot.UnownedSince is { } since && now - since >= options.PlacementFallback;
-                if (!unownedTooLong || (draining && planned is not null))
+                if (!unownedTooLong || now < slot.FallbackNotBefore || (draining && planned is not null))
                 {
                     continue;
                 }
@@ -684,8 +684,9 @@ internal sealed class OwnershipLoop
             {
                 if (handoff is not null)
                 {
+                    // Placement may give it back at once (a drain undone, a node gone); only the fallback waits.
                     slot.HandedOffAt = now;
-                    slot.NotBefore = now + options.PlacementFallback;
+                    slot.FallbackNotBefore = now + options.PlacementFallback;
                 }
                 else
                 {
