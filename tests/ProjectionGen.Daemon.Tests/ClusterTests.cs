@@ -154,4 +154,52 @@ public sealed class ClusterTests(PostgresFixture postgres)
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "sharded_ledger/0", "sharded_ledger/1", "sharded_ledger/2", "sharded_ledger/3");
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "sharded_ledger"));
     }
+
+    [Fact]
+    public async Task Status_lists_the_nodes_and_flags_a_foreign_holder_of_a_slot_lock_and_of_the_append_marker()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("foreign");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "intruder", Pooling = false };
+        await using var intruder = new NpgsqlConnection(builder.ConnectionString);
+        await intruder.OpenAsync(Ct);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", intruder))
+        {
+            take.Parameters.AddWithValue(Locking.AdvisoryLockKey.ForProjection("projectiongen", "account_balance").Value);
+            await take.ExecuteNonQueryAsync(Ct);
+        }
+
+        var node = bed.CreateDaemon("honest-" + Guid.NewGuid().ToString("N")[..6], DaemonTestBed.StandardProjections());
+        await node.StartAsync(Ct);
+        await bed.WaitForOwnerAsync("ledger", TimeSpan.FromSeconds(30));
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", intruder))
+        {
+            take.Parameters.AddWithValue(Locking.AdvisoryLockKey.ForAppendMarker("projectiongen").Value);
+            await take.ExecuteNonQueryAsync(Ct);
+        }
+
+        var status = await new ProjectionStatusReader(bed.Store).ReadClusterAsync(Ct);
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", intruder))
+        {
+            await release.ExecuteNonQueryAsync(Ct);
+        }
+
+        var registered = Assert.Single(status.Nodes);
+        Assert.Equal(node.NodeName, registered.Name);
+        Assert.True(registered.Alive);
+        var balance = status.Slots.Single(s => s.Projection == "account_balance");
+        Assert.False(balance.OwnerAlive);
+        Assert.Contains("intruder", balance.ForeignHolder, StringComparison.Ordinal);
+        var ledger = status.Slots.Single(s => s.Projection == "ledger");
+        Assert.True(ledger.OwnerAlive);
+        Assert.Null(ledger.ForeignHolder);
+        Assert.Contains("intruder", status.AppendsBlockedBy, StringComparison.Ordinal);
+        var table = ProjectionStatusFormatter.ToTable(status);
+        Assert.Contains("WARNING: the lock of account_balance", table, StringComparison.Ordinal);
+        Assert.Contains("WARNING: the append marker", table, StringComparison.Ordinal);
+        Assert.Contains("\"nodes\"", ProjectionStatusFormatter.ToJson(status), StringComparison.Ordinal);
+
+        // Once the intruder lets go, the slot runs.
+        await bed.WaitForOwnerAsync("account_balance", TimeSpan.FromSeconds(30));
+    }
 }

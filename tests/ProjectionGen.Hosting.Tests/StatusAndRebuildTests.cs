@@ -30,7 +30,8 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         var json = new StringWriter();
         Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status", "--json"], json, Ct));
         using var document = JsonDocument.Parse(json.ToString());
-        var rows = document.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
+        Assert.Equal(node, document.RootElement.GetProperty("nodes").EnumerateArray().Single().GetProperty("name").GetString());
+        var rows = document.RootElement.GetProperty("projections").EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
         Assert.Equal(ReadModels.Names, rows.Keys.Order(StringComparer.Ordinal));
         foreach (var row in rows.Values)
         {
