@@ -216,6 +216,73 @@ public sealed class DiagnosticTests
         }
         """);
 
+    [Theory]
+    [InlineData("events")]
+    [InlineData("events_seq")]
+    [InlineData("streams")]
+    [InlineData("progress")]
+    [InlineData("dead_letters")]
+    [InlineData("dead_letters_id_seq")]
+    [InlineData("schema_version")]
+    [InlineData("nodes")]
+    public Task PGEN015_document_table_is_one_of_ProjectionGens_own(string table) =>
+        AssertDiagnostics("PGEN015", $"Document table '{table}' of 'SummaryProjection' is reserved", $$"""
+        [Projection(TableName = [|"{{table}}"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN015_document_table_is_not_a_postgres_identifier() =>
+        AssertDiagnostics("PGEN015", "Document table 'Summaries' of 'SummaryProjection' is invalid", """
+        [Projection(BatchSize = 10, TableName = [|"Summaries"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN016_two_aggregates_share_a_document_table() =>
+        AssertDiagnostics("PGEN016", "keeps its documents in table 'summaries', which projection '", """
+        [Projection(TableName = [|"summaries"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+
+        [Projection(TableName = [|"summaries"|])]
+        public sealed partial class OtherSummaryProjection
+        {
+            public Summary Create(ItemAdded e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN016_document_table_is_another_aggregates_default_table() =>
+        AssertDiagnostics("PGEN016", "keeps its documents in table 'doc_summary', which projection '", """
+        [Projection([|"summary"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+
+        [Projection(TableName = [|"doc_summary"|])]
+        public sealed partial class OtherSummaryProjection
+        {
+            public Summary Create(ItemAdded e) => new();
+        }
+
+        // An event projection keeps no documents: its name or TableName takes no table.
+        [Projection("doc_summary_events", TableName = "doc_summary")]
+        public sealed partial class Ledger
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+        """);
+
     [Fact]
     public async Task Valid_projections_have_no_diagnostics()
     {
@@ -228,12 +295,18 @@ public sealed class DiagnosticTests
     {
         var descriptors = AnalyzerRunner.Analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
         var unshipped = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md"));
-        Assert.Equal(14, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(16, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, d.DefaultSeverity);
             Assert.Contains($"{d.Id} | ProjectionGen | Error |", unshipped);
         });
+    }
+
+    [Fact]
+    public void Reserved_document_tables_are_the_runtimes()
+    {
+        Assert.Equal(Daemon.DocumentTableNames.Reserved, Analysis.DocumentTableNames.Reserved);
     }
 
     private static async Task AssertDiagnostics(string id, string messageFragment, string markup)

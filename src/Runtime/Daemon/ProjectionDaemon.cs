@@ -561,6 +561,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             slots.Add(new ProjectionSlot(new ProjectionSetup(projection, key, typeNames, batchSize, maxRetries, table, typeInfo)));
         }
 
+        DocumentTableNames.Validate(store.Schema, slots.Select(slot => slot.Setup.Descriptor));
+
         if (slots.Count == 0)
         {
             throw new ArgumentException("The daemon needs at least one projection.", nameof(projections));
