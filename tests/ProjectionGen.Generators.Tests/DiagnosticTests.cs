@@ -284,6 +284,27 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task PGEN017_async_void_handler() =>
+        AssertDiagnostics("PGEN017", "Method 'Ledger.Handle(OrderPlaced)' is 'async void'", """
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public async void [|Handle|](OrderPlaced e) => await Task.Yield();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN017_async_void_apply() =>
+        AssertDiagnostics("PGEN017", "Method 'SummaryProjection.Apply(ItemAdded, Summary)' is 'async void'", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public static Summary Create(OrderPlaced e) => new();
+            public static async void [|Apply|](ItemAdded e, Summary doc) => await Task.Yield();
+        }
+        """);
+
+    [Fact]
     public async Task Valid_projections_have_no_diagnostics()
     {
         var diagnostics = await AnalyzerRunner.AnalyzeAsync(SampleSources.All);
@@ -295,7 +316,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = AnalyzerRunner.Analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
         var unshipped = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md"));
-        Assert.Equal(16, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(17, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, d.DefaultSeverity);

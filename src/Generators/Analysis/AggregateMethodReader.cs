@@ -127,6 +127,11 @@ internal sealed class AggregateMethodReader
             return null;
         }
 
+        if (!SignatureChecks.IsNotAsyncVoid(method, "aggregate methods run synchronously inside the batch; remove 'async'", _problems))
+        {
+            return null;
+        }
+
         var returnsDocument = !method.ReturnsVoid;
         if (returnsDocument && (!SymbolEqualityComparer.Default.Equals(method.ReturnType, _document) || IsNullable(method.ReturnType)))
         {

@@ -105,6 +105,12 @@ internal static class DiagnosticDescriptors
         "Projection '{0}' keeps its documents in table '{1}', which projection '{2}' uses too: their batches would overwrite each other's documents and a rebuild of either would delete the other's; give one of them another TableName",
         WellKnownDiagnosticTags.CompilationEnd);
 
+    /// <summary>PGEN017: an async void handler or Apply.</summary>
+    public static readonly DiagnosticDescriptor AsyncVoid = Error(
+        "PGEN017",
+        "Projection method is async void",
+        "Method '{0}' is 'async void': the batch would commit before the work after its first await ran, and an exception there would crash the process; {1}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
 }

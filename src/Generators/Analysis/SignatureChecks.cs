@@ -40,6 +40,21 @@ internal static class SignatureChecks
         return true;
     }
 
+    /// <summary>Adds a PGEN017 problem when <paramref name="method"/> is <c>async void</c>; returns whether it is not.</summary>
+    /// <param name="method">A Handle or Apply method.</param>
+    /// <param name="fix">What to do instead, ending the message.</param>
+    /// <param name="problems">Where to add the problem.</param>
+    public static bool IsNotAsyncVoid(IMethodSymbol method, string fix, List<Diagnostic> problems)
+    {
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.AsyncVoid, LocationOf(method), Display(method), fix));
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Adds a PGEN005 problem for <paramref name="method"/> and returns false.</summary>
     public static bool Unusable(IMethodSymbol method, string reason, List<Diagnostic> problems)
     {

@@ -6,7 +6,7 @@ using ProjectionGen.Generators.Analysis;
 namespace ProjectionGen.Generators.Analyzers;
 
 /// <summary>
-/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014). It
+/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014, PGEN017). It
 /// runs the same inspection as the generator, which stays silent and incremental.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -25,7 +25,8 @@ public sealed class ProjectionShapeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MismatchedDocumentType,
         DiagnosticDescriptors.MixedShapes,
         DiagnosticDescriptors.NoParameterlessConstructor,
-        DiagnosticDescriptors.UnknownDocumentType);
+        DiagnosticDescriptors.UnknownDocumentType,
+        DiagnosticDescriptors.AsyncVoid);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
