@@ -127,6 +127,52 @@ public sealed class GeneratedNameTests
         Assert.DoesNotContain("public static global::ProjectionGen.ProjectionDescriptor ProjectionDescriptor", run.Source("Shop.Derived.DerivedLedger.g.cs"));
     }
 
+    [Fact]
+    public async Task Namespaces_types_and_parameters_named_with_keywords_are_escaped()
+    {
+        var assembly = CompileAndLoad("""
+            #pragma warning disable CS8981 // lower-case type names: keywords, on purpose
+            using ProjectionGen;
+
+            namespace Shop.@event.@namespace
+            {
+                public sealed record @object(string Text);
+
+                public sealed class @string
+                {
+                    public int Count { get; set; }
+                }
+
+                public partial class @class
+                {
+                    [Projection("keyword_ledger")]
+                    public sealed partial class @event
+                    {
+                        public System.Collections.Generic.List<string> Log { get; } = new();
+
+                        public void Handle(@object @event, EventMetadata @in) => Log.Add($"{@event.Text} at {@in.Sequence}");
+                    }
+
+                    [Projection("keyword_aggregate")]
+                    public sealed partial class @operator
+                    {
+                        public static @string Create(@object @event) => new() { Count = 1 };
+
+                        public static void Apply(@object @event, @string @base) => @base.Count++;
+                    }
+                }
+            }
+            """);
+
+        Assert.Equal(["keyword_ledger", "keyword_aggregate"], Descriptors(assembly).Select(d => d.Name));
+        var ledger = CreateAll(assembly)[0];
+        var log = new List<string>();
+        var batch = new Seam.InMemoryBatch(log).Add("s1", Activator.CreateInstance(assembly.GetType("Shop.event.namespace.object", throwOnError: true)!, "hello")!);
+        await ledger.RunBatchAsync(batch, TestContext.Current.CancellationToken);
+        Assert.Equal(["hello at 1"], (List<string>)ledger.GetType().GetProperty("Log")!.GetValue(ledger)!);
+        Assert.Equal(["commit"], log);
+    }
+
     /// <summary>Generates, compiles (failing on any error or warning) and loads <paramref name="source"/> with the sample events.</summary>
     private static Assembly CompileAndLoad(string source)
     {

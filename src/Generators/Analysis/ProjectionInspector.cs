@@ -138,18 +138,18 @@ internal static class ProjectionInspector
         var containing = new List<string>();
         for (var container = type.ContainingType; container is not null; container = container.ContainingType)
         {
-            containing.Insert(0, $"partial {Keyword(container)} {container.Name}");
+            containing.Insert(0, $"partial {Keyword(container)} {TypeFacts.EscapedName(container)}");
         }
 
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(TypeFacts.NamespaceFormat) : "";
         var qualified = type.ToDisplayString(TypeFacts.QualifiedFormat);
         return new ProjectionModel(
             Namespace: ns,
             ContainingTypes: new EquatableArray<string>(containing),
             TypeKeyword: Keyword(type),
-            ClassName: type.Name,
+            ClassName: TypeFacts.EscapedName(type),
             FullyQualifiedName: qualified,
-            HintName: qualified.Substring("global::".Length) + ".g.cs",
+            HintName: qualified.Substring("global::".Length).Replace("@", "") + ".g.cs",
             Name: ProjectionNames.Resolve(type, attribute),
             IsAggregate: isAggregate,
             DocumentType: document?.ToDisplayString(TypeFacts.QualifiedFormat),
