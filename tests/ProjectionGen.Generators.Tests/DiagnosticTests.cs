@@ -305,6 +305,79 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task PGEN018_handler_for_an_abstract_event_type() =>
+        AssertDiagnostics("PGEN018", "'Ledger.Handle(ShopEvent)' handles 'ShopEvent', but a method receives only the events stored as exactly its type: 'ShopEvent' is abstract", """
+        public abstract record ShopEvent;
+        public sealed record ShopOpened : ShopEvent;
+
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public void [|Handle|](ShopEvent e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN018_handler_for_a_base_type_with_an_unhandled_derived_type() =>
+        AssertDiagnostics("PGEN018", "events of 'QuietNote', which derives from it, are stored under their own type name and never reach it", """
+        public record Note(string Text);
+        public sealed record UrgentNote(string Text) : Note(Text);
+        public sealed record QuietNote(string Text) : Note(Text);
+        public abstract record SpecialNote(string Text) : Note(Text);
+
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public void [|Handle|](Note e) { }
+            public void Handle(UrgentNote e) => Handle((Note)e);
+        }
+        """);
+
+    [Fact]
+    public Task PGEN018_apply_for_a_base_type_whose_derived_type_has_only_create() =>
+        AssertDiagnostics("PGEN018", "'SummaryProjection.Apply(Note, Summary)' handles 'Note', but a method receives only the events stored as exactly its type: events of 'UrgentNote'", """
+        public record Note(string Text);
+        public sealed record UrgentNote(string Text) : Note(Text);
+
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public static Summary Create(UrgentNote e) => new();
+            public static void [|Apply|](Note e, Summary doc) { }
+        }
+        """);
+
+    [Fact]
+    public async Task PGEN018_derived_type_in_the_event_types_own_assembly()
+    {
+        var events = TestCompilation.Create("""
+            namespace Contracts;
+
+            public record Note(string Text);
+            public sealed record QuietNote(string Text) : Note(Text);
+            """);
+        using var image = new MemoryStream();
+        Assert.True(events.Emit(image, cancellationToken: TestContext.Current.CancellationToken).Success);
+        var (source, spans) = Markup.Parse("""
+            using ProjectionGen;
+            using Contracts;
+
+            [Projection]
+            public sealed partial class Ledger
+            {
+                public void [|Handle|](Note e) { }
+            }
+            """);
+        var compilation = TestCompilation.Create(source).AddReferences(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+
+        var diagnostics = await Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(compilation, AnalyzerRunner.Analyzers).GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(("PGEN018", spans[0]), (diagnostic.Id, diagnostic.Location.SourceSpan));
+        Assert.Contains("events of 'QuietNote'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Valid_projections_have_no_diagnostics()
     {
         var diagnostics = await AnalyzerRunner.AnalyzeAsync(SampleSources.All);
@@ -316,7 +389,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = AnalyzerRunner.Analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
         var unshipped = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md"));
-        Assert.Equal(17, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(18, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, d.DefaultSeverity);

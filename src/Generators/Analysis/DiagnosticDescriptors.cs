@@ -111,6 +111,12 @@ internal static class DiagnosticDescriptors
         "Projection method is async void",
         "Method '{0}' is 'async void': the batch would commit before the work after its first await ran, and an exception there would crash the process; {1}");
 
+    /// <summary>PGEN018: a method for a base event type would not receive the events of a derived type.</summary>
+    public static readonly DiagnosticDescriptor BaseEventType = Error(
+        "PGEN018",
+        "Projection method would not receive derived events",
+        "Method '{0}' handles '{1}', but a method receives only the events stored as exactly its type: {2}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
 }

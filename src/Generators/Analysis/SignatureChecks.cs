@@ -37,6 +37,17 @@ internal static class SignatureChecks
                 problems);
         }
 
+        if (eventType.IsAbstract)
+        {
+            problems.Add(Diagnostic.Create(
+                DiagnosticDescriptors.BaseEventType,
+                LocationOf(method),
+                Display(method),
+                eventType.ToDisplayString(TypeFacts.MessageFormat),
+                $"'{eventType.ToDisplayString(TypeFacts.MessageFormat)}' is abstract, so no event is stored as it and the method never runs; handle each concrete event type instead"));
+            return false;
+        }
+
         return true;
     }
 
