@@ -177,6 +177,31 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task PGEN010_create_returns_a_task_of_the_document() =>
+        AssertDiagnostics("PGEN010", "'SummaryProjection.Create(OrderPlaced)' returns 'Task<Summary>' but must return the document class itself", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public Task<Summary> [|Create|](OrderPlaced e) => Task.FromResult(new Summary());
+            public void Apply(ItemAdded e, Summary doc) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN010_only_create_returns_a_task_of_the_document() =>
+        AssertDiagnostics("PGEN010", "returns 'Task<Summary>' but must return the document class itself", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public async Task<Summary> [|Create|](OrderPlaced e)
+            {
+                await Task.Yield();
+                return new Summary();
+            }
+        }
+        """);
+
+    [Fact]
     public Task PGEN011_apply_uses_another_document_type() =>
         AssertDiagnostics("PGEN011", "uses document type 'OtherDocument', but the projection's document type is 'Summary' (from 'SummaryProjection.Create(OrderPlaced)')", """
         [Projection]

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -44,6 +45,14 @@ internal static class TypeFacts
     /// <summary>Non-generic <c>Task</c> or <c>ValueTask</c>.</summary>
     public static bool IsAwaitable(ITypeSymbol type) =>
         Is(type, "System.Threading.Tasks", "Task") || Is(type, "System.Threading.Tasks", "ValueTask");
+
+    /// <summary>
+    /// Any <c>Task</c> or <c>ValueTask</c> (generic or not) or another awaitable type (one with a parameterless
+    /// <c>GetAwaiter()</c> method).
+    /// </summary>
+    public static bool IsTaskLike(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks"
+        || type.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => m.Parameters.IsEmpty && !m.IsStatic);
 
     /// <summary>
     /// A type a <c>case T e:</c> pattern can dispatch on without surprises: a class, record or struct that is not a
