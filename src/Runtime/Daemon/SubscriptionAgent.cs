@@ -22,6 +22,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private int batchFailures;
     private long position;
     private long knownMark;
+    private long knownMarkGeneration;
 
     public SubscriptionAgent(ProjectionSetup setup, ProjectionOwnership ownership, AgentServices services)
     {
@@ -96,6 +97,7 @@ internal sealed class SubscriptionAgent : IDisposable
                 }
                 catch (ProjectionHandlerException failure)
                 {
+                    knownMark = 0;
                     if (!await OnHandlerFailedAsync(failure, abort.Token).ConfigureAwait(false))
                     {
                         return;
@@ -104,6 +106,7 @@ internal sealed class SubscriptionAgent : IDisposable
                 catch (Exception failure) when (!abort.IsCancellationRequested && failure is NpgsqlException or IOException or TimeoutException)
                 {
                     // Ownership is kept through transient faults: the heartbeat, not a failed batch, decides that the lock is gone.
+                    knownMark = 0;
                     if (connection is not null)
                     {
                         await connection.DisposeAsync().ConfigureAwait(false);
@@ -175,9 +178,21 @@ internal sealed class SubscriptionAgent : IDisposable
         var from = Position;
         var started = services.Time.GetTimestamp();
 
-        // A safe high-water mark stays safe (it never moves back), so while catching up the last one is reused and a new
-        // one is read only once the agent has reached it: one round trip less per batch behind the head.
-        var mark = knownMark > from ? knownMark : knownMark = await services.Store.ReadSafeHighWaterMarkAsync(connection, abort).ConfigureAwait(false);
+        // A safe high-water mark stays safe while the database keeps its history, so while catching up the last one is
+        // reused and a new one is read only once the agent has reached it: one round trip less per batch behind the head.
+        // It is not reused once the store has started its mark over (the database went back in time, see
+        // HighWaterMarkTracker), nor after a failed batch (the server may have changed under the broken connection).
+        long mark;
+        if (knownMark > from && knownMarkGeneration == services.Store.MarkGeneration)
+        {
+            mark = knownMark;
+        }
+        else
+        {
+            (mark, knownMarkGeneration) = await services.Store.ReadSafeMarkAsync(connection, abort).ConfigureAwait(false);
+            knownMark = mark;
+        }
+
         if (mark <= from)
         {
             return BatchOutcome.NothingToRead;

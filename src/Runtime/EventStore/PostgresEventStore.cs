@@ -182,9 +182,12 @@ public sealed class PostgresEventStore
 
     /// <summary>
     /// Reads the safe high-water mark: the highest sequence number S such that every event up to S that will ever
-    /// commit has committed. It never decreases for this instance. An append still in flight holds it below that
-    /// append's numbers until it ends; a rolled-back append's numbers are passed once it has ended; a session that is
-    /// not appending never holds it back. The algorithm and its argument are documented on <see cref="SafeHighWaterMark"/>.
+    /// commit has committed. It never decreases for this instance while the database keeps its history; after the
+    /// database went back in time (a failover to a standby that missed commits, a restore) or the connection reaches
+    /// another server, it starts over from what that server says, and may then be lower than before. An append still in
+    /// flight holds it below that append's numbers until it ends; a rolled-back append's numbers are passed once it has
+    /// ended; a session that is not appending never holds it back. The algorithm and its argument are documented on
+    /// <see cref="SafeHighWaterMark"/>.
     /// </summary>
     /// <param name="connection">An open connection, not inside a REPEATABLE READ or SERIALIZABLE transaction whose events are read afterwards.</param>
     /// <param name="cancellationToken">Cancels the reading.</param>
@@ -192,6 +195,18 @@ public sealed class PostgresEventStore
     public async Task<long> ReadSafeHighWaterMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        return (await ReadSafeMarkAsync(connection, cancellationToken).ConfigureAwait(false)).Mark;
+    }
+
+    /// <summary>
+    /// How many times this instance's mark started over because the database went back in time: a mark read earlier
+    /// is only to be reused while this has not changed.
+    /// </summary>
+    internal long MarkGeneration => tracker.Generation;
+
+    /// <summary>Reads the safe high-water mark together with the <see cref="MarkGeneration"/> it belongs to.</summary>
+    internal async Task<(long Mark, long Generation)> ReadSafeMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         try
         {
             return await safeHighWaterMark.ReadAsync(connection, tracker, cancellationToken).ConfigureAwait(false);
