@@ -17,6 +17,10 @@ internal static class EventStoreSchema
         new(2, "append_events function", CreateAppendFunction),
         new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Guard.FencedCommitSchema.Create(context.Schema.Quoted)]),
         new(4, "events are written only under the append marker: append_events marks its transaction, a trigger refuses other writes", RequireAppendMarker),
+
+        // Type-filtered reads walk this index per type (see PostgresEventStore): bounded work however rare the type.
+        // On a large existing store, build it beforehand with CREATE INDEX CONCURRENTLY (docs/operations.md).
+        new(5, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
     ];
 
     /// <summary>The latest version.</summary>

@@ -57,7 +57,21 @@ public sealed class PostgresEventStore
         const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
         var events = schema.Qualify("events");
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
-        readAllOfTypesSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 AND type = ANY($4) ORDER BY seq LIMIT $3";
+
+        // Per type, the first $3 events in (after, up to] from the (type, seq) index, then the first $3 of those: at
+        // most types x limit index entries and rows, however rare a type is and however far behind the reader. The
+        // range is written as row comparisons on (type, seq), which only that index can serve, in that index's order:
+        // with "type = t.type AND seq > $1 ... ORDER BY seq" a planner whose statistics take the type for a common one
+        // walks the primary key and filters on type, which for a rare type reads every event up to the mark.
+        readAllOfTypesSql = $"""
+            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            FROM (SELECT DISTINCT unnest($4::text[]) AS type) t
+            CROSS JOIN LATERAL (
+              SELECT {columns} FROM {events} x
+              WHERE (x.type, x.seq) > (t.type, $1) AND (x.type, x.seq) <= (t.type, $2)
+              ORDER BY x.type, x.seq LIMIT $3) e
+            ORDER BY e.seq LIMIT $3
+            """;
         readStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 ORDER BY version";
     }
 
@@ -72,6 +86,9 @@ public sealed class PostgresEventStore
 
     /// <summary>The advisory-lock key every append holds shared until its transaction ends.</summary>
     internal long AppendMarkerKey => schemaContext.AppendMarkerKey;
+
+    /// <summary>The statement of a type-filtered read (parameters: after, up to, limit, type names); for tests that inspect its plan.</summary>
+    internal string ReadAllOfTypesSql => readAllOfTypesSql;
 
     /// <summary>The data source the store uses.</summary>
     internal NpgsqlDataSource DataSource => dataSource;
