@@ -20,6 +20,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private readonly Dictionary<long, int> handlerAttempts = [];
     private readonly Dictionary<long, DeadLetter> pendingDeadLetters = [];
     private int batchFailures;
+    private int consecutiveFailures;
     private long position;
     private long knownMark;
     private long knownMarkGeneration;
@@ -85,6 +86,7 @@ internal sealed class SubscriptionAgent : IDisposable
                 {
                     connection ??= await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
                     var outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    consecutiveFailures = 0;
                     if (outcome == BatchOutcome.Paused)
                     {
                         return;
@@ -119,7 +121,8 @@ internal sealed class SubscriptionAgent : IDisposable
                         return;
                     }
 
-                    var delay = services.Options.RetryDelayFor(Math.Max(batchFailures, 1));
+                    // Every failure in a row doubles the delay (up to MaxRetryDelay), transient or not.
+                    var delay = services.Options.RetryDelayFor(++consecutiveFailures);
                     DaemonLog.TransientFailure(services.Logger, setup.Name, ownership.NodeName, delay, failure);
                     await Task.Delay(delay, services.Time, abort.Token).ConfigureAwait(false);
                 }
