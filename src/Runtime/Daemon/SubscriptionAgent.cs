@@ -78,7 +78,6 @@ internal sealed class SubscriptionAgent : IDisposable
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ownership.LostToken, hardStop);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(abort.Token, gracefulStop.Token);
-        NpgsqlConnection? connection = null;
         try
         {
             while (!gracefulStop.IsCancellationRequested)
@@ -86,8 +85,16 @@ internal sealed class SubscriptionAgent : IDisposable
                 abort.Token.ThrowIfCancellationRequested();
                 try
                 {
-                    connection ??= await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
-                    var outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    // A pooled connection per batch, back in the pool before the agent idles: a node may own more
+                    // projections than its pool has connections, and a full pool only makes a batch wait its turn (an
+                    // open that times out is a transient failure, retried with backoff).
+                    BatchOutcome outcome;
+                    var connection = await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
+                    await using (connection.ConfigureAwait(false))
+                    {
+                        outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    }
+
                     consecutiveFailures = 0;
                     batchFailures = 0;
                     if (outcome == BatchOutcome.Paused)
@@ -102,15 +109,9 @@ internal sealed class SubscriptionAgent : IDisposable
                 }
                 catch (Exception failure) when (!abort.IsCancellationRequested && failure is not ProjectionProgressException)
                 {
-                    // The batch rolled back, whatever failed. The connection goes back to the pool (a broken one is
-                    // discarded there), and the next attempt reads a fresh mark: the server may have changed under it.
+                    // The batch rolled back, whatever failed, and its connection went back to the pool (a broken one
+                    // is discarded there). The next attempt reads a fresh mark: the server may have changed under it.
                     knownMark = 0;
-                    if (connection is not null)
-                    {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        connection = null;
-                    }
-
                     var carryOn = failure switch
                     {
                         ProjectionHandlerException handler => await OnEventFailedAsync(handler.Envelope, handler.InnerException ?? handler, "handler threw", abort.Token).ConfigureAwait(false),
@@ -154,13 +155,6 @@ internal sealed class SubscriptionAgent : IDisposable
         {
             DaemonLog.AgentFailed(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, failure);
             Stop($"failed: {failure.GetType().Name}: {failure.Message}");
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 
