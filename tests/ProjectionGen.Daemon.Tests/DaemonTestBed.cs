@@ -20,6 +20,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     private readonly NpgsqlDataSource dataSource;
     private readonly List<ProjectionDaemon> daemons = [];
     private readonly ILoggerFactory loggerFactory;
+    private readonly TestOutputLoggerProvider logLines = new();
 
     private DaemonTestBed(string connectionString, NpgsqlDataSource dataSource, PostgresEventStore store, EventTypeRegistry types)
     {
@@ -27,7 +28,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         this.dataSource = dataSource;
         Store = store;
         Types = types;
-        loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new TestOutputLoggerProvider()));
+        loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(logLines));
     }
 
     public string ConnectionString { get; }
@@ -35,6 +36,10 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     public PostgresEventStore Store { get; }
 
     public EventTypeRegistry Types { get; }
+
+    /// <summary>How many lines with <paramref name="eventId"/> (see DaemonLog) the nodes have logged that mention <paramref name="text"/>.</summary>
+    public int CountLogLines(int eventId, string text) =>
+        logLines.Lines.Count(line => line.EventId == eventId && line.Message.Contains(text, StringComparison.Ordinal));
 
     /// <summary>Every lifecycle event of every node, in the order raised.</summary>
     public ConcurrentQueue<ProjectionLifecycleEventArgs> Lifecycle { get; } = new();

@@ -52,7 +52,21 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             // jsonb arrives in its binary wire format (a version byte, then text); Npgsql's string reader strips it.
-            documents[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), typeInfo);
+            var id = reader.GetString(0);
+            try
+            {
+                documents[id] = JsonSerializer.Deserialize(reader.GetString(1), typeInfo);
+            }
+            catch (JsonException e)
+            {
+                // Fails the batch; the agent finds the event whose stream it is and applies the poison-event policy.
+                throw new JsonException(
+                    $"The document of stream '{id}' in {table.QuotedName} cannot be read as {typeof(TDocument).Name}: {e.Message}",
+                    e.Path,
+                    e.LineNumber,
+                    e.BytePositionInLine,
+                    e);
+            }
         }
     }
 
