@@ -32,13 +32,16 @@ internal sealed class ProjectionAlertDispatcher
         this.sinks = [.. sinks];
         this.store = store;
         this.logger = logger;
-        var progress = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema").Qualify("progress");
+        var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
+        var progress = schema.Qualify("progress");
 
         // Only a newer loss overwrites an older one; the status says 'stopped' only while no node has taken over.
-        recordLossSql = $"""
+        // The same statement adds the loss to the projection history (every loss, once per node and epoch).
+        recordLossSql = Operations.ProjectionHistory.ForSchema(schema).RecordLossSql($"""
             UPDATE {progress} SET last_loss_cause = $2, last_loss_at = $3, status = CASE WHEN epoch = $4 THEN 'stopped' ELSE status END
             WHERE name = $1 AND (last_loss_at IS NULL OR last_loss_at < $3)
-            """;
+            RETURNING name
+            """);
     }
 
     /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>
@@ -115,6 +118,7 @@ internal sealed class ProjectionAlertDispatcher
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Cause ?? "unknown" });
                 command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = alert.Timestamp });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = alert.Epoch });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Node });
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 return;
             }

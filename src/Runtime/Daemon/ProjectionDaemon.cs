@@ -31,6 +31,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly string acquireSql;
     private readonly string progressInsertSql;
     private readonly string epochCheckSql;
+    private readonly Operations.ProjectionHistory history; // dashboard (issue 17): see BumpEpochAsync
     private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly AgentServices services;
     private readonly Lock gate = new();
@@ -69,6 +70,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         acquireSql = $"UPDATE {quotedSchema}.progress SET epoch = epoch + 1, owner = $2, owner_since = now(), status = 'running' WHERE name = $1 RETURNING epoch, position";
         progressInsertSql = $"INSERT INTO {quotedSchema}.progress (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
         epochCheckSql = $"SELECT name, epoch FROM {quotedSchema}.progress WHERE name = ANY($1)";
+        history = Operations.ProjectionHistory.ForSchema(schema); // dashboard (issue 17)
         slots = BuildSlots(projections, store, options);
 
         var batchBuilder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = BatchApplicationName(options.NodeName) };
@@ -397,6 +399,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         bump.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NodeName });
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(bump);
+
+        // Dashboard (issue 17): the acquisition's history row, after the bump in the same implicit transaction.
+        batch.BatchCommands.Add(history.CreateAcquisitionCommand(projection, NodeName));
         await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
         if (!await reader.ReadAsync(stop).ConfigureAwait(false))
         {

@@ -16,6 +16,7 @@ internal static class EventStoreSchema
         new(1, "streams, events, progress, dead letters", CreateTables),
         new(2, "append_events function", CreateAppendFunction),
         new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Guard.FencedCommitSchema.Create(context.Schema.Quoted)]),
+        new(4, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
     ];
 
     /// <summary>The latest version.</summary>

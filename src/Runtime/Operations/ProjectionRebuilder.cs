@@ -26,6 +26,7 @@ public sealed class ProjectionRebuilder
     private readonly string bumpSql;
     private readonly string insertSql;
     private readonly string deadLettersSql;
+    private readonly ProjectionHistory history;
 
     /// <summary>Creates a rebuilder for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
     public ProjectionRebuilder(PostgresEventStore store, IEnumerable<IGeneratedProjection> projections, ILogger<ProjectionRebuilder>? logger = null)
@@ -36,6 +37,7 @@ public sealed class ProjectionRebuilder
         this.projections = [.. projections];
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
+        history = ProjectionHistory.ForSchema(schema);
         insertSql = $"INSERT INTO {schema.Qualify("progress")} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
 
         // The old values come from the row version this UPDATE locks: a concurrent commit either finished before
@@ -75,6 +77,7 @@ public sealed class ProjectionRebuilder
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
                 batch.BatchCommands.Add(Command(insertSql, projection));
+                batch.BatchCommands.Add(history.CreateRebuildCommand(projection));
                 batch.BatchCommands.Add(Command(bumpSql, projection));
                 batch.BatchCommands.Add(Command(deadLettersSql, projection));
                 if (descriptor.Kind == ProjectionKind.Aggregate)
