@@ -49,6 +49,9 @@ internal sealed class Browser : IDisposable
     /// <summary>Runs a script in the page and returns its result.</summary>
     public T Script<T>(string script, params object[] arguments) => (T)Driver.ExecuteScript(script, arguments)!;
 
+    /// <summary>Runs a script that returns a number (WebDriver returns whole numbers as integers).</summary>
+    public double Number(string script) => Convert.ToDouble(Driver.ExecuteScript(script), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Polls the page until <paramref name="condition"/> holds (the page redraws every refresh, so conditions query afresh).</summary>
     public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ProjectionGen.Operations;
 using Xunit;
 
@@ -26,7 +27,7 @@ internal sealed class Cluster : IAsyncDisposable
 
     public IReadOnlyList<string> NodeNames => [Dashboard.Node, .. Others.Select(o => o.Node)];
 
-    public ProjectionStatusReader Status => Others[0].Status;
+    public ProjectionStatusReader Status => Dashboard.Services.GetRequiredService<ProjectionStatusReader>();
 
     public static async Task<Cluster> StartAsync(string connectionString, bool actions, int nodes = 3)
     {
