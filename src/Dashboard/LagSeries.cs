@@ -5,8 +5,8 @@ namespace ProjectionGen.Dashboard;
 
 /// <summary>
 /// The recent lag of every projection, for the charts: samples taken from status reads (the page's and the
-/// <see cref="LagSampler"/>'s), at least <see cref="Spacing"/> apart, kept for the history window (about 300 per
-/// projection). In memory in this process: a page opened on another node starts from that node's samples.
+/// <see cref="LagSampler"/>'s), at least <see cref="Spacing"/> (the lag sample interval) apart, kept for the history
+/// window (360 per projection with the defaults). In memory in this process: a page opened on another node starts from that node's samples.
 /// </summary>
 internal sealed class LagSeries
 {
@@ -17,7 +17,7 @@ internal sealed class LagSeries
     public LagSeries(IOptions<ProjectionGenDashboardOptions> options)
     {
         window = options.Value.HistoryWindow;
-        Spacing = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(2).Ticks, window.Ticks / 300));
+        Spacing = options.Value.LagSampleInterval;
     }
 
     /// <summary>The shortest time between two samples of a projection.</summary>

@@ -23,7 +23,10 @@ public sealed class ProjectionGenDashboardOptions
     /// <summary>How far back the timeline and the lag charts reach (1 hour).</summary>
     public TimeSpan HistoryWindow { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often lag is sampled for the charts while nobody watches (10 s); each page refresh samples too.</summary>
+    /// <summary>
+    /// How often lag is sampled for the charts (10 s): in the background, and by page refreshes at most this often.
+    /// Memory: one sample per projection per interval over <see cref="HistoryWindow"/> (360 per projection by default).
+    /// </summary>
     public TimeSpan LagSampleInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The most timeline entries the page shows (500).</summary>

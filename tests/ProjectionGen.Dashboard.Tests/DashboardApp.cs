@@ -64,6 +64,7 @@ internal sealed class DashboardApp : IAsyncDisposable
         {
             options.ActionsPolicy = actions ? AdminPolicy : null;
             options.RefreshInterval = TimeSpan.FromSeconds(1);
+            options.LagSampleInterval = TimeSpan.FromSeconds(1);
         });
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {

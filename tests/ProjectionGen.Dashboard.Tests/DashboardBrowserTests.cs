@@ -62,13 +62,17 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres)
         await cluster.Bed.AppendAsync(40, seed: 5);
         var statuses = await cluster.WaitForCatchUpAsync();
         using var stopWriters = new CancellationTokenSource();
-        var writers = cluster.Bed.StartWriters(1, stopWriters.Token);
+        var writers = cluster.Bed.StartWriters(2, stopWriters.Token);
+
+        // A poison event too, so the picture of the page under faults (docs/dashboard.png) shows a dead letter.
+        await cluster.Bed.Store.AppendAsync("acct-poison", [new Deposited("acct-poison", 13)], ExpectedVersion.Any, cancellationToken: Ct);
         using var browser = Browser.Start();
         try
         {
             browser.Open(cluster.Dashboard.Dashboard);
             browser.WaitUntil(() => browser.Rows("projections").Count == ReadModels.Names.Length, Patience, "the projections");
             var victim = statuses.Single(s => s.Projection == "ledger").Owner!;
+            browser.WaitUntil(() => browser.Script<long>("return document.querySelectorAll('#projections svg.spark polyline').length;") == ReadModels.Names.Length, Patience, "lag charts with samples");
 
             var clock = Stopwatch.StartNew();
             Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(ProjectionDaemon.LockApplicationNameFor(victim), Ct));
@@ -82,6 +86,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres)
                 TimeSpan.FromSeconds(5),
                 "the lock loss of ledger on " + victim + " with its cause, within 5 s");
             var elapsed = clock.Elapsed;
+            browser.Screenshot("lock-loss-detected");
             TestContext.Current.TestOutputHelper?.WriteLine($"lock loss shown {elapsed.TotalMilliseconds:0} ms after pg_terminate_backend: {shown}");
 
             // The cause on the page is the one the node recorded.
