@@ -65,11 +65,19 @@ internal sealed class Browser : IDisposable
         Script<IReadOnlyCollection<object>>($"return Array.from(document.querySelectorAll('#{table} tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent).join('|'));")
             .Select(o => (string)o).ToList();
 
+    /// <summary>Saves a screenshot in <c>artifacts/dashboard/</c>; called from <c>finally</c>, so it never hides the test's own failure.</summary>
     public void Screenshot(string name)
     {
         var path = Artifacts.PathOf(name + ".png");
-        Driver.GetScreenshot().SaveAsFile(path);
-        TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
+        try
+        {
+            Driver.GetScreenshot().SaveAsFile(path);
+            TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
+        }
+        catch (WebDriverException failure)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"no screenshot {path}: {failure.Message}");
+        }
     }
 
     public void Dispose()

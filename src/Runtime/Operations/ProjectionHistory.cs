@@ -31,7 +31,7 @@ public sealed class ProjectionHistory
 
     /// <summary>Creates a reader of <paramref name="store"/>'s history.</summary>
     public ProjectionHistory(PostgresEventStore store)
-        : this(PostgresIdentifier.Parse(store?.Schema, "EventStoreOptions.Schema"), store?.DataSource)
+        : this(SchemaOf(store), store.DataSource)
     {
     }
 
@@ -63,6 +63,12 @@ public sealed class ProjectionHistory
             SELECT id, at, kind, projection, node, epoch, position, detail FROM {table}
             WHERE at >= $1 ORDER BY id DESC LIMIT $2
             """;
+    }
+
+    private static PostgresIdentifier SchemaOf(PostgresEventStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
     }
 
     /// <summary>The history owner of a schema, for the runtime's writers (no connections of its own).</summary>
