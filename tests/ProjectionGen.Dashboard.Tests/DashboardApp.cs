@@ -63,7 +63,6 @@ internal sealed class DashboardApp : IAsyncDisposable
         builder.Services.AddProjectionGenDashboard(options =>
         {
             options.ActionsPolicy = actions ? AdminPolicy : null;
-            options.RefreshInterval = TimeSpan.FromSeconds(1);
             options.LagSampleInterval = TimeSpan.FromSeconds(1);
         });
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>

@@ -140,6 +140,23 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres)
                 var forbidden = await viewer.PostAsync("/projectiongen/api/actions/rebuild/ledger", new FormUrlEncodedContent([]), Ct);
                 Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
             }
+
+            // Even for an admin, nothing served carries the connection string; every response forbids inline script.
+            var password = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password;
+            Assert.False(string.IsNullOrEmpty(password));
+            var (operatorClient, _) = await SignedInClientAsync(cluster.Dashboard, "admin");
+            using (operatorClient)
+            {
+                foreach (var path in new[] { "/projectiongen/", "/projectiongen/api/snapshot", "/projectiongen/assets/app.js" })
+                {
+                    var response = await operatorClient.GetAsync(path, Ct);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    Assert.StartsWith("default-src 'none'; script-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+                    var body = await response.Content.ReadAsStringAsync(Ct);
+                    Assert.DoesNotContain(password, body, StringComparison.Ordinal);
+                    Assert.DoesNotContain("Password", body, StringComparison.OrdinalIgnoreCase);
+                }
+            }
         }
         finally
         {
