@@ -246,6 +246,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres)
             browser.WaitUntil(() => browser.Script<string>("return document.body.dataset.refreshes;") != refreshes, Patience, "another refresh");
             Assert.Null(browser.Script<object?>("return window.pgPwned === undefined ? null : String(window.pgPwned);"));
             Assert.Equal(0, browser.Script<long>("return document.querySelectorAll('main img, main script').length;"));
+            browser.Screenshot("hostile-payload-shown");
 
             // The operator discards it from the page.
             var id = browser.Script<string>("return document.querySelector('#dead-letters article.dead-letter').dataset.id;");

@@ -274,9 +274,10 @@
     renderDeadLetters(snapshot);
     const owned = snapshot.projections.filter(p => p.ownerAlive).length;
     const losses = snapshot.history.filter(h => h.kind === 'lost').length;
+    const plural = (count, word) => count + ' ' + word + (count === 1 ? '' : 's');
     document.getElementById('summary').textContent =
-      snapshot.nodes.filter(n => n.connected).length + ' nodes connected, ' + owned + '/' + snapshot.projections.length +
-      ' projections owned, ' + losses + ' lock losses in the last hour, ' + snapshot.deadLetterTotal + ' dead letters';
+      plural(snapshot.nodes.filter(n => n.connected).length, 'node') + ' connected, ' + owned + '/' + plural(snapshot.projections.length, 'projection') +
+      ' owned, ' + plural(losses, 'lock loss').replace('losss', 'losses') + ' in the last hour, ' + plural(snapshot.deadLetterTotal, 'dead letter');
   }
 
   async function refresh() {
