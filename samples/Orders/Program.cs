@@ -8,12 +8,13 @@ var streams = new Option<int>("--streams") { Description = "order streams", Defa
 var events = new Option<int>("--events") { Description = "events per stream", DefaultValueFactory = _ => 10 };
 var writers = new Option<int>("--writers") { Description = "concurrent writers", DefaultValueFactory = _ => 4 };
 var json = new Option<bool>("--json") { Description = "JSON output" };
+var dashboardPort = new Option<int?>("--dashboard-port") { Description = "also serve the operations dashboard at http://127.0.0.1:N/projectiongen" };
 
 var demo = new Command("demo", "The main job: three nodes, PostgreSQL restarted and crashed under them, exactly-once verified") { connection };
 demo.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
 
-var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node };
-nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, null, ct));
+var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node, dashboardPort };
+nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(dashboardPort), ct));
 
 var append = new Command("append", "Append whole orders") { requiredConnection, streams, events, writers };
 append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(streams), result.GetValue(events), result.GetValue(writers), ct));

@@ -250,6 +250,7 @@ public sealed class DiagnosticTests
     [InlineData("dead_letters_id_seq")]
     [InlineData("schema_version")]
     [InlineData("nodes")]
+    [InlineData("projection_history")]
     public Task PGEN015_document_table_is_one_of_ProjectionGens_own(string table) =>
         AssertDiagnostics("PGEN015", $"Document table '{table}' of 'SummaryProjection' is reserved", $$"""
         [Projection(TableName = [|"{{table}}"|])]

@@ -23,6 +23,7 @@ internal static class EventStoreSchema
         // Type-filtered reads walk this index per type (see PostgresEventStore): bounded work however rare the type.
         // On a large existing store, build it beforehand with CREATE INDEX CONCURRENTLY (docs/operations.md).
         new(6, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
+        new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
     ];
 
     /// <summary>
