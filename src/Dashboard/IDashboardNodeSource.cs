@@ -1,8 +1,8 @@
 namespace ProjectionGen.Dashboard;
 
 /// <summary>
-/// Where the dashboard's node list comes from. The default, <see cref="LockHolderNodeSource"/>, reads the lock
-/// holders in <c>pg_stat_activity</c>/<c>pg_locks</c>; a node registry replaces it by registering its own
+/// Where the dashboard's node list comes from. The default, <see cref="RegistryNodeSource"/>, reads the cluster's node
+/// registry; an application may replace it by registering its own
 /// implementation before <c>AddProjectionGenDashboard</c> (see <c>docs/dashboard.md</c>).
 /// </summary>
 internal interface IDashboardNodeSource

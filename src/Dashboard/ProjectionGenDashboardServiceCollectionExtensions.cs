@@ -24,7 +24,8 @@ public static class ProjectionGenDashboardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DashboardAssets>();
         services.TryAddSingleton<LagSeries>();
-        services.TryAddSingleton<IDashboardNodeSource, LockHolderNodeSource>();
+        services.TryAddSingleton<IDashboardNodeSource, RegistryNodeSource>();
+        services.TryAddSingleton<IDashboardNodeDrain, ClusterNodeDrain>();
         services.TryAddSingleton<DashboardData>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LagSampler>());
         return services;

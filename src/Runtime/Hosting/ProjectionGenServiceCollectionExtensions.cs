@@ -79,6 +79,7 @@ public static class ProjectionGenServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProjectionRebuilder(
             sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, sp.GetService<ILogger<ProjectionRebuilder>>()));
         services.TryAddSingleton(sp => new ProjectionHistory(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp => new ProjectionClusterOperations(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionLockHolderReader(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionDeadLetters(
             sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, Options(sp).Daemon.DocumentSerializerOptions));
