@@ -545,7 +545,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             }
 
             keys.Add(key.Value, descriptor.Name);
-            var typeNames = descriptor.EventTypes.Select(store.Types.GetOrRegisterName).Distinct(StringComparer.Ordinal).ToArray();
+            var typeNames = descriptor.EventTypes.SelectMany(store.Types.GetStoredNamesReadAs).Distinct(StringComparer.Ordinal).ToArray();
 
             DocumentTable? table = null;
             JsonTypeInfo? typeInfo = null;
