@@ -21,6 +21,8 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="Shards">From the attribute: how many slots the projection's streams are split into (1: not sharded).</param>
 /// <param name="EventTypes">The handled event types, distinct, in declaration order (the descriptor's list).</param>
 /// <param name="Cases">The switch cases, derived event types before their base types.</param>
+/// <param name="Routes">For multi-stream aggregates, the routing switch cases, derived event types first; empty otherwise.</param>
+/// <param name="NeedsInstance">Some aggregate method is an instance method, so static generated code (live aggregation) creates an instance.</param>
 internal sealed record ProjectionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -38,4 +40,13 @@ internal sealed record ProjectionModel(
     string? TableName,
     int Shards,
     EquatableArray<string> EventTypes,
-    EquatableArray<EventCase> Cases);
+    EquatableArray<EventCase> Cases,
+    EquatableArray<RouteCase> Routes,
+    bool NeedsInstance)
+{
+    /// <summary>An aggregate whose documents are keyed by the ids its routes return.</summary>
+    public bool IsMultiStream => Routes.Count > 0;
+
+    /// <summary>A single-stream aggregate, which also implements live aggregation.</summary>
+    public bool IsLiveAggregation => IsAggregate && !IsMultiStream;
+}

@@ -205,6 +205,21 @@ public sealed class EventTypeRegistry
         }
     }
 
+    /// <summary>
+    /// Converts <paramref name="event"/> through every upcaster of its chain to the newest type, as readers see it;
+    /// returns it unchanged when its type has no upcaster.
+    /// </summary>
+    public object Upcast(object @event)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        while (upcastersByType.TryGetValue(@event.GetType(), out var upcaster))
+        {
+            @event = upcaster.Upcast(@event);
+        }
+
+        return @event;
+    }
+
     /// <summary>The upcaster that converts instances of <paramref name="type"/>, if any.</summary>
     internal bool TryGetUpcaster(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EventUpcaster? upcaster) =>
         upcastersByType.TryGetValue(type, out upcaster);

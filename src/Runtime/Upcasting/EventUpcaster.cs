@@ -66,11 +66,23 @@ public sealed class EventUpcaster
         return new EventUpcaster(null, storedName, typeof(TNew), null, json => upcast(json), method ?? $"upcaster from '{storedName}' to {typeof(TNew).Name}");
     }
 
-    /// <summary>Converts an instance of <see cref="SourceType"/>.</summary>
-    internal object Upcast(object old) => Checked(fromObject!(old));
+    /// <summary>Converts an instance of <see cref="SourceType"/> (one step of a chain).</summary>
+    /// <exception cref="InvalidOperationException">This is a raw-JSON upcaster, or the conversion returned null.</exception>
+    /// <exception cref="InvalidCastException"><paramref name="old"/> is not a <see cref="SourceType"/>.</exception>
+    public object Upcast(object old)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        return fromObject is null
+            ? throw new InvalidOperationException($"{Method} reads raw JSON, not an object.")
+            : Checked(fromObject(old));
+    }
 
-    /// <summary>Converts the raw JSON stored as <see cref="SourceName"/>.</summary>
-    internal object Upcast(JsonElement json) => Checked(fromJson!(json));
+    /// <summary>Converts the raw JSON stored as <see cref="SourceName"/> (one step of a chain).</summary>
+    /// <exception cref="InvalidOperationException">This is a CLR-type upcaster, or the conversion returned null.</exception>
+    public object Upcast(JsonElement json) =>
+        fromJson is null
+            ? throw new InvalidOperationException($"{Method} reads {SourceType?.FullName}, not raw JSON.")
+            : Checked(fromJson(json));
 
     /// <summary>What the upcaster reads, for messages.</summary>
     internal string Source => SourceType is null ? $"stored name '{SourceName}'" : SourceType.FullName ?? SourceType.Name;
