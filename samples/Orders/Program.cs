@@ -25,7 +25,7 @@ verify.SetAction((result, ct) => VerifyCommand.RunAsync(result.GetValue(required
 var status = new Command("status", "The nodes, and owner, epoch, position and lag per projection (and shard)") { requiredConnection, json };
 status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
 
-var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary or order_ledger)" };
+var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary, order_ledger or sku_sales)" };
 var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0)") { requiredConnection, projection };
 rebuild.SetAction((result, ct) => RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
 

@@ -26,6 +26,7 @@ public sealed class PostgresEventStore
     private readonly string readStreamSql;
     private readonly Func<int, (string All, string Typed)> shardReadSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
+    private readonly string readStreamUpToSql;
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
     /// <param name="dataSource">Where the store's connections come from.</param>
@@ -91,6 +92,8 @@ public sealed class PostgresEventStore
               ORDER BY x.type, x.seq LIMIT $3) e
             ORDER BY e.seq LIMIT $3
             """);
+
+        readStreamUpToSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 ORDER BY version";
     }
 
     /// <summary>The event types this store appends and reads.</summary>
@@ -266,6 +269,7 @@ public sealed class PostgresEventStore
     /// <summary>
     /// Reads up to <paramref name="maxCount"/> events with <paramref name="afterSequence"/> &lt; sequence &lt;=
     /// <paramref name="upToSequence"/>, in sequence order. Pass a safe high-water mark as <paramref name="upToSequence"/>.
+    /// Events stored under an old shape are upcast to the current type (<see cref="EventTypeRegistry.AddUpcasters"/>).
     /// An event whose type is unknown or whose body fails to deserialize is returned with
     /// <see cref="EventEnvelope.Data"/> null and the reason in <see cref="EventEnvelope.DeserializationError"/>.
     /// </summary>
@@ -315,7 +319,7 @@ public sealed class PostgresEventStore
         return typed ? statements.Typed : statements.All;
     }
 
-    /// <summary>Reads every event of a stream in version order; empty when the stream does not exist.</summary>
+    /// <summary>Reads every event of a stream in version order, upcast to the current types; empty when the stream does not exist.</summary>
     /// <param name="streamId">The stream; not empty.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     public async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, CancellationToken cancellationToken)
@@ -326,6 +330,20 @@ public sealed class PostgresEventStore
         {
             await using var command = new NpgsqlCommand(readStreamSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+            return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the events of a stream up to and including <paramref name="upToVersion"/>, in version order.</summary>
+    internal async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, long upToVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(readStreamUpToSql, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToVersion, NpgsqlDbType = NpgsqlDbType.Bigint });
             return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
         }
     }
