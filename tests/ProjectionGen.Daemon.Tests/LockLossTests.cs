@@ -5,7 +5,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Lock loss by every route the design notes list: the owning agent stops with <see cref="ProjectionProgressException"/>,
+/// Lock loss by every route docs/daemon.md lists ("Detection and failover"): the owning agent stops with <see cref="ProjectionProgressException"/>,
 /// a node resumes under a higher epoch, and the read models stay exactly-once.
 /// </summary>
 public sealed class LockLossTests(PostgresFixture postgres)
