@@ -21,11 +21,11 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     private readonly List<NodeProcess> nodes = [];
     private readonly CancellationTokenSource stopSampling = new();
-    private readonly Task sampling;
+    private readonly Task sampling = Task.CompletedTask;
     private CancellationTokenSource? stopWriters;
     private Task? writing;
 
-    private ClusterHarness(string connectionString, string directory, IReadOnlyList<string> projections, NpgsqlDataSource dataSource, PostgresEventStore store)
+    private ClusterHarness(string connectionString, string directory, IReadOnlyList<string> projections, NpgsqlDataSource dataSource, PostgresEventStore store, bool backgroundSampling)
     {
         ConnectionString = connectionString;
         Directory = directory;
@@ -33,7 +33,10 @@ internal sealed class ClusterHarness : IAsyncDisposable
         DataSource = dataSource;
         Store = store;
         Sampler = new OwnershipSampler(dataSource, new SlotMap(store.Schema, projections));
-        sampling = Sampler.RunAsync(TimeSpan.FromMilliseconds(250), stopSampling.Token);
+        if (backgroundSampling)
+        {
+            sampling = Sampler.RunAsync(TimeSpan.FromMilliseconds(250), stopSampling.Token);
+        }
     }
 
     public string ConnectionString { get; }
@@ -56,15 +59,18 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public NodeProcess this[string name] => nodes.Single(n => n.Name == name);
 
-    /// <summary>Applies the fault suite's schema on <paramref name="connectionString"/>'s database and starts sampling.</summary>
-    public static async Task<ClusterHarness> CreateAsync(string connectionString, IReadOnlyList<string> projections, string directory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the fault suite's schema on <paramref name="connectionString"/>'s database and starts sampling in the
+    /// background (unless <paramref name="backgroundSampling"/> is off: a load measurement wants no extra queries).
+    /// </summary>
+    public static async Task<ClusterHarness> CreateAsync(string connectionString, IReadOnlyList<string> projections, string directory, CancellationToken cancellationToken, bool backgroundSampling = true)
     {
         System.IO.Directory.CreateDirectory(directory);
         var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "cluster-harness" }.ConnectionString);
         try
         {
             await ChaosSchema.ApplyAsync(dataSource, cancellationToken);
-            return new ClusterHarness(connectionString, directory, projections, dataSource, ChaosSchema.CreateStore(dataSource));
+            return new ClusterHarness(connectionString, directory, projections, dataSource, ChaosSchema.CreateStore(dataSource), backgroundSampling);
         }
         catch
         {
@@ -114,22 +120,35 @@ internal sealed class ClusterHarness : IAsyncDisposable
     /// </summary>
     public async Task<TimeSpan> WaitForAsync(string what, Func<OwnershipSnapshot, bool> condition, long since, TimeSpan bound, CancellationToken cancellationToken)
     {
-        var giveUp = since + (long)(2 * bound.TotalSeconds * Stopwatch.Frequency);
-        OwnershipSnapshot? last = null;
+        var elapsed = await MeasureAsync(condition, since, 2 * bound, cancellationToken);
+        if (elapsed is null)
+        {
+            throw new ClusterExpectationException($"{what}: not reached within {Seconds(2 * bound)} (bound {Seconds(bound)}); last: {Sampler.Latest?.Describe() ?? "no sample"}.{Diagnostics()}");
+        }
+
+        if (elapsed > bound)
+        {
+            throw new ClusterExpectationException($"{what}: reached after {Seconds(elapsed.Value)}, over the bound of {Seconds(bound)}.{Diagnostics()}");
+        }
+
+        return elapsed.Value;
+    }
+
+    /// <summary>
+    /// Samples every 50 ms until <paramref name="condition"/> holds; the time from <paramref name="since"/> to that
+    /// sample, or null when it did not hold within <paramref name="timeout"/> of <paramref name="since"/>.
+    /// </summary>
+    public async Task<TimeSpan?> MeasureAsync(Func<OwnershipSnapshot, bool> condition, long since, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var giveUp = since + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < giveUp)
         {
             try
             {
-                last = await Sampler.SampleAsync(cancellationToken);
-                if (condition(last))
+                var sample = await Sampler.SampleAsync(cancellationToken);
+                if (condition(sample))
                 {
-                    var elapsed = Stopwatch.GetElapsedTime(since, last.Timestamp);
-                    if (elapsed > bound)
-                    {
-                        throw new ClusterExpectationException($"{what}: reached after {Seconds(elapsed)}, over the bound of {Seconds(bound)}.{Diagnostics()}");
-                    }
-
-                    return elapsed;
+                    return Stopwatch.GetElapsedTime(since, sample.Timestamp);
                 }
             }
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
@@ -140,7 +159,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
             await Task.Delay(WaitPoll, cancellationToken);
         }
 
-        throw new ClusterExpectationException($"{what}: not reached within {Seconds(2 * bound)} (bound {Seconds(bound)}); last: {last?.Describe() ?? "no sample"}.{Diagnostics()}");
+        return null;
     }
 
     /// <summary>Samples every 50 ms for <paramref name="duration"/>; fails at the first sample where <paramref name="condition"/> does not hold.</summary>

@@ -207,24 +207,16 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
 
     private async Task MeasureBalanceAsync(FaultKind kind, string node, string phase, IReadOnlyList<string> holders, long since, TimeSpan bound, CancellationToken cancellationToken)
     {
-        TimeSpan? elapsed = null;
-        try
-        {
-            elapsed = await cluster.WaitForAsync($"{kind} {node} {phase} ({string.Join(",", holders)})", s => s.IsBalanced(holders), since, bound, cancellationToken);
-        }
-        catch (ClusterExpectationException late)
-        {
-            var summary = late.Message.Split(Environment.NewLine)[0];
-            Violations.Add($"I10 balance: {summary}");
-            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} I10 {late.Message}");
-            if (cluster.Sampler.Latest is { } latest && latest.IsBalanced(holders))
-            {
-                elapsed = Stopwatch.GetElapsedTime(since, latest.Timestamp);
-            }
-        }
-
-        Rebalances.Add(new RebalanceTime(kind, node, phase, elapsed, bound));
+        var elapsed = await cluster.MeasureAsync(s => s.IsBalanced(holders), since, 2 * bound, cancellationToken);
+        var time = new RebalanceTime(kind, node, phase, elapsed, bound);
+        Rebalances.Add(time);
         log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   {phase}: {(elapsed is { } e ? ClusterHarness.Seconds(e) : "not balanced")}");
+        if (!time.WithinBound)
+        {
+            var what = elapsed is { } late ? $"after {ClusterHarness.Seconds(late)}" : $"not within {ClusterHarness.Seconds(2 * bound)}";
+            Violations.Add($"I10 balance: {kind} {node} {phase} (over {string.Join(",", holders)}): {what}, bound {ClusterHarness.Seconds(bound)}; last {cluster.Sampler.Latest?.Describe()}");
+            log.WriteLine(cluster.Diagnostics());
+        }
     }
 
     /// <summary>Mostly a current owner of some slot (a fault on an idle node tests little), sometimes any running node.</summary>
