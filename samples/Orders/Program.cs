@@ -21,13 +21,21 @@ append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(required
 var verify = new Command("verify", "Exit 0 if and only if every read model equals the fold of all committed events") { requiredConnection };
 verify.SetAction((result, ct) => VerifyCommand.RunAsync(result.GetValue(requiredConnection)!, ct));
 
-var status = new Command("status", "Owner, epoch, position and lag per projection") { requiredConnection, json };
+var status = new Command("status", "The nodes, and owner, epoch, position and lag per projection (and shard)") { requiredConnection, json };
 status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
 
 var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary or order_ledger)" };
 var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0)") { requiredConnection, projection };
 rebuild.SetAction((result, ct) => RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
 
-var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, rebuild, connection };
+var undo = new Option<bool>("--undo") { Description = "end the drain instead" };
+var drain = new Command("drain", "Move every slot of a node to the other nodes (each after its current batch); --undo ends the drain") { requiredConnection, node, undo };
+drain.SetAction((result, ct) => ClusterCommands.DrainAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(undo), ct));
+
+var paused = new Argument<string>("projection") { Description = "the paused projection to resume" };
+var resume = new Command("resume", "Resume a projection paused on a poison event (after fixing the handler or the event)") { requiredConnection, paused };
+resume.SetAction((result, ct) => ClusterCommands.ResumeAsync(result.GetValue(requiredConnection)!, result.GetValue(paused)!, ct));
+
+var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, rebuild, drain, resume, connection };
 root.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
 return await root.Parse(args).InvokeAsync();

@@ -164,6 +164,32 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     }
 
     /// <summary>Waits until some node owns <paramref name="projection"/>; returns that node's name.</summary>
+    /// <summary>
+    /// Waits until placement has settled over the started daemons: every slot runs on exactly one node and each node runs
+    /// the floor or the ceiling of its share.
+    /// </summary>
+    public async Task WaitForBalanceAsync(TimeSpan timeout, params ProjectionDaemon[] nodes)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var running = new Dictionary<string, int>();
+        while (DateTime.UtcNow < deadline)
+        {
+            var states = nodes.SelectMany(d => d.GetStates().Select(s => (d.NodeName, s))).ToList();
+            var slots = states.Select(x => x.s.Projection).Distinct().Count();
+            running = nodes.ToDictionary(d => d.NodeName, d => d.GetStates().Count(s => s.Status == AgentStatus.Running));
+            var owners = states.Where(x => x.s.Status == AgentStatus.Running).GroupBy(x => x.s.Projection).ToList();
+            if (owners.Count == slots && owners.All(g => g.Count() == 1)
+                && running.Values.All(count => count >= slots / nodes.Length && count <= (slots + nodes.Length - 1) / nodes.Length))
+            {
+                return;
+            }
+
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Fail($"Placement did not settle within {timeout}: {string.Join(", ", running.Select(r => $"{r.Key}={r.Value}"))}");
+    }
+
     public async Task<string> WaitForOwnerAsync(string projection, TimeSpan timeout, long minimumEpoch = 1)
     {
         var deadline = DateTime.UtcNow + timeout;

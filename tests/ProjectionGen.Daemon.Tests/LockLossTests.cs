@@ -49,6 +49,7 @@ public sealed class LockLossTests(PostgresFixture postgres)
         var b = bed.CreateDaemon("b-" + suffix, DaemonTestBed.StandardProjections());
         await a.StartAsync(Ct);
         await b.StartAsync(Ct);
+        await bed.WaitForBalanceAsync(TimeSpan.FromSeconds(30), a, b);
 
         using var stopWriters = new CancellationTokenSource();
         var writers = bed.StartWriters(3, stopWriters.Token);

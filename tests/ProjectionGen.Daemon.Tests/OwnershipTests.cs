@@ -22,16 +22,16 @@ public sealed class OwnershipTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task Two_daemons_of_one_node_never_run_two_agents_for_a_projection()
+    public async Task A_second_daemon_with_a_node_name_in_use_is_refused_and_never_runs_an_agent()
     {
         await using var database = await postgres.CreateDatabaseAsync("double");
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var node = "same-" + Guid.NewGuid().ToString("N")[..6];
         var daemons = new[] { bed.CreateDaemon(node, DaemonTestBed.StandardProjections()), bed.CreateDaemon(node, DaemonTestBed.StandardProjections()) };
-        foreach (var daemon in daemons)
-        {
-            await daemon.StartAsync(Ct);
-        }
+        await daemons[0].StartAsync(Ct);
+        var refused = await Assert.ThrowsAsync<LockConnectionRefusedException>(() => daemons[1].StartAsync(Ct));
+        Assert.Contains($"'{node}'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("unique", refused.Message, StringComparison.Ordinal);
 
         using var stopWriters = new CancellationTokenSource();
         var writers = bed.StartWriters(2, stopWriters.Token);
@@ -91,9 +91,11 @@ public sealed class OwnershipTests(PostgresFixture postgres)
     [Fact]
     public void Lock_keys_are_stable_and_appear_in_pg_locks_as_two_halves()
     {
-        var key = ProjectionLockKey.For("projectiongen", "ledger");
-        Assert.Equal(key, ProjectionLockKey.For("projectiongen", "ledger"));
-        Assert.NotEqual(key, ProjectionLockKey.For("other_schema", "ledger"));
+        var key = AdvisoryLockKey.ForProjection("projectiongen", "ledger");
+        Assert.Equal(key, AdvisoryLockKey.ForProjection("projectiongen", "ledger"));
+        Assert.NotEqual(key, AdvisoryLockKey.ForProjection("other_schema", "ledger"));
+        Assert.Equal(key, AdvisoryLockKey.ForSlot("projectiongen", "ledger", 0, 1));
+        Assert.NotEqual(AdvisoryLockKey.ForSlot("projectiongen", "ledger", 0, 2), AdvisoryLockKey.ForSlot("projectiongen", "ledger", 0, 4));
         Assert.Equal(key.Value, (long)(((ulong)key.ClassId << 32) | key.ObjId));
     }
 

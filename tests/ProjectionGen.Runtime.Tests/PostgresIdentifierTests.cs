@@ -1,4 +1,5 @@
 using ProjectionGen.EventStore;
+using ProjectionGen.Locking;
 using Xunit;
 
 namespace ProjectionGen.Tests;
@@ -35,10 +36,15 @@ public sealed class PostgresIdentifierTests
     [Fact]
     public void Advisory_lock_keys_are_stable_and_split_like_pg_locks()
     {
-        var key = AdvisoryLockKey.For("append", "projectiongen");
-        Assert.Equal(key, AdvisoryLockKey.For("append", "projectiongen"));
-        Assert.NotEqual(key, AdvisoryLockKey.For("append", "other"));
-        Assert.Equal(key, (AdvisoryLockKey.ClassId(key) << 32) | AdvisoryLockKey.ObjectId(key));
-        Assert.InRange(AdvisoryLockKey.ClassId(key), 0, uint.MaxValue);
+        var key = AdvisoryLockKey.ForAppendMarker("projectiongen");
+        Assert.Equal(key, AdvisoryLockKey.ForAppendMarker("projectiongen"));
+        Assert.NotEqual(key, AdvisoryLockKey.ForAppendMarker("other"));
+        Assert.NotEqual(key, AdvisoryLockKey.ForSchemaMigration("projectiongen"));
+        Assert.Equal(key.Value, (long)(((ulong)key.ClassId << 32) | key.ObjId));
+
+        // Released values: the marker is compiled into installed append_events functions, so it must never change.
+        Assert.Equal(6298491301995486645, key.Value);
+        Assert.Equal(-8112767587096037134, AdvisoryLockKey.ForSchemaMigration("projectiongen").Value);
+        Assert.Equal(967260024788954888, AdvisoryLockKey.ForProjection("projectiongen", "ledger").Value);
     }
 }

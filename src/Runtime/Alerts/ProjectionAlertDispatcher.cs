@@ -32,13 +32,7 @@ internal sealed class ProjectionAlertDispatcher
         this.sinks = [.. sinks];
         this.store = store;
         this.logger = logger;
-        var progress = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema").Qualify("progress");
-
-        // Only a newer loss overwrites an older one; the status says 'stopped' only while no node has taken over.
-        recordLossSql = $"""
-            UPDATE {progress} SET last_loss_cause = $2, last_loss_at = $3, status = CASE WHEN epoch = $4 THEN 'stopped' ELSE status END
-            WHERE name = $1 AND (last_loss_at IS NULL OR last_loss_at < $3)
-            """;
+        recordLossSql = new Progress.ProgressTable(PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema")).RecordLossSql;
     }
 
     /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>

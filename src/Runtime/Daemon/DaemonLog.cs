@@ -49,4 +49,31 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Agent failed: projection {Projection} on node {Node} at epoch {Epoch}")]
     public static partial void AgentFailed(ILogger logger, string projection, string node, long epoch, Exception exception);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Information, Message = "Node registered: node {Node} runs {Projections}; capacity {Capacity}")]
+    public static partial void NodeRegistered(ILogger logger, string node, string projections, string capacity);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Information, Message = "Slot handed off: {Projection} from node {Node} at epoch {Epoch} to node {Target}; cause: {Cause}")]
+    public static partial void SlotHandedOff(ILogger logger, string projection, string node, long epoch, string target, string cause);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Node evicted: node {Node} ended the lock session (backend {BackendPid}) of node {Evicted}, whose heartbeat is {Age} old")]
+    public static partial void NodeEvicted(ILogger logger, string node, string evicted, int backendPid, TimeSpan age);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Warning, Message = "Eviction failed: node {Node} could not end the lock session of node {Evicted} ({Reason}); the server's idle_session_timeout still applies")]
+    public static partial void EvictionFailed(ILogger logger, string node, string evicted, string reason);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Placement changed on node {Node}: {Live} live nodes, this node is assigned {Assigned} of {Slots} slots{Draining}")]
+    public static partial void PlacementChanged(ILogger logger, string node, int live, int assigned, int slots, string draining);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Error, Message = "Slot retired: {Projection} on node {Node}: {Reason}")]
+    public static partial void SlotRetired(ILogger logger, string projection, string node, string reason);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Slot busy: the progress row of {Projection} is locked by another transaction (a rebuild or a slow commit); node {Node} gave the lock back and tries again later")]
+    public static partial void SlotBusy(ILogger logger, string projection, string node);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "Slot paused: {Projection} on node {Node} at epoch {Epoch} stays paused until resumed")]
+    public static partial void SlotHeldPaused(ILogger logger, string projection, string node, long epoch);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Information, Message = "Node deregistered: node {Node}")]
+    public static partial void NodeDeregistered(ILogger logger, string node);
 }

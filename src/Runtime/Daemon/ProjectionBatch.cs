@@ -142,7 +142,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private NpgsqlBatchCommand CreateAuditInsert(string sql)
     {
         var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = setup.Name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.ProjectionName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ownership.Epoch });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.NodeName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = FromPosition });
@@ -153,7 +153,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private NpgsqlBatchCommand CreateDeadLetterInsert(DeadLetter deadLetter)
     {
         var command = new NpgsqlBatchCommand(deadLetterSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = setup.Name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownership.ProjectionName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = deadLetter.Sequence });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.StreamId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.EventType });

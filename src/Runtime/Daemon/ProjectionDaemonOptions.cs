@@ -42,6 +42,31 @@ public sealed class ProjectionDaemonOptions
     /// <summary>The longest delay between retries and reconnections. Default 2 s.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The most slots (projections or shards) this node takes; <see langword="null"/> (default) for no limit.</summary>
+    public int? Capacity { get; set; }
+
+    /// <summary>Labels of this node, for <see cref="Pins"/> (<c>tag:NAME</c>) and for status. Default none.</summary>
+    public IList<string> Tags { get; } = new List<string>();
+
+    /// <summary>
+    /// Pins projections to nodes: projection name → node names or <c>tag:NAME</c> entries. A pinned projection runs only
+    /// on matching nodes (every shard of it). Configure the same pins on every node. Default none.
+    /// </summary>
+    public IDictionary<string, string[]> Pins { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How long a node may go without a heartbeat before it is treated as hung: the server ends its lock session
+    /// (<c>idle_session_timeout</c>), live nodes end it too (<c>pg_terminate_backend</c>), and its slots go to live nodes.
+    /// Longer than <see cref="HeartbeatTimeout"/>. Default 8 s.
+    /// </summary>
+    public TimeSpan EvictionTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// A slot that nobody has owned for this long may be taken by any node that runs it, whatever placement prefers,
+    /// so that no slot stays unowned because of placement. Default 3 s.
+    /// </summary>
+    public TimeSpan PlacementFallback { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// Serializer options for aggregate documents; plug a <c>JsonSerializerContext</c> in through their resolver to
     /// avoid reflection. Default: web defaults (camelCase) with reflection-based contracts.
@@ -59,6 +84,13 @@ public sealed class ProjectionDaemonOptions
     /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
     /// </summary>
     internal string? AuditSql { get; set; }
+
+    /// <summary>Whether the pins let this node run <paramref name="projection"/>.</summary>
+    internal bool PinsAllow(string projection) =>
+        !Pins.TryGetValue(projection, out var targets)
+        || targets.Any(t => t.StartsWith("tag:", StringComparison.Ordinal)
+            ? Tags.Contains(t["tag:".Length..], StringComparer.Ordinal)
+            : string.Equals(t, NodeName, StringComparison.Ordinal));
 
     /// <summary>The delay before retry <paramref name="attempt"/> (1-based): <see cref="RetryDelay"/> doubled per attempt, capped at <see cref="MaxRetryDelay"/>.</summary>
     internal TimeSpan RetryDelayFor(int attempt)
@@ -85,6 +117,33 @@ public sealed class ProjectionDaemonOptions
         CheckPositive(errors, HeartbeatTimeout, nameof(HeartbeatTimeout));
         CheckPositive(errors, AcquireInterval, nameof(AcquireInterval));
         CheckPositive(errors, PollInterval, nameof(PollInterval));
+        CheckPositive(errors, PlacementFallback, nameof(PlacementFallback));
+        if (EvictionTimeout <= HeartbeatTimeout || EvictionTimeout < HeartbeatInterval * 3)
+        {
+            errors.Add($"EvictionTimeout ({EvictionTimeout}) must be longer than HeartbeatTimeout ({HeartbeatTimeout}) and at least three HeartbeatIntervals ({HeartbeatInterval}).");
+        }
+
+        if (Capacity is < 0)
+        {
+            errors.Add($"Capacity must not be negative (was {Capacity}).");
+        }
+
+        foreach (var tag in Tags)
+        {
+            if (string.IsNullOrWhiteSpace(tag) || tag.Length > 48 || tag.Any(char.IsControl))
+            {
+                errors.Add("Tags must be 1 to 48 printable characters each.");
+                break;
+            }
+        }
+
+        foreach (var (projection, targets) in Pins)
+        {
+            if (targets is null || targets.Length == 0 || targets.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Pins['{projection}'] must name at least one node or tag:NAME.");
+            }
+        }
         CheckPositive(errors, RetryDelay, nameof(RetryDelay));
         if (MaxRetryDelay < RetryDelay)
         {

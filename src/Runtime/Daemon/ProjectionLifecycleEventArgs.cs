@@ -23,6 +23,19 @@ public enum ProjectionLifecycleKind
 
     /// <summary>The server refused a batch's commit (superseded epoch or lost lock): a stale owner was fenced.</summary>
     CommitRejected = 6,
+
+    /// <summary>
+    /// The node gave a slot away gracefully (its agent finished its batch, committed and released the lock) because
+    /// placement moved it; <see cref="ProjectionLifecycleEventArgs.Cause"/> says why (rebalance or drain) and to whom.
+    /// </summary>
+    SlotHandedOff = 7,
+
+    /// <summary>
+    /// The node ended the lock session of a node whose heartbeat was stale (a hung process); the event's
+    /// <see cref="ProjectionLifecycleEventArgs.Projection"/> is empty and <see cref="ProjectionLifecycleEventArgs.Cause"/>
+    /// names the evicted node.
+    /// </summary>
+    NodeEvicted = 8,
 }
 
 /// <summary>A lifecycle event of a projection on a node, for alerts, tests and demos.</summary>

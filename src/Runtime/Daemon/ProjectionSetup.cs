@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization.Metadata;
-using ProjectionGen.Locking;
 
 namespace ProjectionGen.Daemon;
 
@@ -8,7 +7,6 @@ internal sealed class ProjectionSetup
 {
     public ProjectionSetup(
         IGeneratedProjection projection,
-        ProjectionLockKey lockKey,
         string[] eventTypeNames,
         int batchSize,
         int maxRetries,
@@ -16,7 +14,6 @@ internal sealed class ProjectionSetup
         JsonTypeInfo? documentTypeInfo)
     {
         Projection = projection;
-        LockKey = lockKey;
         EventTypeNames = eventTypeNames;
         BatchSize = batchSize;
         MaxRetries = maxRetries;
@@ -30,7 +27,8 @@ internal sealed class ProjectionSetup
 
     public string Name => Projection.Descriptor.Name;
 
-    public ProjectionLockKey LockKey { get; }
+    /// <summary>How many slots the projection is split into (1: not sharded).</summary>
+    public int Shards => Projection.Descriptor.Shards;
 
     /// <summary>The stored names of the handled event types: the daemon reads only these.</summary>
     public string[] EventTypeNames { get; }
@@ -46,4 +44,8 @@ internal sealed class ProjectionSetup
 
     /// <summary>For aggregate projections, the document's serialization contract.</summary>
     public JsonTypeInfo? DocumentTypeInfo { get; }
+
+    /// <summary>The name of slot <paramref name="shard"/>: the projection's name when it is not sharded, else <c>name/shard</c>.</summary>
+    public static string SlotName(string projection, int shard, int shards) =>
+        shards == 1 ? projection : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{projection}/{shard}");
 }

@@ -13,6 +13,7 @@ namespace ProjectionGen.Daemon;
 internal sealed class SubscriptionAgent : IDisposable
 {
     private readonly ProjectionSetup setup;
+    private readonly ProjectionSlot slot;
     private readonly ProjectionOwnership ownership;
     private readonly AgentServices services;
     private readonly CancellationTokenSource gracefulStop = new();
@@ -22,10 +23,12 @@ internal sealed class SubscriptionAgent : IDisposable
     private int batchFailures;
     private long position;
     private long knownMark;
+    private string stopReason = "stopped by request";
 
-    public SubscriptionAgent(ProjectionSetup setup, ProjectionOwnership ownership, AgentServices services)
+    public SubscriptionAgent(ProjectionSlot slot, ProjectionOwnership ownership, AgentServices services)
     {
-        this.setup = setup;
+        setup = slot.Setup;
+        this.slot = slot;
         this.ownership = ownership;
         this.services = services;
         position = ownership.StartPosition;
@@ -47,12 +50,19 @@ internal sealed class SubscriptionAgent : IDisposable
 
     public void Start(CancellationToken hardStop)
     {
-        DaemonLog.AgentStarted(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch);
+        DaemonLog.AgentStarted(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch);
         Completion = Task.Run(() => RunAsync(hardStop), CancellationToken.None);
     }
 
-    /// <summary>Finishes the current batch, then stops.</summary>
-    public void RequestStop() => gracefulStop.Cancel();
+    /// <summary>Finishes the current batch, then stops, giving <paramref name="reason"/> as the stop reason.</summary>
+    public void RequestStop(string reason = "stopped by request")
+    {
+        stopReason = reason;
+        gracefulStop.Cancel();
+    }
+
+    /// <summary>Whether a graceful stop was requested.</summary>
+    public bool StopRequested => gracefulStop.IsCancellationRequested;
 
     /// <summary>Wakes an idle agent (new events were appended).</summary>
     public void Wake()
@@ -117,19 +127,19 @@ internal sealed class SubscriptionAgent : IDisposable
                     }
 
                     var delay = services.Options.RetryDelayFor(Math.Max(batchFailures, 1));
-                    DaemonLog.TransientFailure(services.Logger, setup.Name, ownership.NodeName, delay, failure);
+                    DaemonLog.TransientFailure(services.Logger, slot.Name, ownership.NodeName, delay, failure);
                     await Task.Delay(delay, services.Time, abort.Token).ConfigureAwait(false);
                 }
             }
 
-            Stop("stopped by request");
+            Stop(stopReason);
         }
         catch (ProjectionProgressException refused)
         {
-            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
+            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
             if (refused.InnerException is PostgresException)
             {
-                services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.CommitRejected, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), refused.Reason.ToString()));
+                services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.CommitRejected, slot.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), refused.Reason.ToString()));
             }
 
             services.ReportLockLost(ownership, $"fenced commit: {refused.Reason}");
@@ -140,8 +150,8 @@ internal sealed class SubscriptionAgent : IDisposable
             // The heartbeat or the lock connection's failure ended the ownership between commits (whatever the batch
             // connection then reported, a cancellation or the same server shutdown): the agent stops exactly as if its
             // next commit had been refused.
-            var refused = new ProjectionProgressException(setup.Name, ownership.NodeName, ownership.Epoch, ProjectionProgressFailure.LockLost, cause);
-            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
+            var refused = new ProjectionProgressException(slot.Name, ownership.NodeName, ownership.Epoch, ProjectionProgressFailure.LockLost, cause);
+            DaemonLog.AgentStoppedOnProgressFailure(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, refused.Reason, refused);
             Stop($"{refused.Reason}: {cause}");
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
@@ -150,7 +160,7 @@ internal sealed class SubscriptionAgent : IDisposable
         }
         catch (Exception failure)
         {
-            DaemonLog.AgentFailed(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, failure);
+            DaemonLog.AgentFailed(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, failure);
             Stop($"failed: {failure.GetType().Name}: {failure.Message}");
         }
         finally
@@ -183,7 +193,7 @@ internal sealed class SubscriptionAgent : IDisposable
             return BatchOutcome.NothingToRead;
         }
 
-        var read = await services.Store.ReadAllAsync(connection, from, mark, setup.BatchSize, setup.EventTypeNames, abort).ConfigureAwait(false);
+        var read = await services.Store.ReadAllAsync(connection, from, mark, setup.BatchSize, setup.EventTypeNames, slot.Filter, abort).ConfigureAwait(false);
 
         // A full batch ends at its last event; a short one has seen everything up to the mark.
         var to = read.Count >= setup.BatchSize ? read[^1].Sequence : mark;
@@ -216,7 +226,7 @@ internal sealed class SubscriptionAgent : IDisposable
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         if (!batch.Committed)
         {
-            throw new InvalidOperationException($"The generated code of projection '{setup.Name}' returned without committing its batch.");
+            throw new InvalidOperationException($"The generated code of projection '{slot.Name}' returned without committing its batch.");
         }
 
         Interlocked.Exchange(ref position, to);
@@ -226,13 +236,13 @@ internal sealed class SubscriptionAgent : IDisposable
         {
             pendingDeadLetters.Remove(deadLetter.Sequence);
             handlerAttempts.Remove(deadLetter.Sequence);
-            DaemonLog.EventDeadLettered(services.Logger, setup.Name, deadLetter.Sequence, deadLetter.EventType, deadLetter.Attempts, deadLetter.Reason);
-            services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.EventDeadLettered, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, deadLetter.Reason, deadLetter.Sequence, deadLetter.Sequence));
+            DaemonLog.EventDeadLettered(services.Logger, slot.Name, deadLetter.Sequence, deadLetter.EventType, deadLetter.Attempts, deadLetter.Reason);
+            services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.EventDeadLettered, slot.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, deadLetter.Reason, deadLetter.Sequence, deadLetter.Sequence));
         }
 
         handlerAttempts.Clear();
-        DaemonLog.BatchCommitted(services.Logger, setup.Name, ownership.Epoch, from, to, events.Count);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, setup.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to, events.Count, services.Time.GetElapsedTime(started)));
+        DaemonLog.BatchCommitted(services.Logger, slot.Name, ownership.Epoch, from, to, events.Count);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, slot.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to, events.Count, services.Time.GetElapsedTime(started)));
         return BatchOutcome.Committed;
     }
 
@@ -242,7 +252,7 @@ internal sealed class SubscriptionAgent : IDisposable
         var envelope = failure.Envelope;
         var attempts = handlerAttempts[envelope.Sequence] = handlerAttempts.GetValueOrDefault(envelope.Sequence) + 1;
         var maxAttempts = setup.MaxRetries + 1;
-        DaemonLog.HandlerFailed(services.Logger, setup.Name, envelope.Sequence, attempts, maxAttempts, failure.InnerException ?? failure);
+        DaemonLog.HandlerFailed(services.Logger, slot.Name, envelope.Sequence, attempts, maxAttempts, failure.InnerException ?? failure);
         if (attempts < maxAttempts)
         {
             await Task.Delay(services.Options.RetryDelayFor(attempts), services.Time, abort).ConfigureAwait(false);
@@ -277,16 +287,16 @@ internal sealed class SubscriptionAgent : IDisposable
     {
         Status = AgentStatus.Stopped;
         StopReason = reason;
-        DaemonLog.AgentStopped(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, reason);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentStopped, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
+        DaemonLog.AgentStopped(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, reason);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentStopped, slot.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
     }
 
     private void Pause(string reason)
     {
         Status = AgentStatus.Paused;
         StopReason = reason;
-        DaemonLog.AgentPaused(services.Logger, setup.Name, ownership.NodeName, ownership.Epoch, reason);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentPaused, setup.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
+        DaemonLog.AgentPaused(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, reason);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.AgentPaused, slot.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason));
     }
 
     /// <summary>Releases the agent's wait handles; call after <see cref="Completion"/>.</summary>

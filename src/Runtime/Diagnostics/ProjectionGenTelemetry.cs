@@ -42,6 +42,8 @@ public sealed class ProjectionGenTelemetry : IDisposable
     private readonly Counter<long> lockLosses;
     private readonly Counter<long> commitsFenced;
     private readonly Counter<long> deadLettered;
+    private readonly Counter<long> slotMoves;
+    private readonly Counter<long> nodeEvictions;
     private readonly Lock gate = new();
     private readonly List<ProjectionDaemon> daemons = [];
     private Func<IReadOnlyList<ProjectionStatus>> lagSource = () => [];
@@ -58,6 +60,8 @@ public sealed class ProjectionGenTelemetry : IDisposable
         lockLosses = meter.CreateCounter<long>("projectiongen.lock.losses", "{loss}", "Projection locks lost, by cause.");
         commitsFenced = meter.CreateCounter<long>("projectiongen.commits.fenced", "{commit}", "Batch commits refused by the guard (lock gone or epoch superseded).");
         deadLettered = meter.CreateCounter<long>("projectiongen.events.dead_lettered", "{event}", "Events written to the dead-letter table.");
+        slotMoves = meter.CreateCounter<long>("projectiongen.slot.moves", "{move}", "Slots a node handed to another node gracefully (rebalance or drain), by cause.");
+        nodeEvictions = meter.CreateCounter<long>("projectiongen.node.evictions", "{eviction}", "Lock sessions of hung nodes (stale heartbeat) ended by this node.");
         meter.CreateObservableGauge("projectiongen.locks.held", ObserveLocksHeld, "{lock}", "Projection locks held by this process's nodes.");
         meter.CreateObservableGauge("projectiongen.lag.events", ObserveLagEvents, "{event}", "Sequence numbers between a projection's position and the safe high-water mark.");
         meter.CreateObservableGauge("projectiongen.lag.seconds", ObserveLagSeconds, "s", "Age of a projection's oldest unprocessed event.");
@@ -118,6 +122,12 @@ public sealed class ProjectionGenTelemetry : IDisposable
                 break;
             case ProjectionLifecycleKind.EventDeadLettered:
                 deadLettered.Add(1, projection, node);
+                break;
+            case ProjectionLifecycleKind.SlotHandedOff:
+                slotMoves.Add(1, projection, node, new KeyValuePair<string, object?>("cause", e.Cause ?? "rebalance"));
+                break;
+            case ProjectionLifecycleKind.NodeEvicted:
+                nodeEvictions.Add(1, node);
                 break;
             default:
                 break;

@@ -15,8 +15,24 @@ internal static class EventStoreSchema
     [
         new(1, "streams, events, progress, dead letters", CreateTables),
         new(2, "append_events function", CreateAppendFunction),
-        new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Guard.FencedCommitSchema.Create(context.Schema.Quoted)]),
+        new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Progress.ProgressTable.CreateCommitFunction(context.Schema.Quoted)]),
+        new(4, "cluster: slot columns on progress, node registry, stream hash for shards", context =>
+            [.. Progress.ProgressTable.AddSlotColumns(context), Cluster.NodeRegistry.CreateTable(context), AddStreamHash(context)]),
     ];
+
+    /// <summary>
+    /// The index a sharded projection's reads use: by shard, then sequence, so that a shard reads only its own events.
+    /// One per shard count; created by the daemon (or the schema installer) for the counts its projections use.
+    /// </summary>
+    public static string ShardIndexSql(PostgresIdentifier schema, int shards) =>
+        string.Create(CultureInfo.InvariantCulture, $"CREATE INDEX IF NOT EXISTS events_shard_{shards} ON {schema.Qualify("events")} ((stream_hash % {shards}), seq)");
+
+    // A stable, non-negative 31-bit hash of the stream id (the first 32 bits of its MD5), computed by the server for
+    // every row however it is written, so that shard membership never depends on a client's hash function.
+    private static string AddStreamHash(SchemaContext s) => $"""
+        ALTER TABLE {s.Table("events")} ADD COLUMN IF NOT EXISTS stream_hash integer
+          GENERATED ALWAYS AS ((('x' || substr(md5(stream_id), 1, 8))::bit(32)::integer) & 2147483647) STORED
+        """;
 
     /// <summary>The latest version.</summary>
     public static int LatestVersion => Migrations[^1].Version;
@@ -30,7 +46,7 @@ internal static class EventStoreSchema
     {
         var applied = new List<int>();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, AdvisoryLockKey.For("schema", context.Schema.Value)).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, Locking.AdvisoryLockKey.ForSchemaMigration(context.Schema.Value).Value).ConfigureAwait(false);
         await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {context.Schema.Quoted}", cancellationToken).ConfigureAwait(false);
         var versionTable = context.Table("schema_version");
         await ExecuteAsync(
@@ -92,12 +108,7 @@ internal static class EventStoreSchema
           CONSTRAINT events_stream_version UNIQUE (stream_id, version))
         """,
         $"ALTER SEQUENCE {s.Table("events_seq")} OWNED BY {s.Table("events")}.seq",
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("progress")} (
-          name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, epoch bigint NOT NULL DEFAULT 0, owner text,
-          owner_since timestamptz, last_commit_at timestamptz, status text NOT NULL DEFAULT 'idle',
-          last_loss_cause text, last_loss_at timestamptz)
-        """,
+        Progress.ProgressTable.CreateTable(s),
         $"""
         CREATE TABLE IF NOT EXISTS {s.Table("dead_letters")} (
           id bigserial PRIMARY KEY, projection text NOT NULL, seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL,

@@ -24,6 +24,8 @@ public sealed class PostgresEventStore
     private readonly string readAllSql;
     private readonly string readAllOfTypesSql;
     private readonly string readStreamSql;
+    private readonly Func<int, (string All, string Typed)> shardReadSql;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
     /// <param name="dataSource">Where the store's connections come from.</param>
@@ -49,7 +51,7 @@ public sealed class PostgresEventStore
         this.dataSource = dataSource;
         this.types = types;
         serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionJsonOptions.Create("EventStoreOptions.SerializerOptions"), options.MaxEventBytes);
-        schemaContext = new SchemaContext(schema, AdvisoryLockKey.For("append", schema.Value), PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
+        schemaContext = new SchemaContext(schema, Locking.AdvisoryLockKey.ForAppendMarker(schema.Value).Value, PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
         prepareStatements = options.PrepareStatements;
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
@@ -59,6 +61,12 @@ public sealed class PostgresEventStore
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
         readAllOfTypesSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 AND type = ANY($4) ORDER BY seq LIMIT $3";
         readStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 ORDER BY version";
+
+        // The shard count is written into the statement, not passed: only then does the planner match the expression
+        // index ((stream_hash % count), seq) that EventStoreSchema.ShardIndexSql creates, and read no other shard's rows.
+        shardReadSql = count => (
+            $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+            $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 AND type = ANY($5) ORDER BY seq LIMIT $3");
     }
 
     /// <summary>The event types this store appends and reads.</summary>
@@ -225,7 +233,11 @@ public sealed class PostgresEventStore
     /// <param name="maxCount">The batch limit; positive.</param>
     /// <param name="eventTypes">Only these stored type names; <see langword="null"/> for all, empty for none.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async Task<IReadOnlyList<EventEnvelope>> ReadAllAsync(NpgsqlConnection connection, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<EventEnvelope>> ReadAllAsync(NpgsqlConnection connection, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, CancellationToken cancellationToken) =>
+        ReadAllAsync(connection, afterSequence, upToSequence, maxCount, eventTypes, null, cancellationToken);
+
+    /// <summary>As the public overload, restricted to the streams of one shard when <paramref name="shard"/> is given.</summary>
+    internal async Task<IReadOnlyList<EventEnvelope>> ReadAllAsync(NpgsqlConnection connection, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, ShardFilter? shard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
@@ -234,16 +246,30 @@ public sealed class PostgresEventStore
             return [];
         }
 
-        await using var command = new NpgsqlCommand(eventTypes is null ? readAllSql : readAllOfTypesSql, connection);
+        var sql = shard is { } filter
+            ? ShardReadSql(filter.Count, eventTypes is not null)
+            : eventTypes is null ? readAllSql : readAllOfTypesSql;
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
+        if (shard is { } selected)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = selected.Index, NpgsqlDbType = NpgsqlDbType.Integer });
+        }
+
         if (eventTypes is not null)
         {
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. eventTypes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }
 
         return await ReadEnvelopesAsync(command, Math.Min(maxCount, 1024), cancellationToken).ConfigureAwait(false);
+    }
+
+    private string ShardReadSql(int count, bool typed)
+    {
+        var statements = shardReads.GetOrAdd(count, shardReadSql);
+        return typed ? statements.Typed : statements.All;
     }
 
     /// <summary>Reads every event of a stream in version order; empty when the stream does not exist.</summary>

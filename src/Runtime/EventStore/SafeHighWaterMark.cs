@@ -46,8 +46,8 @@ internal sealed class SafeHighWaterMark
     public SafeHighWaterMark(PostgresIdentifier schema, long appendMarkerKey, bool prepare)
     {
         this.prepare = prepare;
-        markerClassId = AdvisoryLockKey.ClassId(appendMarkerKey);
-        markerObjectId = AdvisoryLockKey.ObjectId(appendMarkerKey);
+        markerClassId = new Locking.AdvisoryLockKey(appendMarkerKey).ClassId;
+        markerObjectId = new Locking.AdvisoryLockKey(appendMarkerKey).ObjId;
         var events = schema.Qualify("events");
 
         // The CTE is MATERIALIZED so that pg_locks is read once: one consistent picture of all locks.

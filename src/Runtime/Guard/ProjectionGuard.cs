@@ -11,7 +11,7 @@ namespace ProjectionGen.Guard;
 /// (<c>epoch = @myEpoch AND position = @from</c>) and the lock check in <c>pg_locks</c> by the holder's pid and backend
 /// start time. Either failing raises an error that rolls back the whole batch.</description></item>
 /// </list>
-/// The epoch makes the commit safe even when the process pauses between the two checks (design notes, section 3); the
+/// The epoch makes the commit safe even when the process pauses between the two checks (docs/daemon.md, "Why it is safe"); the
 /// lock check makes lock loss visible at the first commit after it.
 /// </summary>
 internal sealed class ProjectionGuard
@@ -29,12 +29,12 @@ internal sealed class ProjectionGuard
     private readonly string unfencedSql;
     private readonly CommitFencing fencing;
 
-    /// <param name="quotedSchema">The validated, quoted schema holding <c>commit_progress</c>.</param>
+    /// <param name="progress">The progress table, owner of the commit statements.</param>
     /// <param name="fencing">How much of the guard commits carry; anything but <see cref="CommitFencing.Full"/> is for tests and benchmarks.</param>
-    public ProjectionGuard(string quotedSchema, CommitFencing fencing = CommitFencing.Full)
+    public ProjectionGuard(Progress.ProgressTable progress, CommitFencing fencing = CommitFencing.Full)
     {
-        commitSql = $"SELECT {quotedSchema}.commit_progress($1, $2, $3, $4, $5, $6, $7, $8)";
-        unfencedSql = $"UPDATE {quotedSchema}.progress SET position = $2, last_commit_at = now() WHERE name = $1";
+        commitSql = progress.FencedCommitSql;
+        unfencedSql = progress.UnfencedCommitSql;
         this.fencing = fencing;
     }
 

@@ -11,7 +11,7 @@ internal sealed class ProjectionOwnership : IDisposable
     private readonly CancellationTokenSource lostSource = new();
     private volatile string? lostCause;
 
-    public ProjectionOwnership(string projectionName, string nodeName, long epoch, long startPosition, ProjectionLockKey lockKey, LockConnectionIdentity lockHolder)
+    public ProjectionOwnership(string projectionName, string nodeName, long epoch, long startPosition, AdvisoryLockKey lockKey, LockConnectionIdentity lockHolder)
     {
         ProjectionName = projectionName;
         NodeName = nodeName;
@@ -31,7 +31,7 @@ internal sealed class ProjectionOwnership : IDisposable
     /// <summary>The progress position read in the same statement that bumped the epoch.</summary>
     public long StartPosition { get; }
 
-    public ProjectionLockKey LockKey { get; }
+    public AdvisoryLockKey LockKey { get; }
 
     public LockConnectionIdentity LockHolder { get; }
 

@@ -4,8 +4,9 @@ using NpgsqlTypes;
 namespace ProjectionGen.Locking;
 
 /// <summary>
-/// A node's one dedicated, unpooled connection that holds its session-level advisory locks (one per owned projection),
-/// runs the heartbeat that verifies them, and LISTENs for append notifications.
+/// A node's one dedicated, unpooled connection that holds its session-level advisory locks (one per owned slot),
+/// runs the heartbeat that verifies them and renews the node's registration, and LISTENs for append and cluster
+/// notifications.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: the daemon's ownership loop is its only user. The connection is never returned to a pool, because
@@ -42,8 +43,16 @@ internal sealed class LockConnection : IAsyncDisposable
     /// Opens the lock connection. Refuses a hot standby (advisory locks there protect nothing on the primary) and a
     /// pooling proxy (session state, and so the locks, would not stay with this client).
     /// </summary>
+    /// <param name="connectionString">The lock connection string (never pooled here).</param>
+    /// <param name="applicationName">The <c>application_name</c> operators see.</param>
+    /// <param name="listenChannels">Channels to LISTEN on (validated identifiers).</param>
+    /// <param name="idleSessionTimeout">
+    /// The session's <c>idle_session_timeout</c>: the server ends the session, and so releases every lock, when the node
+    /// sends nothing for this long (a hung process). A shorter timeout configured on the server is kept.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="LockConnectionRefusedException">The server is a standby or is reached through a proxy.</exception>
-    public static async Task<LockConnection> OpenAsync(string connectionString, string applicationName, string? listenChannel, CancellationToken cancellationToken)
+    public static async Task<LockConnection> OpenAsync(string connectionString, string applicationName, IReadOnlyList<string> listenChannels, TimeSpan idleSessionTimeout, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -84,11 +93,25 @@ internal sealed class LockConnection : IAsyncDisposable
                     + "Session-level advisory locks do not survive transaction pooling: give the daemon a direct connection for its locks (ProjectionDaemonOptions.LockConnectionString).");
             }
 
-            if (listenChannel is not null)
+            foreach (var channel in listenChannels)
             {
                 // The channel name comes from the validated schema name; LISTEN takes no parameters.
-                await using var listen = new NpgsqlCommand($"LISTEN \"{listenChannel}\"", connection);
+                await using var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", connection);
                 await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // The heartbeat keeps the session busy every interval; only a node that stopped talking (SIGSTOP, a frozen VM,
+            // a stalled loop) stays idle this long, and then the server ends its session: its locks go to live nodes.
+            await using (var timeout = new NpgsqlCommand(
+                """
+                SELECT set_config('idle_session_timeout',
+                  CASE WHEN s.setting::bigint > 0 AND s.setting::bigint < $1 THEN s.setting ELSE $1::text END, false)
+                FROM pg_settings s WHERE s.name = 'idle_session_timeout'
+                """,
+                connection))
+            {
+                timeout.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)Math.Ceiling(idleSessionTimeout.TotalMilliseconds) });
+                await timeout.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return new LockConnection(connection, new LockConnectionIdentity(backendPid, backendStart));
@@ -104,7 +127,7 @@ internal sealed class LockConnection : IAsyncDisposable
     /// Tries to take the key's advisory lock without waiting. A key already held returns <see langword="true"/> without
     /// asking the server again: session advisory locks stack, and a stacked lock would survive one unlock.
     /// </summary>
-    public async Task<bool> TryAcquireAsync(ProjectionLockKey key, CancellationToken cancellationToken)
+    public async Task<bool> TryAcquireAsync(AdvisoryLockKey key, CancellationToken cancellationToken)
     {
         if (held.Contains(key.Value))
         {
@@ -122,29 +145,34 @@ internal sealed class LockConnection : IAsyncDisposable
         return acquired;
     }
 
-    /// <summary>Releases the key's lock if this connection holds it.</summary>
-    public async Task ReleaseAsync(ProjectionLockKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Releases the key's lock if this connection holds it and, in the same statement, notifies
+    /// <paramref name="channel"/> with <paramref name="payload"/> so that other nodes try for it at once.
+    /// </summary>
+    public async Task ReleaseAsync(AdvisoryLockKey key, string channel, string payload, CancellationToken cancellationToken)
     {
         if (!held.Remove(key.Value))
         {
             return;
         }
 
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1), pg_notify($2, $3)", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = key.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = channel });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets a key without asking the server (after the session that held it is known to be gone).</summary>
-    public void Forget(ProjectionLockKey key) => held.Remove(key.Value);
+    /// <summary>Whether this connection holds <paramref name="key"/>, as far as it knows.</summary>
+    public bool Holds(AdvisoryLockKey key) => held.Contains(key.Value);
 
     /// <summary>
-    /// The heartbeat: one cheap query that returns the held keys no longer granted to this session. An exception means
-    /// the session itself is gone or unresponsive, and with it every lock.
+    /// The heartbeat's lock check, to send in the heartbeat's batch: returns the held keys no longer granted to this
+    /// session. An error means the session itself is gone or unresponsive, and with it every lock.
     /// </summary>
-    public async Task<IReadOnlyList<long>> FindLostKeysAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public NpgsqlBatchCommand CreateLostKeysCommand()
     {
-        await using var command = new NpgsqlCommand(
+        var command = new NpgsqlBatchCommand(
             """
             SELECT k FROM unnest($1::bigint[]) AS k
             WHERE NOT EXISTS (
@@ -152,23 +180,18 @@ internal sealed class LockConnection : IAsyncDisposable
               WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted AND l.objsubid = 1
                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid)
-            """,
-            connection);
-        command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = held.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        var lost = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            lost.Add(reader.GetInt64(0));
-        }
+        return command;
+    }
 
+    /// <summary>Forgets the keys the heartbeat found gone.</summary>
+    public void ForgetLost(IEnumerable<long> lost)
+    {
         foreach (var key in lost)
         {
             held.Remove(key);
         }
-
-        return lost;
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for a notification; <see langword="true"/> when one arrived.</summary>

@@ -4,6 +4,7 @@ using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
+using ProjectionGen.Progress;
 
 namespace ProjectionGen.Operations;
 
@@ -23,8 +24,7 @@ public sealed class ProjectionRebuilder
     private readonly PostgresEventStore store;
     private readonly IReadOnlyList<IGeneratedProjection> projections;
     private readonly ILogger logger;
-    private readonly string bumpSql;
-    private readonly string insertSql;
+    private readonly ProgressTable progress;
     private readonly string deadLettersSql;
 
     /// <summary>Creates a rebuilder for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
@@ -36,17 +36,8 @@ public sealed class ProjectionRebuilder
         this.projections = [.. projections];
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
-        insertSql = $"INSERT INTO {schema.Qualify("progress")} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
-
-        // The old values come from the row version this UPDATE locks: a concurrent commit either finished before
-        // (and is reset here) or waits and then matches no row (its epoch is gone).
-        bumpSql = $"""
-            UPDATE {schema.Qualify("progress")} p SET epoch = p.epoch + 1, position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
-            FROM (SELECT name, position, owner FROM {schema.Qualify("progress")} WHERE name = $1 FOR UPDATE) old
-            WHERE p.name = old.name
-            RETURNING p.epoch, old.position, old.owner
-            """;
-        deadLettersSql = $"DELETE FROM {schema.Qualify("dead_letters")} WHERE projection = $1";
+        progress = new ProgressTable(schema);
+        deadLettersSql = $"DELETE FROM {schema.Qualify("dead_letters")} WHERE split_part(projection, '/', 1) = $1";
     }
 
     /// <summary>The names of the projections this rebuilder knows.</summary>
@@ -74,8 +65,15 @@ public sealed class ProjectionRebuilder
             await using (transaction.ConfigureAwait(false))
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
-                batch.BatchCommands.Add(Command(insertSql, projection));
-                batch.BatchCommands.Add(Command(bumpSql, projection));
+                // The slot rows for the projection's current shard count (replacing rows of another count: a rebuild is
+                // how a shard count changes), then every slot fenced by a new epoch and reset.
+                var slotNames = Enumerable.Range(0, descriptor.Shards).Select(shard => ProjectionSetup.SlotName(projection, shard, descriptor.Shards)).ToList();
+                foreach (var command in progress.ReshardCommands(projection, slotNames))
+                {
+                    batch.BatchCommands.Add(command);
+                }
+
+                batch.BatchCommands.Add(Command(progress.RebuildSql, projection));
                 batch.BatchCommands.Add(Command(deadLettersSql, projection));
                 if (descriptor.Kind == ProjectionKind.Aggregate)
                 {
@@ -98,10 +96,22 @@ public sealed class ProjectionRebuilder
                 ProjectionRebuildResult result;
                 await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    // The reader stands on the UPDATE's RETURNING rows (statements without rows are skipped); the rest
-                    // are drained so that a failing reset statement surfaces here, before the commit.
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    result = new ProjectionRebuildResult(projection, reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                    // The first result with columns is the advisory lock's; then the UPDATE's RETURNING rows, one per slot;
+                    // the rest are drained so that a failing reset statement surfaces here, before the commit.
+                    while (reader.FieldCount != 3 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                    }
+
+                    long epoch = 0, previous = 0;
+                    string? owner = null;
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        epoch = Math.Max(epoch, reader.GetInt64(0));
+                        previous = Math.Max(previous, reader.GetInt64(1));
+                        owner ??= reader.IsDBNull(2) ? null : reader.GetString(2);
+                    }
+
+                    result = new ProjectionRebuildResult(projection, epoch, previous, owner);
                     while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                     {
                     }

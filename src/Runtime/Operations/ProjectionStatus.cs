@@ -1,6 +1,6 @@
 namespace ProjectionGen.Operations;
 
-/// <summary>One projection as the cluster sees it, read from its progress row, the lock table and the event store.</summary>
+/// <summary>One slot (a projection, or one shard of it) as the cluster sees it, read from its progress row, the lock table and the event store.</summary>
 /// <param name="Projection">The projection name.</param>
 /// <param name="Owner">The node that last acquired the projection (<see langword="null"/> after a rebuild, until re-acquired).</param>
 /// <param name="OwnerAlive">Whether some session holds the projection's advisory lock right now.</param>
@@ -11,11 +11,17 @@ namespace ProjectionGen.Operations;
 /// <param name="LagEvents">Sequence numbers between <paramref name="Position"/> and <paramref name="HighWaterMark"/>.</param>
 /// <param name="Lag">Age of the oldest event after <paramref name="Position"/> and up to the mark; zero when caught up.</param>
 /// <param name="LastCommitAt">When a batch was last committed.</param>
-/// <param name="State">The progress row's status: <c>idle</c>, <c>running</c>, <c>stopped</c> or <c>rebuilding</c>.</param>
+/// <param name="State">The progress row's status: <c>idle</c>, <c>running</c>, <c>stopped</c>, <c>paused</c>, <c>resuming</c> or <c>rebuilding</c>.</param>
 /// <param name="LastLossCause">Why a node last lost the projection's lock.</param>
 /// <param name="LastLossAt">When a node last lost it.</param>
 /// <param name="DeadLetterCount">Events of the projection in the dead-letter table.</param>
 /// <param name="ReadAt">The server's time when the status was read.</param>
+/// <param name="Shard">For a shard of a sharded projection (named <c>name/shard</c>), its index; else 0.</param>
+/// <param name="ShardCount">How many shards the projection has; 1 when not sharded.</param>
+/// <param name="ForeignHolder">
+/// When the slot's lock is held by a session that is not a registered node's lock session (any role that can connect
+/// can take an advisory lock), that session (<c>pid N, application_name</c>); such a holder stalls the slot.
+/// </param>
 public sealed record ProjectionStatus(
     string Projection,
     string? Owner,
@@ -31,4 +37,7 @@ public sealed record ProjectionStatus(
     string? LastLossCause,
     DateTimeOffset? LastLossAt,
     long DeadLetterCount,
-    DateTimeOffset ReadAt);
+    DateTimeOffset ReadAt,
+    int Shard = 0,
+    int ShardCount = 1,
+    string? ForeignHolder = null);

@@ -29,7 +29,12 @@ public static class ProjectionStatusFormatter
             s.LastLossAt is null ? "-" : $"{Time(s.LastLossAt)} {s.LastLossCause}",
             Invariant(s.DeadLetterCount),
         }));
-        var widths = Enumerable.Range(0, Headers.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
+        return Render(rows);
+    }
+
+    private static string Render(List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)
         {
@@ -39,6 +44,90 @@ public static class ProjectionStatusFormatter
         return text.ToString();
     }
 
+    private static readonly string[] NodeHeaders = ["NODE", "ALIVE", "LAST HEARTBEAT", "SLOTS", "CAPACITY", "DRAINING", "TAGS", "VERSION"];
+
+    /// <summary>The nodes (a table), then every slot (see <see cref="ToTable(IReadOnlyList{ProjectionStatus})"/>), then any foreign lock holder.</summary>
+    public static string ToTable(ClusterStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var rows = new List<string[]> { NodeHeaders };
+        rows.AddRange(status.Nodes.Select(n => new[]
+        {
+            n.Name,
+            n.Alive ? "yes" : "no",
+            $"{Time(n.LastHeartbeat)} ({n.HeartbeatAge.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s ago)",
+            Invariant(n.SlotsOwned),
+            n.Capacity is { } capacity ? Invariant(capacity) : "-",
+            n.Draining ? "yes" : "no",
+            n.Tags.Count == 0 ? "-" : string.Join(",", n.Tags),
+            n.Version ?? "-",
+        }));
+        var text = new StringBuilder(Render(rows)).AppendLine().Append(ToTable(status.Slots));
+        foreach (var slot in status.Slots.Where(s => s.ForeignHolder is not null))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"WARNING: the lock of {slot.Projection} is held by a session that is no node's lock session ({slot.ForeignHolder}); the slot cannot run until it lets go (see docs/operations.md).");
+        }
+
+        if (status.AppendsBlockedBy is { } blocker)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"WARNING: the append marker is held exclusively by {blocker}: every append waits (see docs/operations.md).");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// A JSON object <c>{ "nodes": [...], "projections": [...], "appendsBlockedBy": ... }</c>: the nodes, and one object per
+    /// slot as <see cref="ToJson(IReadOnlyList{ProjectionStatus})"/> writes them.
+    /// </summary>
+    public static string ToJson(ClusterStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("nodes");
+            foreach (var n in status.Nodes)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", n.Name);
+                json.WriteBoolean("alive", n.Alive);
+                json.WriteBoolean("draining", n.Draining);
+                json.WriteString("lastHeartbeat", n.LastHeartbeat);
+                json.WriteNumber("heartbeatAgeSeconds", Math.Round(n.HeartbeatAge.TotalSeconds, 3));
+                json.WriteNumber("slotsOwned", n.SlotsOwned);
+                if (n.Capacity is { } capacity)
+                {
+                    json.WriteNumber("capacity", capacity);
+                }
+                else
+                {
+                    json.WriteNull("capacity");
+                }
+
+                json.WriteStartArray("tags");
+                n.Tags.ToList().ForEach(json.WriteStringValue);
+                json.WriteEndArray();
+                json.WriteStartArray("projections");
+                n.Projections.ToList().ForEach(json.WriteStringValue);
+                json.WriteEndArray();
+                WriteNullable(json, "version", n.Version);
+                json.WriteString("startedAt", n.StartedAt);
+                json.WriteNumber("lockBackendPid", n.LockBackendPid);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WritePropertyName("projections");
+            WriteSlots(json, status.Slots);
+            WriteNullable(json, "appendsBlockedBy", status.AppendsBlockedBy);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     /// <summary>A JSON array, one object per projection, with camelCase names, ISO 8601 times and the lag in seconds.</summary>
     public static string ToJson(IReadOnlyList<ProjectionStatus> statuses)
     {
@@ -46,32 +135,40 @@ public static class ProjectionStatusFormatter
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            json.WriteStartArray();
-            foreach (var s in statuses)
-            {
-                json.WriteStartObject();
-                json.WriteString("projection", s.Projection);
-                WriteNullable(json, "owner", s.Owner);
-                json.WriteBoolean("ownerAlive", s.OwnerAlive);
-                WriteNullable(json, "ownerSince", s.OwnerSince);
-                json.WriteNumber("epoch", s.Epoch);
-                json.WriteNumber("position", s.Position);
-                json.WriteNumber("highWaterMark", s.HighWaterMark);
-                json.WriteNumber("lagEvents", s.LagEvents);
-                json.WriteNumber("lagSeconds", Math.Round(s.Lag.TotalSeconds, 3));
-                WriteNullable(json, "lastCommitAt", s.LastCommitAt);
-                json.WriteString("state", s.State);
-                WriteNullable(json, "lastLossCause", s.LastLossCause);
-                WriteNullable(json, "lastLossAt", s.LastLossAt);
-                json.WriteNumber("deadLetterCount", s.DeadLetterCount);
-                json.WriteString("readAt", s.ReadAt);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            WriteSlots(json, statuses);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteSlots(Utf8JsonWriter json, IReadOnlyList<ProjectionStatus> statuses)
+    {
+        json.WriteStartArray();
+        foreach (var s in statuses)
+        {
+            json.WriteStartObject();
+            json.WriteString("projection", s.Projection);
+            json.WriteNumber("shard", s.Shard);
+            json.WriteNumber("shardCount", s.ShardCount);
+            WriteNullable(json, "owner", s.Owner);
+            json.WriteBoolean("ownerAlive", s.OwnerAlive);
+            WriteNullable(json, "ownerSince", s.OwnerSince);
+            json.WriteNumber("epoch", s.Epoch);
+            json.WriteNumber("position", s.Position);
+            json.WriteNumber("highWaterMark", s.HighWaterMark);
+            json.WriteNumber("lagEvents", s.LagEvents);
+            json.WriteNumber("lagSeconds", Math.Round(s.Lag.TotalSeconds, 3));
+            WriteNullable(json, "lastCommitAt", s.LastCommitAt);
+            json.WriteString("state", s.State);
+            WriteNullable(json, "lastLossCause", s.LastLossCause);
+            WriteNullable(json, "lastLossAt", s.LastLossAt);
+            json.WriteNumber("deadLetterCount", s.DeadLetterCount);
+            WriteNullable(json, "foreignHolder", s.ForeignHolder);
+            json.WriteString("readAt", s.ReadAt);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,18 +1,23 @@
 using Npgsql;
+using ProjectionGen.Cluster;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
+using ProjectionGen.Progress;
 
 namespace ProjectionGen.Operations;
 
 /// <summary>
-/// Reads the status of every projection of a store, cluster-wide: owner node and whether its lock is held, epoch,
-/// position, high-water mark, lag, last commit, last lock loss and its cause, dead-letter count. Needs no daemon:
-/// everything comes from the database (the progress and dead-letter tables, <c>pg_locks</c> and the event store).
+/// Reads the status of the cluster from the database alone (no daemon needed): the node registry, and per slot the
+/// owner node and whether its lock is held, epoch, position, high-water mark, lag, last commit, last lock loss and its
+/// cause, dead-letter count, and any foreign session holding a slot's lock or the append marker.
 /// </summary>
 public sealed class ProjectionStatusReader
 {
+    private static readonly TimeSpan NodeStaleAfter = TimeSpan.FromSeconds(8);
+
     private readonly PostgresEventStore store;
-    private readonly string statusSql;
+    private readonly ProgressTable progress;
+    private readonly NodeRegistry registry;
     private readonly string locksSql;
 
     /// <summary>Creates a reader on <paramref name="store"/>'s connections and schema.</summary>
@@ -21,41 +26,67 @@ public sealed class ProjectionStatusReader
         ArgumentNullException.ThrowIfNull(store);
         this.store = store;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
-        statusSql = $"""
-            SELECT p.name, p.owner, p.owner_since, p.epoch, p.position, p.last_commit_at, p.status, p.last_loss_cause, p.last_loss_at,
-                   (SELECT count(*) FROM {schema.Qualify("dead_letters")} d WHERE d.projection = p.name),
-                   (SELECT e."timestamp" FROM {schema.Qualify("events")} e WHERE e.seq > p.position AND e.seq <= $1 ORDER BY e.seq LIMIT 1),
-                   now()
-            FROM {schema.Qualify("progress")} p
-            ORDER BY p.name
-            """;
+        progress = new ProgressTable(schema);
+        registry = new NodeRegistry(schema);
         locksSql = """
-            SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_catalog.pg_locks l
+            SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, l.mode, coalesce(a.application_name, '')
+            FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
               AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
             """;
     }
 
-    /// <summary>Reads every projection that has a progress row, ordered by name.</summary>
-    public async Task<IReadOnlyList<ProjectionStatus>> ReadAsync(CancellationToken cancellationToken = default)
+    /// <summary>Reads every slot that has a progress row, ordered by projection and shard.</summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> ReadAsync(CancellationToken cancellationToken = default) =>
+        (await ReadClusterAsync(cancellationToken).ConfigureAwait(false)).Slots;
+
+    /// <summary>Reads the node registry and every slot.</summary>
+    public async Task<ClusterStatus> ReadClusterAsync(CancellationToken cancellationToken = default)
     {
         var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // The mark first: a position read afterwards can only be closer to it, so the lag is never understated by much.
             var mark = await store.ReadSafeHighWaterMarkAsync(connection, cancellationToken).ConfigureAwait(false);
-            var held = new HashSet<long>();
+            var nodes = new List<NodeStatus>();
+            await using (var command = new NpgsqlCommand(registry.SnapshotSql, connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var node = NodeRegistry.ReadNode(reader);
+                    nodes.Add(new NodeStatus(node.Name, node.IsLive(NodeStaleAfter), node.Draining, node.HeartbeatAt, node.HeartbeatAge, node.SlotsOwned, node.Capacity, node.Tags, node.Projections, node.Version, node.StartedAt, node.LockPid));
+                }
+            }
+
+            var nodePids = nodes.Select(n => n.LockBackendPid).ToHashSet();
+            var marker = AdvisoryLockKey.ForAppendMarker(store.Schema).Value;
+            var held = new Dictionary<long, (int Pid, string Application)>();
+            string? appendsBlockedBy = null;
             await using (var command = new NpgsqlCommand(locksSql, connection))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    held.Add(reader.GetInt64(0));
+                    var key = reader.GetInt64(0);
+                    var holder = (reader.GetInt32(1), reader.GetString(3));
+                    if (key == marker)
+                    {
+                        // Appenders take the marker shared for an instant; an exclusive holder makes every append wait.
+                        if (reader.GetString(2) == "ExclusiveLock")
+                        {
+                            appendsBlockedBy = Describe(holder);
+                        }
+                    }
+                    else
+                    {
+                        held[key] = holder;
+                    }
                 }
             }
 
-            var statuses = new List<ProjectionStatus>();
-            await using (var command = new NpgsqlCommand(statusSql, connection))
+            var slots = new List<ProjectionStatus>();
+            await using (var command = new NpgsqlCommand(progress.StatusSql, connection))
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mark });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -66,10 +97,15 @@ public sealed class ProjectionStatusReader
                     var readAt = reader.GetFieldValue<DateTimeOffset>(11);
                     var oldestPending = NullableTime(reader, 10);
                     var lag = oldestPending is { } pending && readAt > pending ? readAt - pending : TimeSpan.Zero;
-                    statuses.Add(new ProjectionStatus(
+                    var shard = reader.GetInt32(13);
+                    var shards = reader.GetInt32(14);
+                    var key = AdvisoryLockKey.ForSlot(store.Schema, reader.GetString(12), shard, shards).Value;
+                    var ownerAlive = held.TryGetValue(key, out var holder) && nodePids.Contains(holder.Pid);
+                    var foreign = held.ContainsKey(key) && !ownerAlive ? Describe(holder) : null;
+                    slots.Add(new ProjectionStatus(
                         name,
                         reader.IsDBNull(1) ? null : reader.GetString(1),
-                        held.Contains(ProjectionLockKey.For(store.Schema, name).Value),
+                        ownerAlive,
                         NullableTime(reader, 2),
                         reader.GetInt64(3),
                         position,
@@ -81,13 +117,19 @@ public sealed class ProjectionStatusReader
                         reader.IsDBNull(7) ? null : reader.GetString(7),
                         NullableTime(reader, 8),
                         reader.GetInt64(9),
-                        readAt));
+                        readAt,
+                        shard,
+                        shards,
+                        foreign));
                 }
             }
 
-            return statuses;
+            return new ClusterStatus(nodes, slots, appendsBlockedBy);
         }
     }
+
+    private static string Describe((int Pid, string Application) holder) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"pid {holder.Pid}, application_name '{holder.Application}'");
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);

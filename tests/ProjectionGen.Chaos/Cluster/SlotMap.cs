@@ -1,4 +1,5 @@
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Locking;
 
 namespace ProjectionGen.Chaos.Cluster;
 
@@ -19,7 +20,7 @@ internal sealed class SlotMap
             for (var shard = 0; shard < shards; shard++)
             {
                 var slot = shards == 1 ? projection : $"{projection}/{shard}";
-                slotsByKey.Add(PendingSlotKey.ForSlot(schema, projection, shard, shards), slot);
+                slotsByKey.Add(AdvisoryLockKey.ForSlot(schema, projection, shard, shards).Value, slot);
                 projectionOfSlot.Add(slot, projection);
             }
         }

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ProjectionGen.EventStore;
+using ProjectionGen.Locking;
+using ProjectionGen.Serialization;
+
+namespace ProjectionGen.Daemon;
+
+/// <summary>Builds, once at start-up, a node's projections and their slots, refusing what cannot run safely.</summary>
+internal static class SlotCatalog
+{
+    /// <summary>The setups of <paramref name="projections"/> and one slot per shard of each.</summary>
+    /// <exception cref="ArgumentException">A name is invalid, two projections share a name, or two slots share a lock key.</exception>
+    public static (IReadOnlyList<ProjectionSetup> Setups, IReadOnlyList<ProjectionSlot> Slots) Build(
+        IEnumerable<IGeneratedProjection> projections, PostgresEventStore store, ProjectionDaemonOptions options)
+    {
+        var setups = new List<ProjectionSetup>();
+        var slots = new List<ProjectionSlot>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new Dictionary<long, string>();
+        JsonSerializerOptions? documentOptions = null;
+        foreach (var projection in projections)
+        {
+            var descriptor = projection.Descriptor;
+            PostgresIdentifier.Parse(descriptor.Name, "Projection name");
+            if (!names.Add(descriptor.Name))
+            {
+                throw new ArgumentException($"Two projections are named '{descriptor.Name}'; projection names must be unique.", nameof(projections));
+            }
+
+            var typeNames = descriptor.EventTypes.Select(store.Types.GetOrRegisterName).Distinct(StringComparer.Ordinal).ToArray();
+            DocumentTable? table = null;
+            JsonTypeInfo? typeInfo = null;
+            if (descriptor.Kind == ProjectionKind.Aggregate)
+            {
+                table = DocumentTable.For(store.Schema, descriptor);
+                documentOptions ??= options.DocumentSerializerOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
+                typeInfo = documentOptions.GetTypeInfo(descriptor.DocumentType!);
+            }
+
+            var batchSize = descriptor.BatchSize > 0 ? descriptor.BatchSize : options.DefaultBatchSize;
+            var maxRetries = descriptor.MaxRetries >= 0 ? descriptor.MaxRetries : options.DefaultMaxRetries;
+            var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo);
+            setups.Add(setup);
+            for (var shard = 0; shard < descriptor.Shards; shard++)
+            {
+                var key = AdvisoryLockKey.ForSlot(store.Schema, descriptor.Name, shard, descriptor.Shards);
+                var slot = new ProjectionSlot(setup, shard, key);
+                if (keys.TryGetValue(key.Value, out var other))
+                {
+                    throw new ArgumentException($"Slots '{other}' and '{slot.Name}' hash to the same lock key {key}; rename one of the projections.", nameof(projections));
+                }
+
+                keys.Add(key.Value, slot.Name);
+                slots.Add(slot);
+            }
+        }
+
+        if (setups.Count == 0)
+        {
+            throw new ArgumentException("The daemon needs at least one projection.", nameof(projections));
+        }
+
+        return (setups, slots);
+    }
+}
