@@ -15,6 +15,7 @@ var capacity = new Option<int?>("--capacity") { Description = "most slots this n
 var tags = new Option<string?>("--tags") { Description = "comma-separated tags of this node" };
 var pins = new Option<string[]>("--pin") { Description = "projection=node-or-tag:NAME[,...] (repeatable; give every node the same pins)" };
 var evictionTimeout = new Option<int?>("--eviction-timeout-ms") { Description = "eviction timeout in milliseconds (default: the daemon's)" };
+var heartbeatTimeout = new Option<int?>("--heartbeat-timeout-ms") { Description = "heartbeat timeout in milliseconds (default: the daemon's; the eviction timeout must be longer)" };
 var commitDelay = new Option<int>("--commit-delay-ms") { Description = "pause between the guard and the commit", DefaultValueFactory = _ => 25 };
 
 var runProjections = new Option<string>("--projections") { Description = "projections every node hosts (as for node --projections)", DefaultValueFactory = _ => "set:chaos" };
@@ -37,7 +38,7 @@ run.SetAction(async (result, ct) =>
 
 var node = new Command("node", "One daemon node (used by the runner, the cluster tests and the benchmarks as a separate OS process)")
 {
-    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, commitDelay,
+    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay,
 };
 node.SetAction((result, _) =>
 {
@@ -49,6 +50,7 @@ node.SetAction((result, _) =>
         Tags = result.GetValue(tags)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         Pins = (result.GetValue(pins) ?? []).Select(NodeSettings.ParsePin).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         EvictionTimeout = result.GetValue(evictionTimeout) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+        HeartbeatTimeout = result.GetValue(heartbeatTimeout) is { } heartbeat ? TimeSpan.FromMilliseconds(heartbeat) : null,
         CommitDelay = TimeSpan.FromMilliseconds(result.GetValue(commitDelay)),
         Unfenced = result.GetValue(unfenced),
     };

@@ -45,7 +45,12 @@ public static class RebalanceScenario
         try
         {
             await using var cluster = await ClusterHarness.CreateAsync(database, ProjectionSets.Acceptance, directory, CancellationToken.None);
-            var nodes = Names.Select(n => cluster.AddNode(n, s => s with { CommitDelay = TimeSpan.Zero, EvictionTimeout = options.RebalanceEvictionTimeout })).ToList();
+            var nodes = Names.Select(n => cluster.AddNode(n, s => s with
+            {
+                CommitDelay = TimeSpan.Zero,
+                EvictionTimeout = options.RebalanceEvictionTimeout,
+                HeartbeatTimeout = options.RebalanceEvictionTimeout / 2,
+            })).ToList();
             cluster.StartWriters(1, seed: 12);
             foreach (var node in nodes)
             {

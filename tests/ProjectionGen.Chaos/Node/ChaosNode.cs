@@ -69,6 +69,11 @@ internal static class ChaosNode
             options.Pins[projection] = targets;
         }
 
+        if (settings.HeartbeatTimeout is { } heartbeat)
+        {
+            options.HeartbeatTimeout = heartbeat;
+        }
+
         if (settings.EvictionTimeout is { } eviction)
         {
             options.EvictionTimeout = eviction;

@@ -27,6 +27,9 @@ internal sealed record NodeSettings
     /// <summary>The eviction timeout; null for the daemon's default.</summary>
     public TimeSpan? EvictionTimeout { get; init; }
 
+    /// <summary>The heartbeat timeout; null for the daemon's default (an eviction timeout must be longer).</summary>
+    public TimeSpan? HeartbeatTimeout { get; init; }
+
     /// <summary>A pause between the guard and the commit (widens the window a SIGSTOP can catch). Default 25 ms.</summary>
     public TimeSpan CommitDelay { get; init; } = TimeSpan.FromMilliseconds(25);
 
@@ -62,6 +65,12 @@ internal sealed record NodeSettings
         {
             yield return "--eviction-timeout-ms";
             yield return ((int)eviction.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (HeartbeatTimeout is { } heartbeat)
+        {
+            yield return "--heartbeat-timeout-ms";
+            yield return ((int)heartbeat.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
 
         yield return "--commit-delay-ms";

@@ -26,7 +26,12 @@ internal static class ChaosRunner
         await using var cluster = await ClusterHarness.CreateAsync(database.ConnectionString, options.Projections, directory, cancellationToken);
         for (var i = 1; i <= options.Nodes + options.SpareNodes; i++)
         {
-            cluster.AddNode($"n{i}", settings => settings with { Unfenced = options.Unfenced, EvictionTimeout = options.EvictionTimeout });
+            cluster.AddNode($"n{i}", settings => settings with
+            {
+                Unfenced = options.Unfenced,
+                EvictionTimeout = options.EvictionTimeout,
+                HeartbeatTimeout = options.EvictionTimeout / 2,
+            });
         }
 
         foreach (var node in cluster.Nodes.Take(options.Nodes))

@@ -34,6 +34,10 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
         var kind = pool[random.Next(pool.Count)];
         var running = cluster.Nodes.Where(n => n.IsRunning).ToList();
         var spare = cluster.Nodes.Where(n => !n.IsRunning).ToList();
+        if (running.Count == 0)
+        {
+            throw new InvalidOperationException($"No node process is running (see the node logs): {string.Join(", ", cluster.Nodes.Select(n => n.LogFile))}");
+        }
 
         // Membership stays between two nodes and all of them: a join with no spare node leaves instead, and back.
         kind = kind switch
