@@ -67,10 +67,17 @@ public sealed class BalanceTests(PostgresFixture fixture)
         await operations.DrainAsync("n2", ClusterScenario.Ct);
         await scenario.ExpectCountsAsync("n2 drained: its slots move to n1 and n3", Counts(("n1", 6), ("n3", 6)), drained, DrainBound);
         await scenario.Cluster.HoldsForAsync("a drained node takes nothing back", s => s.CountOf("n2") == 0, TimeSpan.FromSeconds(4), ClusterScenario.Ct);
+        var status = await new ProjectionStatusReader(scenario.Cluster.Store).ReadClusterAsync(ClusterScenario.Ct);
+        var n2 = Assert.Single(status.Nodes, n => n.Name == "n2");
+        Assert.True(n2.Draining && n2.Alive, $"the status shows n2 as draining and alive: {n2}");
+        Assert.Equal(0, n2.SlotsOwned);
+        Assert.All(status.Slots, slot => Assert.NotEqual("n2", slot.Owner));
 
         var undrained = Stopwatch.GetTimestamp();
         await operations.UndrainAsync("n2", ClusterScenario.Ct);
         await scenario.ExpectCountsAsync("n2 undrained: 4/4/4", Counts(("n1", 4), ("n2", 4), ("n3", 4)), undrained, JoinBound);
+        status = await new ProjectionStatusReader(scenario.Cluster.Store).ReadClusterAsync(ClusterScenario.Ct);
+        Assert.False(Assert.Single(status.Nodes, n => n.Name == "n2").Draining);
         await scenario.AssertExactlyOnceAsync();
     }
 
