@@ -79,10 +79,10 @@ internal sealed class ClusterScenario : IAsyncDisposable
     }
 
     /// <summary>Stops the writers, lets everything catch up, and asserts the run's invariants (exactly once first among them).</summary>
-    public async Task AssertExactlyOnceAsync()
+    public async Task AssertExactlyOnceAsync(TimeSpan? catchUpBound = null)
     {
         var clock = Stopwatch.StartNew();
-        var violations = await Cluster.FinishAsync(TimeSpan.FromSeconds(60), Ct);
+        var violations = await Cluster.FinishAsync(catchUpBound ?? TimeSpan.FromSeconds(60), Ct);
         var history = await Cluster.ReadHistoryAsync(Ct);
         Record($"checked: {history.Events.Count} events, {history.Audit.Count} batches, {history.Ledgers.Count} ledgers, {history.Aggregates.Count} aggregates, "
             + $"{Cluster.Sampler.Samples} pg_locks samples, {violations.Count} violations ({clock.Elapsed.TotalSeconds:F1} s)");

@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using ProjectionGen.Benchmarks.Infrastructure;
 using ProjectionGen.Benchmarks.Reporting;
 using ProjectionGen.Chaos.Cluster;
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Chaos.Projections;
+using ProjectionGen.EventStore;
 using ProjectionGen.Testing;
 
 namespace ProjectionGen.Benchmarks.Scenarios;
@@ -22,7 +25,8 @@ public static class CoordinationLoadScenario
     public static async Task RunAsync(BenchContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var serverOptions = new PostgresServerOptions { AllowExternal = false };
+        // Each node's batch connections come from an Npgsql pool of at most 100: room for three full pools.
+        var serverOptions = new PostgresServerOptions { AllowExternal = false, MaxConnections = 450 };
         serverOptions.Settings["shared_preload_libraries"] = "'pg_stat_statements'";
         serverOptions.Settings["pg_stat_statements.track"] = "top";
         serverOptions.Settings["pg_stat_statements.max"] = "5000";
@@ -36,7 +40,8 @@ public static class CoordinationLoadScenario
             var result = await MeasureAsync(context, databases, label, projections);
             rows.Add([label, result.Slots.ToString(CultureInfo.InvariantCulture), Nodes.ToString(CultureInfo.InvariantCulture),
                 BenchReport.Format(result.Seconds, "F0"), BenchReport.Format(result.StatementsPerSecond / Nodes, "F1"),
-                BenchReport.Format(result.TransactionsPerSecond / Nodes, "F1"), BenchReport.Format(result.ConnectionsPerNode, "F1")]);
+                BenchReport.Format(result.TransactionsPerSecond / Nodes, "F1"), BenchReport.Format(result.ConnectionsPerNode, "F1"),
+                result.WakeUp is { } wake ? BenchReport.Format(wake.TotalMilliseconds, "F0") : "not within 60 s"]);
             context.Report.Measure("coordination", label, "statements_per_second_per_node", result.StatementsPerSecond / Nodes, "1/s");
             context.Report.Measure("coordination", label, "transactions_per_second_per_node", result.TransactionsPerSecond / Nodes, "1/s");
             notes.Add($"{label}, most frequent statements (calls/s over all nodes): "
@@ -48,12 +53,12 @@ public static class CoordinationLoadScenario
         context.Report.Add(new ReportSection(
             "Coordination load of an idle cluster",
             $"Three node processes (default settings) own every slot and nothing is appended; the window starts once every slot is held and balanced and lasts {context.Options.CoordinationDuration.TotalSeconds:F0} s.",
-            ["cluster", "slots", "nodes", "window s", "statements/s per node", "transactions/s per node", "connections per node"],
+            ["cluster", "slots", "nodes", "window s", "statements/s per node", "transactions/s per node", "connections per node", "one event reaches every slot, ms"],
             rows,
             notes));
     }
 
-    private sealed record Load(int Slots, double Seconds, double StatementsPerSecond, double TransactionsPerSecond, double ConnectionsPerNode, IReadOnlyList<(string Query, double PerSecond)> Top);
+    private sealed record Load(int Slots, double Seconds, double StatementsPerSecond, double TransactionsPerSecond, double ConnectionsPerNode, IReadOnlyList<(string Query, double PerSecond)> Top, TimeSpan? WakeUp);
 
     private static async Task<Load> MeasureAsync(BenchContext context, Databases databases, string label, IReadOnlyList<string> projections)
     {
@@ -111,7 +116,27 @@ public static class CoordinationLoadScenario
             var transactions = Math.Max(0, commitsAfter - commitsBefore - 2) / seconds;
             var top = statements.Take(4).Select(s => (Shorten(s.Query), s.Calls / seconds)).ToList();
             context.Progress($"coordination ({label}): {statements.Sum(s => s.Calls) / seconds / Nodes:F1} statements/s and {transactions / Nodes:F1} transactions/s per node");
-            return new Load(cluster.Sampler.Slots.Count, seconds, statements.Sum(s => s.Calls) / seconds, transactions, connections, top);
+
+            // After the window: one event, and how long until every slot has projected it (every agent is alive and awake).
+            var head = (await cluster.Store.AppendAsync("wake-up", [new Tick(1)], ExpectedVersion.Any)).LastSequence;
+            var clock = Stopwatch.StartNew();
+            TimeSpan? wakeUp = null;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM projectiongen.progress WHERE name = ANY($1) AND position >= $2", monitor);
+                command.Parameters.Add(new NpgsqlParameter { Value = cluster.Sampler.Slots.Slots.ToArray() });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
+                if ((long)(await command.ExecuteScalarAsync())! == cluster.Sampler.Slots.Count)
+                {
+                    wakeUp = clock.Elapsed;
+                    break;
+                }
+
+                await Task.Delay(20);
+            }
+
+            context.Progress($"coordination ({label}): one event reached every slot {(wakeUp is { } w ? $"after {w.TotalMilliseconds:F0} ms" : "NOT within 60 s")}");
+            return new Load(cluster.Sampler.Slots.Count, seconds, statements.Sum(s => s.Calls) / seconds, transactions, connections, top, wakeUp);
         }
         finally
         {

@@ -79,11 +79,14 @@ internal sealed class ClusterHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>A node with these settings (its projections default to the harness's); not started.</summary>
-    public NodeProcess AddNode(string name, Func<NodeSettings, NodeSettings>? configure = null)
+    /// <summary>
+    /// A node with these settings (its projections default to the harness's); not started. <paramref name="connectionString"/>
+    /// replaces the harness's for this node (for example with other pool settings).
+    /// </summary>
+    public NodeProcess AddNode(string name, Func<NodeSettings, NodeSettings>? configure = null, string? connectionString = null)
     {
         var settings = new NodeSettings { Name = name, Projections = Projections };
-        var node = new NodeProcess(configure?.Invoke(settings) ?? settings, ConnectionString, Directory);
+        var node = new NodeProcess(configure?.Invoke(settings) ?? settings, connectionString ?? ConnectionString, Directory);
         nodes.Add(node);
         return node;
     }
@@ -286,6 +289,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         await stopSampling.CancelAsync();
         await sampling;
         stopSampling.Dispose();
+        await File.WriteAllTextAsync(Path.Combine(Directory, "ownership-timeline.txt"), Sampler.Timeline(int.MaxValue));
         await DataSource.DisposeAsync();
     }
 
