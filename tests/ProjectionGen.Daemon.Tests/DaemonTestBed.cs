@@ -46,7 +46,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         var store = new PostgresEventStore(dataSource, new EventStoreOptions(), types);
         await store.ApplySchemaAsync(Ct);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
-        foreach (var sql in new[] { LedgerProjection.CreateTableSql, FragileProjection.CreateTableSql, PausingProjection.CreateTableSql })
+        foreach (var sql in new[] { LedgerProjection.CreateTableSql, FragileProjection.CreateTableSql, PausingProjection.CreateTableSql, ShardedLedgerProjection.CreateTableSql })
         {
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync(Ct);
@@ -168,7 +168,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     /// Waits until placement has settled over the started daemons: every slot runs on exactly one node and each node runs
     /// the floor or the ceiling of its share.
     /// </summary>
-    public async Task WaitForBalanceAsync(TimeSpan timeout, params ProjectionDaemon[] nodes)
+    public static async Task WaitForBalanceAsync(TimeSpan timeout, params ProjectionDaemon[] nodes)
     {
         var deadline = DateTime.UtcNow + timeout;
         var running = new Dictionary<string, int>();
@@ -211,7 +211,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     /// The exactly-once check: the ledger holds one row per handled event with its amount, and each account's balance
     /// document equals the fold of its events. Returns the discrepancies (empty when exact).
     /// </summary>
-    public async Task<List<string>> VerifyExactlyOnceAsync(bool ledger = true, bool balances = true)
+    public async Task<List<string>> VerifyExactlyOnceAsync(bool ledger = true, bool balances = true, string ledgerTable = "ledger", string balanceTable = "projectiongen.doc_account_balance")
     {
         var problems = new List<string>();
         var mark = await Store.ReadSafeHighWaterMarkAsync(Ct);
@@ -242,7 +242,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
 
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
         var ledgerRows = new Dictionary<long, List<int>>();
-        await using (var command = new NpgsqlCommand("SELECT seq, amount FROM ledger", connection))
+        await using (var command = new NpgsqlCommand($"SELECT seq, amount FROM {ledgerTable}", connection))
         await using (var reader = await command.ExecuteReaderAsync(Ct))
         {
             while (await reader.ReadAsync(Ct))
@@ -276,7 +276,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         }
 
         var documents = new Dictionary<string, AccountBalance>();
-        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_account_balance", connection))
+        await using (var command = new NpgsqlCommand($"SELECT id, data::text FROM {balanceTable}", connection))
         await using (var reader = await command.ExecuteReaderAsync(Ct))
         {
             while (await reader.ReadAsync(Ct))

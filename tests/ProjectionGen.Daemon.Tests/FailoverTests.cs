@@ -10,7 +10,7 @@ public sealed class FailoverTests(PostgresFixture postgres)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Another_node_takes_over_after_the_owner_loses_its_lock()
+    public async Task A_slot_commits_again_under_a_new_epoch_soon_after_its_owner_loses_its_lock()
     {
         await using var database = await postgres.CreateDatabaseAsync("failover");
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
@@ -20,19 +20,22 @@ public sealed class FailoverTests(PostgresFixture postgres)
         await bed.WaitForOwnerAsync("ledger", TimeSpan.FromSeconds(30));
         var second = bed.CreateDaemon("second-" + suffix, DaemonTestBed.StandardProjections());
         await second.StartAsync(Ct);
+        await DaemonTestBed.WaitForBalanceAsync(TimeSpan.FromSeconds(30), first, second);
 
         using var stopWriters = new CancellationTokenSource();
         var writers = bed.StartWriters(2, stopWriters.Token);
         var (epoch, owner) = await bed.ReadOwnershipAsync("ledger");
-        Assert.Equal(first.NodeName, owner);
+        var victim = owner == first.NodeName ? first : second;
 
+        // The owner's lock session dies; the node itself lives, reconnects and, placement still preferring it, takes the
+        // slot back under a new epoch (a dead node's slots go to the others: see the cluster acceptance tests).
         var clock = Stopwatch.StartNew();
-        Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(first.LockApplicationName, Ct));
+        Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(victim.LockApplicationName, Ct));
         await Eventually.HoldsAsync(
-            () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "ledger" } && e.Node == second.NodeName && e.Epoch > epoch),
-            TimeSpan.FromSeconds(30), "the second node's first ledger commit");
+            () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "ledger" } && e.Epoch > epoch),
+            TimeSpan.FromSeconds(30), "the first ledger commit under a new epoch");
         var failover = clock.Elapsed;
-        TestContext.Current.TestOutputHelper?.WriteLine($"failover: lock loss to the other node's first commit took {failover.TotalMilliseconds:F0} ms (target with default settings: < 2000 ms)");
+        TestContext.Current.TestOutputHelper?.WriteLine($"failover: lock loss to the first commit under a new epoch took {failover.TotalMilliseconds:F0} ms (target with default settings: < 2000 ms)");
 
         await stopWriters.CancelAsync();
         await writers;

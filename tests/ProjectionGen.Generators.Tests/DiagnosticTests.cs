@@ -177,6 +177,31 @@ public sealed class DiagnosticTests
         """);
 
     [Fact]
+    public Task PGEN010_create_returns_a_task_of_the_document() =>
+        AssertDiagnostics("PGEN010", "'SummaryProjection.Create(OrderPlaced)' returns 'Task<Summary>' but must return the document class itself", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public Task<Summary> [|Create|](OrderPlaced e) => Task.FromResult(new Summary());
+            public void Apply(ItemAdded e, Summary doc) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN010_only_create_returns_a_task_of_the_document() =>
+        AssertDiagnostics("PGEN010", "returns 'Task<Summary>' but must return the document class itself", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public async Task<Summary> [|Create|](OrderPlaced e)
+            {
+                await Task.Yield();
+                return new Summary();
+            }
+        }
+        """);
+
+    [Fact]
     public Task PGEN011_apply_uses_another_document_type() =>
         AssertDiagnostics("PGEN011", "uses document type 'OtherDocument', but the projection's document type is 'Summary' (from 'SummaryProjection.Create(OrderPlaced)')", """
         [Projection]
@@ -216,6 +241,167 @@ public sealed class DiagnosticTests
         }
         """);
 
+    [Theory]
+    [InlineData("events")]
+    [InlineData("events_seq")]
+    [InlineData("streams")]
+    [InlineData("progress")]
+    [InlineData("dead_letters")]
+    [InlineData("dead_letters_id_seq")]
+    [InlineData("schema_version")]
+    [InlineData("nodes")]
+    public Task PGEN015_document_table_is_one_of_ProjectionGens_own(string table) =>
+        AssertDiagnostics("PGEN015", $"Document table '{table}' of 'SummaryProjection' is reserved", $$"""
+        [Projection(TableName = [|"{{table}}"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN015_document_table_is_not_a_postgres_identifier() =>
+        AssertDiagnostics("PGEN015", "Document table 'Summaries' of 'SummaryProjection' is invalid", """
+        [Projection(BatchSize = 10, TableName = [|"Summaries"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN016_two_aggregates_share_a_document_table() =>
+        AssertDiagnostics("PGEN016", "keeps its documents in table 'summaries', which projection '", """
+        [Projection(TableName = [|"summaries"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+
+        [Projection(TableName = [|"summaries"|])]
+        public sealed partial class OtherSummaryProjection
+        {
+            public Summary Create(ItemAdded e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN016_document_table_is_another_aggregates_default_table() =>
+        AssertDiagnostics("PGEN016", "keeps its documents in table 'doc_summary', which projection '", """
+        [Projection([|"summary"|])]
+        public sealed partial class SummaryProjection
+        {
+            public Summary Create(OrderPlaced e) => new();
+        }
+
+        [Projection(TableName = [|"doc_summary"|])]
+        public sealed partial class OtherSummaryProjection
+        {
+            public Summary Create(ItemAdded e) => new();
+        }
+
+        // An event projection keeps no documents: its name or TableName takes no table.
+        [Projection("doc_summary_events", TableName = "doc_summary")]
+        public sealed partial class Ledger
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN017_async_void_handler() =>
+        AssertDiagnostics("PGEN017", "Method 'Ledger.Handle(OrderPlaced)' is 'async void'", """
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public async void [|Handle|](OrderPlaced e) => await Task.Yield();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN017_async_void_apply() =>
+        AssertDiagnostics("PGEN017", "Method 'SummaryProjection.Apply(ItemAdded, Summary)' is 'async void'", """
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public static Summary Create(OrderPlaced e) => new();
+            public static async void [|Apply|](ItemAdded e, Summary doc) => await Task.Yield();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN018_handler_for_an_abstract_event_type() =>
+        AssertDiagnostics("PGEN018", "'Ledger.Handle(ShopEvent)' handles 'ShopEvent', but a method receives only the events stored as exactly its type: 'ShopEvent' is abstract", """
+        public abstract record ShopEvent;
+        public sealed record ShopOpened : ShopEvent;
+
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public void [|Handle|](ShopEvent e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN018_handler_for_a_base_type_with_an_unhandled_derived_type() =>
+        AssertDiagnostics("PGEN018", "events of 'QuietNote', which derives from it, are stored under their own type name and never reach it", """
+        public record Note(string Text);
+        public sealed record UrgentNote(string Text) : Note(Text);
+        public sealed record QuietNote(string Text) : Note(Text);
+        public abstract record SpecialNote(string Text) : Note(Text);
+
+        [Projection]
+        public sealed partial class Ledger
+        {
+            public void [|Handle|](Note e) { }
+            public void Handle(UrgentNote e) => Handle((Note)e);
+        }
+        """);
+
+    [Fact]
+    public Task PGEN018_apply_for_a_base_type_whose_derived_type_has_only_create() =>
+        AssertDiagnostics("PGEN018", "'SummaryProjection.Apply(Note, Summary)' handles 'Note', but a method receives only the events stored as exactly its type: events of 'UrgentNote'", """
+        public record Note(string Text);
+        public sealed record UrgentNote(string Text) : Note(Text);
+
+        [Projection]
+        public sealed partial class SummaryProjection
+        {
+            public static Summary Create(UrgentNote e) => new();
+            public static void [|Apply|](Note e, Summary doc) { }
+        }
+        """);
+
+    [Fact]
+    public async Task PGEN018_derived_type_in_the_event_types_own_assembly()
+    {
+        var events = TestCompilation.Create("""
+            namespace Contracts;
+
+            public record Note(string Text);
+            public sealed record QuietNote(string Text) : Note(Text);
+            """);
+        using var image = new MemoryStream();
+        Assert.True(events.Emit(image, cancellationToken: TestContext.Current.CancellationToken).Success);
+        var (source, spans) = Markup.Parse("""
+            using ProjectionGen;
+            using Contracts;
+
+            [Projection]
+            public sealed partial class Ledger
+            {
+                public void [|Handle|](Note e) { }
+            }
+            """);
+        var compilation = TestCompilation.Create(source).AddReferences(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+
+        var diagnostics = await Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(compilation, AnalyzerRunner.Analyzers).GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(("PGEN018", spans[0]), (diagnostic.Id, diagnostic.Location.SourceSpan));
+        Assert.Contains("events of 'QuietNote'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Valid_projections_have_no_diagnostics()
     {
@@ -228,12 +414,18 @@ public sealed class DiagnosticTests
     {
         var descriptors = AnalyzerRunner.Analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
         var unshipped = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md"));
-        Assert.Equal(14, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(18, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, d.DefaultSeverity);
             Assert.Contains($"{d.Id} | ProjectionGen | Error |", unshipped);
         });
+    }
+
+    [Fact]
+    public void Reserved_document_tables_are_the_runtimes()
+    {
+        Assert.Equal(Daemon.DocumentTableNames.Reserved, Analysis.DocumentTableNames.Reserved);
     }
 
     private static async Task AssertDiagnostics(string id, string messageFragment, string markup)

@@ -30,7 +30,8 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         var json = new StringWriter();
         Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status", "--json"], json, Ct));
         using var document = JsonDocument.Parse(json.ToString());
-        var rows = document.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
+        Assert.Equal(node, document.RootElement.GetProperty("nodes").EnumerateArray().Single().GetProperty("name").GetString());
+        var rows = document.RootElement.GetProperty("projections").EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
         Assert.Equal(ReadModels.Names, rows.Keys.Order(StringComparer.Ordinal));
         foreach (var row in rows.Values)
         {
@@ -51,8 +52,11 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         var table = new StringWriter();
         Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status"], table, Ct));
         var lines = table.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("PROJECTION", lines[0], StringComparison.Ordinal);
-        Assert.Equal(4, lines.Length);
+        // The nodes first (a header and one node), then the slots (a header and three projections).
+        Assert.StartsWith("NODE", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith(node, lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("PROJECTION", lines[2], StringComparison.Ordinal);
+        Assert.Equal(6, lines.Length);
         Assert.Contains(lines, l => l.StartsWith("ledger", StringComparison.Ordinal) && l.Contains(node, StringComparison.Ordinal));
 
         // While nobody holds its lock, the owner is shown as such.

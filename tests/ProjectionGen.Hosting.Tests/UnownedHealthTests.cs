@@ -17,10 +17,10 @@ public sealed class UnownedHealthTests(PostgresFixture postgres)
         await bed.AppendAsync(10, seed: 9);
         await ReadModels.WaitForCatchUpAsync(owner.Status);
 
-        // A node that contends only once an hour: it will not pick up what the owner lets go.
+        // A node of capacity 0 takes no slot: it will not pick up what the owner lets go.
         await using var bystander = HostedNode.Create(database.ConnectionString, "by-" + suffix, options =>
         {
-            options.Daemon.AcquireInterval = TimeSpan.FromHours(1);
+            options.Daemon.Capacity = 0;
             options.Health.UnownedThreshold = TimeSpan.FromSeconds(1);
         });
         await bystander.StartAsync();

@@ -27,7 +27,7 @@ public sealed class SchemaTests(PostgresFixture postgres)
         await using var scope = await StoreScope.CreateAsync(postgres, "columns");
         Assert.Equal(
             "name text NO, position bigint NO, epoch bigint NO, owner text YES, owner_since timestamp with time zone YES, last_commit_at timestamp with time zone YES, "
-            + "status text NO, last_loss_cause text YES, last_loss_at timestamp with time zone YES",
+            + "status text NO, last_loss_cause text YES, last_loss_at timestamp with time zone YES, projection text NO, shard integer NO, shard_count integer NO",
             await ColumnsAsync(scope, "progress"));
         Assert.Equal(
             "id bigint NO, projection text NO, seq bigint NO, stream_id text NO, event_type text NO, epoch bigint YES, node text YES, reason text NO, "
@@ -35,8 +35,24 @@ public sealed class SchemaTests(PostgresFixture postgres)
             await ColumnsAsync(scope, "dead_letters"));
         Assert.Equal(
             "seq bigint NO, stream_id text NO, version bigint NO, type text NO, data jsonb NO, timestamp timestamp with time zone NO, "
-            + "correlation_id text YES, causation_id text YES, tenant_id text YES",
+            + "correlation_id text YES, causation_id text YES, tenant_id text YES, stream_hash integer YES",
             await ColumnsAsync(scope, "events"));
+        Assert.Equal(
+            "name text NO, lock_pid integer NO, lock_backend_start timestamp with time zone YES, version text YES, projections ARRAY NO, tags ARRAY NO, "
+            + "capacity integer YES, draining boolean NO, started_at timestamp with time zone NO, heartbeat_at timestamp with time zone NO, slots_owned integer NO",
+            await ColumnsAsync(scope, "nodes"));
+    }
+
+    [Fact]
+    public async Task The_stream_hash_that_shards_are_cut_by_is_the_servers_stable_md5_prefix()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "hash");
+        await scope.Store.AppendAsync("order-1", [new ItemAdded("apple", 1)], ExpectedVersion.Any, cancellationToken: Ct);
+        await scope.Store.AppendAsync("acct-7", [new ItemAdded("pear", 2)], ExpectedVersion.Any, cancellationToken: Ct);
+
+        // Pinned values (the first 32 bits of md5, made non-negative): a shard's streams must never change.
+        Assert.Equal(1853851049, await scope.ScalarAsync<int>("SELECT stream_hash FROM projectiongen.events WHERE stream_id = 'order-1'"));
+        Assert.Equal(1071391200, await scope.ScalarAsync<int>("SELECT stream_hash FROM projectiongen.events WHERE stream_id = 'acct-7'"));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ internal sealed class AggregateMethodReader
 
         if (!IsDocumentClass(method.ReturnType) || IsNullable(method.ReturnType))
         {
-            return WrongReturn(method, "the document class, not nullable (a document created from the event)");
+            return WrongReturn(method, "the document class itself, not nullable and not a task (a document created from the event; aggregate methods run synchronously and are not awaited)");
         }
 
         if (!IsDocument(method, method.ReturnType))
@@ -123,6 +123,11 @@ internal sealed class AggregateMethodReader
         }
 
         if (!IsDocument(method, method.Parameters[1].Type))
+        {
+            return null;
+        }
+
+        if (!SignatureChecks.IsNotAsyncVoid(method, "aggregate methods run synchronously inside the batch; remove 'async'", _problems))
         {
             return null;
         }
@@ -212,6 +217,7 @@ internal sealed class AggregateMethodReader
     // The generated code stores what Create and Apply return; a nullable document would not compile warning-free.
     private static bool IsNullable(ITypeSymbol type) => type.NullableAnnotation == NullableAnnotation.Annotated;
 
+    // A task is never the document: Task<TDocument> from an async Create would otherwise be stored as one.
     private static bool IsDocumentClass(ITypeSymbol type) =>
-        type is INamedTypeSymbol { TypeKind: TypeKind.Class, IsStatic: false } && type.SpecialType == SpecialType.None;
+        type is INamedTypeSymbol { TypeKind: TypeKind.Class, IsStatic: false } && type.SpecialType == SpecialType.None && !TypeFacts.IsTaskLike(type);
 }

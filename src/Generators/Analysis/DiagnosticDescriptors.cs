@@ -92,6 +92,31 @@ internal static class DiagnosticDescriptors
         "Aggregate projection has no document type",
         "Aggregate projection '{0}' has only ShouldDelete methods, so its document type is unknown; add 'Create(TEvent e)' returning the document or 'Apply(TEvent e, TDocument doc)'");
 
+    /// <summary>PGEN015: the document table name is invalid or one of ProjectionGen's own.</summary>
+    public static readonly DiagnosticDescriptor InvalidTableName = Error(
+        "PGEN015",
+        "Document table name is invalid or reserved",
+        "Document table '{0}' of '{1}' is {2}; choose another TableName");
+
+    /// <summary>PGEN016: two aggregate projections share a document table.</summary>
+    public static readonly DiagnosticDescriptor DuplicateTableName = Error(
+        "PGEN016",
+        "Two aggregate projections share a document table",
+        "Projection '{0}' keeps its documents in table '{1}', which projection '{2}' uses too: their batches would overwrite each other's documents and a rebuild of either would delete the other's; give one of them another TableName",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>PGEN017: an async void handler or Apply.</summary>
+    public static readonly DiagnosticDescriptor AsyncVoid = Error(
+        "PGEN017",
+        "Projection method is async void",
+        "Method '{0}' is 'async void': the batch would commit before the work after its first await ran, and an exception there would crash the process; {1}");
+
+    /// <summary>PGEN018: a method for a base event type would not receive the events of a derived type.</summary>
+    public static readonly DiagnosticDescriptor BaseEventType = Error(
+        "PGEN018",
+        "Projection method would not receive derived events",
+        "Method '{0}' handles '{1}', but a method receives only the events stored as exactly its type: {2}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
 }

@@ -57,6 +57,11 @@ internal static class EventHandlerReader
             arguments.Add(kind.Value);
         }
 
+        if (!SignatureChecks.IsNotAsyncVoid(method, "return Task or ValueTask instead (the generated code awaits it before the commit)", problems))
+        {
+            return null;
+        }
+
         var awaitable = TypeFacts.IsAwaitable(method.ReturnType);
         if (!method.ReturnsVoid && !awaitable)
         {

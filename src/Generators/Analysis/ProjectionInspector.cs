@@ -15,6 +15,9 @@ namespace ProjectionGen.Generators.Analysis;
 /// </summary>
 internal static class ProjectionInspector
 {
+    /// <summary>The generated public static descriptor property, emitted only where this name is free.</summary>
+    private const string PublicDescriptorName = "ProjectionDescriptor";
+
     /// <summary>Inspects <paramref name="type"/>, which carries <paramref name="attribute"/>.</summary>
     public static ProjectionInspection Inspect(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
     {
@@ -135,18 +138,18 @@ internal static class ProjectionInspector
         var containing = new List<string>();
         for (var container = type.ContainingType; container is not null; container = container.ContainingType)
         {
-            containing.Insert(0, $"partial {Keyword(container)} {container.Name}");
+            containing.Insert(0, $"partial {Keyword(container)} {TypeFacts.EscapedName(container)}");
         }
 
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(TypeFacts.NamespaceFormat) : "";
         var qualified = type.ToDisplayString(TypeFacts.QualifiedFormat);
         return new ProjectionModel(
             Namespace: ns,
             ContainingTypes: new EquatableArray<string>(containing),
             TypeKeyword: Keyword(type),
-            ClassName: type.Name,
+            ClassName: TypeFacts.EscapedName(type),
             FullyQualifiedName: qualified,
-            HintName: qualified.Substring("global::".Length) + ".g.cs",
+            HintName: qualified.Substring("global::".Length).Replace("@", "") + ".g.cs",
             Name: ProjectionNames.Resolve(type, attribute),
             IsAggregate: isAggregate,
             DocumentType: document?.ToDisplayString(TypeFacts.QualifiedFormat),
@@ -157,7 +160,54 @@ internal static class ProjectionInspector
             TableName: attribute.NamedArguments.FirstOrDefault(a => a.Key == "TableName").Value.Value as string,
             Shards: NamedInt(attribute, "Shards", 1),
             EventTypes: new EquatableArray<string>(eventTypes.Select(t => t.ToDisplayString(TypeFacts.QualifiedFormat))),
-            Cases: new EquatableArray<EventCase>(cases));
+            Cases: new EquatableArray<EventCase>(cases),
+            HasPublicDescriptor: IsDescriptorNameFree(type),
+            HidesBaseDescriptor: HasBaseProjection(type));
+    }
+
+    /// <summary>
+    /// Whether the generated public static <c>ProjectionDescriptor</c> can be added without clashing: the class is not
+    /// itself so named, declares no member of that name (the generator sees only the user's members) and inherits none
+    /// (a base projection gets one generated, which the derived one would hide).
+    /// </summary>
+    private static bool IsDescriptorNameFree(INamedTypeSymbol type)
+    {
+        if (type.Name == PublicDescriptorName || !type.GetMembers(PublicDescriptorName).IsEmpty)
+        {
+            return false;
+        }
+
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (baseType.GetMembers(PublicDescriptorName).Any(m => m.DeclaredAccessibility != Accessibility.Private)
+                || baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ProjectionGenerator.AttributeMetadataName))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a base class has the generated internal descriptor field and the class can see it: a projection of the
+    /// same compilation (whose generated code the generator does not see yet), or a compiled one whose assembly gives
+    /// this one access to its internals.
+    /// </summary>
+    private static bool HasBaseProjection(INamedTypeSymbol type)
+    {
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            var sameAssembly = SymbolEqualityComparer.Default.Equals(baseType.ContainingAssembly, type.ContainingAssembly);
+            if (sameAssembly
+                ? baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ProjectionGenerator.AttributeMetadataName)
+                : !baseType.GetMembers(Emit.ProjectionEmitter.DescriptorField).IsEmpty && baseType.ContainingAssembly.GivesAccessTo(type.ContainingAssembly))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -37,6 +37,32 @@ internal static class SignatureChecks
                 problems);
         }
 
+        if (eventType.IsAbstract)
+        {
+            problems.Add(Diagnostic.Create(
+                DiagnosticDescriptors.BaseEventType,
+                LocationOf(method),
+                Display(method),
+                eventType.ToDisplayString(TypeFacts.MessageFormat),
+                $"'{eventType.ToDisplayString(TypeFacts.MessageFormat)}' is abstract, so no event is stored as it and the method never runs; handle each concrete event type instead"));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds a PGEN017 problem when <paramref name="method"/> is <c>async void</c>; returns whether it is not.</summary>
+    /// <param name="method">A Handle or Apply method.</param>
+    /// <param name="fix">What to do instead, ending the message.</param>
+    /// <param name="problems">Where to add the problem.</param>
+    public static bool IsNotAsyncVoid(IMethodSymbol method, string fix, List<Diagnostic> problems)
+    {
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.AsyncVoid, LocationOf(method), Display(method), fix));
+            return false;
+        }
+
         return true;
     }
 

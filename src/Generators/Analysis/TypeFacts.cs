@@ -1,4 +1,6 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace ProjectionGen.Generators.Analysis;
 
@@ -8,8 +10,21 @@ internal static class TypeFacts
     /// <summary>Fully qualified names for generated code: <c>global::</c>, no nullable annotations.</summary>
     public static readonly SymbolDisplayFormat QualifiedFormat = SymbolDisplayFormat.FullyQualifiedFormat;
 
+    /// <summary>A namespace for a <c>namespace</c> declaration: dotted, keywords escaped (<c>Shop.@event</c>).</summary>
+    public static readonly SymbolDisplayFormat NamespaceFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
     /// <summary>Short display for diagnostic messages, e.g. <c>OrderProjection.Handle(OrderPlaced)</c>.</summary>
     public static readonly SymbolDisplayFormat MessageFormat = SymbolDisplayFormat.CSharpShortErrorMessageFormat;
+
+    /// <summary>
+    /// The symbol's name as generated code must write it: with <c>@</c> when it is a keyword, reserved or contextual
+    /// (<c>@event</c>, <c>@record</c>); <c>@</c> is valid before any identifier.
+    /// </summary>
+    public static string EscapedName(ISymbol symbol) =>
+        SyntaxFacts.GetKeywordKind(symbol.Name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(symbol.Name) != SyntaxKind.None
+            ? "@" + symbol.Name
+            : symbol.Name;
 
     /// <summary>Whether <paramref name="type"/> is <c>Namespace.Name</c> (non-generic).</summary>
     public static bool Is(ITypeSymbol type, string containingNamespace, string name) =>
@@ -30,6 +45,14 @@ internal static class TypeFacts
     /// <summary>Non-generic <c>Task</c> or <c>ValueTask</c>.</summary>
     public static bool IsAwaitable(ITypeSymbol type) =>
         Is(type, "System.Threading.Tasks", "Task") || Is(type, "System.Threading.Tasks", "ValueTask");
+
+    /// <summary>
+    /// Any <c>Task</c> or <c>ValueTask</c> (generic or not) or another awaitable type (one with a parameterless
+    /// <c>GetAwaiter()</c> method).
+    /// </summary>
+    public static bool IsTaskLike(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks"
+        || type.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => m.Parameters.IsEmpty && !m.IsStatic);
 
     /// <summary>
     /// A type a <c>case T e:</c> pattern can dispatch on without surprises: a class, record or struct that is not a

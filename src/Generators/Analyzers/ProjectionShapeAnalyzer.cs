@@ -6,7 +6,7 @@ using ProjectionGen.Generators.Analysis;
 namespace ProjectionGen.Generators.Analyzers;
 
 /// <summary>
-/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014). It
+/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014, PGEN017, PGEN018). It
 /// runs the same inspection as the generator, which stays silent and incremental.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -25,19 +25,31 @@ public sealed class ProjectionShapeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MismatchedDocumentType,
         DiagnosticDescriptors.MixedShapes,
         DiagnosticDescriptors.NoParameterlessConstructor,
-        DiagnosticDescriptors.UnknownDocumentType);
+        DiagnosticDescriptors.UnknownDocumentType,
+        DiagnosticDescriptors.AsyncVoid,
+        DiagnosticDescriptors.BaseEventType);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(static start => ProjectionAttributes.OnProjections(start, static (symbol, type, attribute) =>
+        context.RegisterCompilationStartAction(static start =>
         {
-            foreach (var problem in ProjectionInspector.Inspect(type, attribute, symbol.CancellationToken).Problems)
+            var derivedEventTypes = new DerivedEventTypes(start.Compilation);
+            ProjectionAttributes.OnProjections(start, (symbol, type, attribute) =>
             {
-                symbol.ReportDiagnostic(problem);
-            }
-        }));
+                foreach (var problem in ProjectionInspector.Inspect(type, attribute, symbol.CancellationToken).Problems)
+                {
+                    symbol.ReportDiagnostic(problem);
+                }
+
+                // Needs the whole compilation, so the analyzer alone checks it; the generator stays per class.
+                foreach (var problem in derivedEventTypes.Check(type, symbol.CancellationToken))
+                {
+                    symbol.ReportDiagnostic(problem);
+                }
+            });
+        });
     }
 }

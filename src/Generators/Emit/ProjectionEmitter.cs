@@ -9,6 +9,9 @@ internal static class ProjectionEmitter
 {
     private const string Runtime = "global::ProjectionGen";
 
+    /// <summary>The descriptor's field; names starting with <c>__ProjectionGen_</c> are reserved for generated code.</summary>
+    public const string DescriptorField = "__ProjectionGen_Descriptor";
+
     /// <summary>The source of <paramref name="model"/>'s generated file.</summary>
     public static string Emit(ProjectionModel model)
     {
@@ -28,8 +31,15 @@ internal static class ProjectionEmitter
         writer.Open($"partial {model.TypeKeyword} {model.ClassName} : {Runtime}.IGeneratedProjection");
         WriteDescriptor(writer, model);
         writer.Line();
+        if (model.HasPublicDescriptor)
+        {
+            writer.Line("/// <summary>The projection's static description, as registered with the runtime.</summary>");
+            writer.Line($"public static {Runtime}.ProjectionDescriptor ProjectionDescriptor => {DescriptorField};");
+            writer.Line();
+        }
+
         writer.Line("/// <inheritdoc/>");
-        writer.Line($"{Runtime}.ProjectionDescriptor {Runtime}.IGeneratedProjection.Descriptor => ProjectionDescriptor;");
+        writer.Line($"{Runtime}.ProjectionDescriptor {Runtime}.IGeneratedProjection.Descriptor => {DescriptorField};");
         writer.Line();
         writer.Line("/// <inheritdoc/>");
         writer.Open($"async global::System.Threading.Tasks.ValueTask {Runtime}.IGeneratedProjection.RunBatchAsync({Runtime}.IProjectionBatch batch, global::System.Threading.CancellationToken cancellationToken)");
@@ -65,8 +75,11 @@ internal static class ProjectionEmitter
 
     private static void WriteDescriptor(SourceWriter writer, ProjectionModel model)
     {
-        writer.Line("/// <summary>The projection's static description, as registered with the runtime.</summary>");
-        writer.Line($"public static {Runtime}.ProjectionDescriptor ProjectionDescriptor {{ get; }} = new {Runtime}.ProjectionDescriptor(");
+        // A reserved name, so that no user member clashes with it; internal for the registration; 'new' when a base
+        // projection's own field would otherwise be hidden with a warning.
+        writer.Line("/// <summary>The projection's static description, for the generated registration.</summary>");
+        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        writer.Line($"internal static {(model.HidesBaseDescriptor ? "new " : "")}readonly {Runtime}.ProjectionDescriptor {DescriptorField} = new {Runtime}.ProjectionDescriptor(");
         writer.Indent();
         writer.Line($"name: {Literal(model.Name)},");
         writer.Line($"kind: {Runtime}.ProjectionKind.{(model.IsAggregate ? "Aggregate" : "Event")},");

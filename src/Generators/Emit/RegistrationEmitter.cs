@@ -21,7 +21,7 @@ internal static class RegistrationEmitter
         writer.Open();
         foreach (var projection in projections)
         {
-            writer.Line($"{projection}.ProjectionDescriptor,");
+            writer.Line($"{projection}.{ProjectionEmitter.DescriptorField},");
         }
 
         writer.Close(";");

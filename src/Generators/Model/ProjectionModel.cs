@@ -21,6 +21,8 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="Shards">From the attribute: how many slots the projection's streams are split into (1: not sharded).</param>
 /// <param name="EventTypes">The handled event types, distinct, in declaration order (the descriptor's list).</param>
 /// <param name="Cases">The switch cases, derived event types before their base types.</param>
+/// <param name="HasPublicDescriptor">Whether the name <c>ProjectionDescriptor</c> is free in the class, so the public static property is emitted.</param>
+/// <param name="HidesBaseDescriptor">Whether a base class is a projection whose generated descriptor field the class's own hides (<c>new</c>).</param>
 internal sealed record ProjectionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -38,4 +40,6 @@ internal sealed record ProjectionModel(
     string? TableName,
     int Shards,
     EquatableArray<string> EventTypes,
-    EquatableArray<EventCase> Cases);
+    EquatableArray<EventCase> Cases,
+    bool HasPublicDescriptor,
+    bool HidesBaseDescriptor);

@@ -21,7 +21,7 @@ internal sealed class DocumentTable
     /// <summary>The document table of an aggregate projection: its declared table, or <c>doc_</c> + name, in <paramref name="schema"/>.</summary>
     public static DocumentTable For(string schema, ProjectionDescriptor descriptor)
     {
-        var tableName = descriptor.TableName ?? "doc_" + descriptor.Name;
+        var tableName = DocumentTableNames.Of(descriptor);
         var quotedSchema = EventStore.PostgresIdentifier.Parse(schema, "EventStoreOptions.Schema").Quoted;
         return new DocumentTable(quotedSchema + "." + EventStore.PostgresIdentifier.Parse(tableName, $"Document table of projection '{descriptor.Name}'").Quoted);
     }

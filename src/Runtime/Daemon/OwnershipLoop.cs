@@ -332,8 +332,10 @@ internal sealed class OwnershipLoop
         healthy = true;
         if (!registered)
         {
-            // The row was pruned, or taken over while this node looked dead: take it back (or learn the name is in use).
+            // The row was pruned, or taken over while this node looked dead: take it back (or learn the name is in use),
+            // and plan only from a view that includes this node, or it would hand every slot away.
             await RegisterAsync(lockConnection, stop).ConfigureAwait(false);
+            replanRequested = true;
         }
 
         lockConnection.ForgetLost(lost);
@@ -360,6 +362,11 @@ internal sealed class OwnershipLoop
         foreach (var slot in slots)
         {
             slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) ? null : slot.UnownedSince ?? now;
+        }
+
+        if (!registered)
+        {
+            return;
         }
 
         UpdatePlan();
@@ -467,7 +474,7 @@ internal sealed class OwnershipLoop
                 lock (gate)
                 {
                     slot.Paused = false;
-                    slot.NotBefore = now + options.PlacementFallback;
+                    slot.FallbackNotBefore = now + options.PlacementFallback;
                     slot.HandedOffAt = now;
                 }
 
@@ -533,7 +540,7 @@ internal sealed class OwnershipLoop
                 // Fallback: nobody took it within the bound (its planned node is slow, or no node may run it now).
                 // A draining node falls back only for slots no other node can run.
                 var unownedTooLong = slot.UnownedSince is { } since && now - since >= options.PlacementFallback;
-                if (!unownedTooLong || (draining && planned is not null))
+                if (!unownedTooLong || now < slot.FallbackNotBefore || (draining && planned is not null))
                 {
                     continue;
                 }
@@ -655,17 +662,19 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
+            if (agent.Status == AgentStatus.Paused)
+            {
+                // The pause is recorded in the progress row (fenced by the agent's epoch), so that a node taking the slot
+                // later, this one after a lock blip included, keeps it paused until an operator resumes it.
+                await using var command = new NpgsqlCommand(progress.MarkPausedSql, lockConnection.Connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = agent.Ownership.Epoch });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (agent.Status == AgentStatus.Paused && agent.Ownership.LostCause is null)
             {
-                // A paused slot keeps its lock (another node would only pause too), and the pause is recorded in the
-                // progress row, so that a node taking the slot later keeps it paused until an operator resumes it.
-                await using (var command = new NpgsqlCommand(progress.MarkPausedSql, lockConnection.Connection))
-                {
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
-                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = agent.Ownership.Epoch });
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
+                // A paused slot keeps its lock: another node would only pause too.
                 lock (gate)
                 {
                     slot.Paused = true;
@@ -684,14 +693,21 @@ internal sealed class OwnershipLoop
             {
                 if (handoff is not null)
                 {
+                    // Placement may give it back at once (a drain undone, a node gone); only the fallback waits.
                     slot.HandedOffAt = now;
-                    slot.NotBefore = now + options.PlacementFallback;
+                    slot.FallbackNotBefore = now + options.PlacementFallback;
+                }
+                else if (agent.Ownership.LostCause is null)
+                {
+                    // The agent failed: back off a round before trying again.
+                    slot.NotBefore = now + Jitter(options.AcquireInterval);
                 }
                 else
                 {
-                    // A node that lost a slot involuntarily sits out a longer round, so that a healthy node takes over first.
-                    var pause = agent.Ownership.LostCause is null ? options.AcquireInterval : options.AcquireInterval * 2;
-                    slot.NotBefore = now + Jitter(pause);
+                    // The lock was lost (a broken session, a superseded epoch): if placement still wants the slot here, take
+                    // it back at once; only a fallback take waits, so that a healthy planned node goes first.
+                    slot.NotBefore = now;
+                    slot.FallbackNotBefore = now + Jitter(options.AcquireInterval * 2);
                 }
 
                 slot.HandoffCause = null;

@@ -42,7 +42,7 @@ public sealed class ProjectionDaemonOptions
     /// <summary>The longest delay between retries and reconnections. Default 2 s.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The most slots (projections or shards) this node takes; <see langword="null"/> (default) for no limit.</summary>
+    /// <summary>The most slots (projections or shards) this node takes; <see langword="null"/> (default) for no limit, 0 for a node that only observes.</summary>
     public int? Capacity { get; set; }
 
     /// <summary>Labels of this node, for <see cref="Pins"/> (<c>tag:NAME</c>) and for status. Default none.</summary>

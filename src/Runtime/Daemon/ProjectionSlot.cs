@@ -48,6 +48,9 @@ internal sealed class ProjectionSlot
     /// <summary>The node does not contend for the lock before this time (jittered backoff after a stop or a handoff).</summary>
     public DateTimeOffset NotBefore { get; set; }
 
+    /// <summary>The node does not take the slot through the placement fallback before this time (just after handing it away).</summary>
+    public DateTimeOffset FallbackNotBefore { get; set; }
+
     /// <summary>Why the running agent was asked to give the slot away (rebalance or drain), or <see langword="null"/>.</summary>
     public string? HandoffCause { get; set; }
 

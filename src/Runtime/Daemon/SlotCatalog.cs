@@ -56,6 +56,7 @@ internal static class SlotCatalog
             }
         }
 
+        DocumentTableNames.Validate(store.Schema, setups.Select(setup => setup.Descriptor));
         if (setups.Count == 0)
         {
             throw new ArgumentException("The daemon needs at least one projection.", nameof(projections));

@@ -266,7 +266,8 @@ public sealed class PostgresEventStore
         return await ReadEnvelopesAsync(command, Math.Min(maxCount, 1024), cancellationToken).ConfigureAwait(false);
     }
 
-    private string ShardReadSql(int count, bool typed)
+    /// <summary>The read statement of a shard of <paramref name="count"/> ($1 after, $2 up to, $3 limit, $4 shard[, $5 types]).</summary>
+    internal string ShardReadSql(int count, bool typed)
     {
         var statements = shardReads.GetOrAdd(count, shardReadSql);
         return typed ? statements.Typed : statements.All;

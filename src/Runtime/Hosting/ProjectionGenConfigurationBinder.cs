@@ -47,6 +47,24 @@ internal static class ProjectionGenConfigurationBinder
                 case "MAXRETRYDELAY": reader.TimeSpan(child, v => daemon.MaxRetryDelay = v); break;
                 case "DEFAULTBATCHSIZE": reader.Int64(child, v => daemon.DefaultBatchSize = (int)v, int.MaxValue); break;
                 case "DEFAULTMAXRETRIES": reader.Int64(child, v => daemon.DefaultMaxRetries = (int)v, int.MaxValue); break;
+                case "CAPACITY": reader.Int64(child, v => daemon.Capacity = (int)v, int.MaxValue); break;
+                case "EVICTIONTIMEOUT": reader.TimeSpan(child, v => daemon.EvictionTimeout = v); break;
+                case "PLACEMENTFALLBACK": reader.TimeSpan(child, v => daemon.PlacementFallback = v); break;
+                case "TAGS":
+                    foreach (var tag in child.GetChildren())
+                    {
+                        daemon.Tags.Add(tag.Value ?? "");
+                    }
+
+                    break;
+                case "PINS":
+                    // Pins:order_ledger:0 = node-a, Pins:order_ledger:1 = tag:fast (a list per projection).
+                    foreach (var pin in child.GetChildren())
+                    {
+                        daemon.Pins[pin.Key] = [.. pin.GetChildren().Select(target => target.Value ?? "")];
+                    }
+
+                    break;
                 default: reader.Unknown(child, section.Path); break;
             }
         }

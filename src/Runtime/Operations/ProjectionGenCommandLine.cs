@@ -26,8 +26,8 @@ public static class ProjectionGenCommandLine
         switch (operands)
         {
             case ["status"]:
-                var statuses = await services.GetRequiredService<ProjectionStatusReader>().ReadAsync(cancellationToken).ConfigureAwait(false);
-                await output.WriteAsync(json ? ProjectionStatusFormatter.ToJson(statuses) + Environment.NewLine : ProjectionStatusFormatter.ToTable(statuses)).ConfigureAwait(false);
+                var status = await services.GetRequiredService<ProjectionStatusReader>().ReadClusterAsync(cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(json ? ProjectionStatusFormatter.ToJson(status) + Environment.NewLine : ProjectionStatusFormatter.ToTable(status)).ConfigureAwait(false);
                 return 0;
             case ["rebuild", var projection]:
                 var rebuilder = services.GetRequiredService<ProjectionRebuilder>();

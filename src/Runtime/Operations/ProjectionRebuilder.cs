@@ -28,12 +28,14 @@ public sealed class ProjectionRebuilder
     private readonly string deadLettersSql;
 
     /// <summary>Creates a rebuilder for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
+    /// <exception cref="ArgumentException">A document table is one of ProjectionGen's own, or two projections share one.</exception>
     public ProjectionRebuilder(PostgresEventStore store, IEnumerable<IGeneratedProjection> projections, ILogger<ProjectionRebuilder>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(projections);
         this.store = store;
         this.projections = [.. projections];
+        DocumentTableNames.Validate(store.Schema, this.projections.Select(p => p.Descriptor));
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);

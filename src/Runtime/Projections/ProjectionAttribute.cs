@@ -10,7 +10,8 @@ namespace ProjectionGen;
 /// <list type="bullet">
 /// <item><description>Event projection: instance methods named <c>Handle</c> whose first parameter is the event; further
 /// parameters, in any order, may be <see cref="EventMetadata"/>, <see cref="IProjectionWriter"/> and
-/// <see cref="CancellationToken"/>; they return <see langword="void"/>, <see cref="Task"/> or <see cref="ValueTask"/>.</description></item>
+/// <see cref="CancellationToken"/>; they return <see langword="void"/>, <see cref="Task"/> or <see cref="ValueTask"/> (never
+/// <c>async void</c>). A method receives only the events stored as exactly its event type, not those of derived types.</description></item>
 /// <item><description>Aggregate projection (one document per stream): <c>Create(event[, EventMetadata])</c> returning the
 /// document, <c>Apply(event, document[, EventMetadata])</c> returning <see langword="void"/> (mutate) or the document (replace),
 /// and <c>ShouldDelete(event[, document][, EventMetadata])</c> returning <see cref="bool"/>.</description></item>
@@ -39,7 +40,11 @@ public sealed class ProjectionAttribute : Attribute
     /// <summary>What to do with an event that still fails after <see cref="MaxRetries"/>.</summary>
     public PoisonEventPolicy OnPoisonEvent { get; set; } = PoisonEventPolicy.DeadLetter;
 
-    /// <summary>For aggregate projections, the table holding the documents (default <c>doc_</c> + name).</summary>
+    /// <summary>
+    /// For aggregate projections, the table holding the documents (default <c>doc_</c> + name), in the event store's
+    /// schema. It must be neither one of ProjectionGen's own tables nor another projection's (PGEN015, PGEN016, and the
+    /// daemon at start), because a rebuild deletes every row of it.
+    /// </summary>
     public string? TableName { get; set; }
 
     /// <summary>

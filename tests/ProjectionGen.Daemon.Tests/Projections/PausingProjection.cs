@@ -2,7 +2,7 @@ namespace ProjectionGen.Tests.Projections;
 
 /// <summary>Pauses on a poison event instead of dead-lettering it.</summary>
 [Projection("pausing", MaxRetries = 1, OnPoisonEvent = PoisonEventPolicy.Pause)]
-public partial class PausingProjection
+public partial class PausingProjection : IResettableProjection
 {
     public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS pausing_ledger (seq bigint NOT NULL)";
 
@@ -15,4 +15,6 @@ public partial class PausingProjection
 
         writer.Execute("INSERT INTO pausing_ledger (seq) VALUES ($1)", metadata.Sequence);
     }
+
+    public void Reset(IProjectionWriter writer) => writer.Execute("DELETE FROM pausing_ledger");
 }

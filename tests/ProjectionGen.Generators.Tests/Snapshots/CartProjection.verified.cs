@@ -5,8 +5,9 @@ namespace Shop.Projections
 {
     partial class CartProjection : global::ProjectionGen.IGeneratedProjection
     {
-        /// <summary>The projection's static description, as registered with the runtime.</summary>
-        public static global::ProjectionGen.ProjectionDescriptor ProjectionDescriptor { get; } = new global::ProjectionGen.ProjectionDescriptor(
+        /// <summary>The projection's static description, for the generated registration.</summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static readonly global::ProjectionGen.ProjectionDescriptor __ProjectionGen_Descriptor = new global::ProjectionGen.ProjectionDescriptor(
             name: "cart_projection",
             kind: global::ProjectionGen.ProjectionKind.Aggregate,
             eventTypes: new global::System.Type[]
@@ -22,8 +23,11 @@ namespace Shop.Projections
             onPoisonEvent: global::ProjectionGen.PoisonEventPolicy.DeadLetter,
             tableName: "carts");
 
+        /// <summary>The projection's static description, as registered with the runtime.</summary>
+        public static global::ProjectionGen.ProjectionDescriptor ProjectionDescriptor => __ProjectionGen_Descriptor;
+
         /// <inheritdoc/>
-        global::ProjectionGen.ProjectionDescriptor global::ProjectionGen.IGeneratedProjection.Descriptor => ProjectionDescriptor;
+        global::ProjectionGen.ProjectionDescriptor global::ProjectionGen.IGeneratedProjection.Descriptor => __ProjectionGen_Descriptor;
 
         /// <inheritdoc/>
         async global::System.Threading.Tasks.ValueTask global::ProjectionGen.IGeneratedProjection.RunBatchAsync(global::ProjectionGen.IProjectionBatch batch, global::System.Threading.CancellationToken cancellationToken)

@@ -9,9 +9,9 @@ namespace ProjectionGen.Generated
         /// <summary>The descriptors of every generated projection, ordered by class name.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::ProjectionGen.ProjectionDescriptor> Descriptors { get; } = new global::ProjectionGen.ProjectionDescriptor[]
         {
-            global::Shop.Projections.CartProjection.ProjectionDescriptor,
-            global::Shop.Projections.LedgerProjection.ProjectionDescriptor,
-            global::Shop.Projections.TicketProjection.ProjectionDescriptor,
+            global::Shop.Projections.CartProjection.__ProjectionGen_Descriptor,
+            global::Shop.Projections.LedgerProjection.__ProjectionGen_Descriptor,
+            global::Shop.Projections.TicketProjection.__ProjectionGen_Descriptor,
         };
 
         /// <summary>Creates a new instance of every generated projection, in the order of <see cref="Descriptors"/>.</summary>
