@@ -39,7 +39,7 @@ internal static class ChaosReport
                 if (faultLosses.Count == 0 && fault.Node is { } victim)
                 {
                     // A killed or stopped node records no loss: time the takeover of what it owned from the audit trail.
-                    takeover.AddRange(TakeoversFromAudit(history, victim, fault.At));
+                    takeover.AddRange(TakeoversFromAudit(history, victim, fault.At, next));
                 }
 
                 foreach (var loss in faultLosses)
@@ -89,7 +89,7 @@ internal static class ChaosReport
         return text.ToString();
     }
 
-    private static IEnumerable<double> TakeoversFromAudit(ChaosHistory history, string victim, DateTimeOffset at)
+    private static IEnumerable<double> TakeoversFromAudit(ChaosHistory history, string victim, DateTimeOffset at, DateTimeOffset next)
     {
         foreach (var chain in history.Audit.GroupBy(row => row.Projection))
         {
@@ -99,7 +99,8 @@ internal static class ChaosReport
                 continue;
             }
 
-            var successor = chain.FirstOrDefault(row => row.CommittedAt >= at && row.Node != victim);
+            // Only a move caused by this fault: the next fault may move the slot for reasons of its own.
+            var successor = chain.FirstOrDefault(row => row.CommittedAt >= at && row.CommittedAt < next && row.Node != victim);
             if (successor is not null)
             {
                 yield return (successor.CommittedAt - at).TotalMilliseconds;
