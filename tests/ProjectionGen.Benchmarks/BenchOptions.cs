@@ -48,7 +48,7 @@ public sealed record BenchOptions
     public int AppendScale { get; init; } = 1;
 
     /// <summary>Trials of the cluster rebalance scenario (each: leave, join, crash, restart, drain, undrain, hung, wake).</summary>
-    public int RebalanceTrials { get; init; } = 3;
+    public int RebalanceTrials { get; init; } = 5;
 
     /// <summary>The eviction timeout of the rebalance scenario's nodes; null for the daemon's default.</summary>
     public TimeSpan? RebalanceEvictionTimeout { get; init; }
@@ -90,7 +90,7 @@ public sealed record BenchOptions
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
           --no-append           skip the append-throughput table
           --scale N             multiplies the append-throughput table's appends
-          --rebalance-trials N  cluster rebalance trials (default 3)
+          --rebalance-trials N  cluster rebalance trials (default 5)
           --coordination-projections N  4-shard idle projections of the coordination-load cluster (default 100)
           --coordination-seconds N      how long the idle load is measured (default 30)
           --shard-events N      events of each sharded-throughput run (default 4000)
