@@ -39,6 +39,13 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -f /etc/deb
     && (service pgbouncer stop >/dev/null 2>&1 || true)) || echo "warning: pgbouncer could not be installed; its test will say so"
 fi
 
+if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+  # The dashboard's browser tests drive Debian's headless Chromium through its chromedriver (never a downloaded browser).
+  echo "chromium or chromedriver not found: installing Debian's chromium and chromium-driver packages..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    || echo "warning: chromium could not be installed; the dashboard's browser tests will say so"
+fi
+
 echo "== build ($configuration)"
 if ! dotnet build ProjectionGen.sln -c "$configuration" -nologo -v quiet; then
   echo "build failed"

@@ -8,12 +8,13 @@ var streams = new Option<int>("--streams") { Description = "order streams", Defa
 var events = new Option<int>("--events") { Description = "events per stream", DefaultValueFactory = _ => 10 };
 var writers = new Option<int>("--writers") { Description = "concurrent writers", DefaultValueFactory = _ => 4 };
 var json = new Option<bool>("--json") { Description = "JSON output" };
+var dashboardPort = new Option<int?>("--dashboard-port") { Description = "also serve the operations dashboard at http://127.0.0.1:N/projectiongen" };
 
 var demo = new Command("demo", "The main job: three nodes, PostgreSQL restarted and crashed under them, exactly-once verified") { connection };
 demo.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
 
-var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node };
-nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, null, ct));
+var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node, dashboardPort };
+nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(dashboardPort), ct));
 
 var append = new Command("append", "Append whole orders") { requiredConnection, streams, events, writers };
 append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(streams), result.GetValue(events), result.GetValue(writers), ct));
@@ -24,7 +25,7 @@ verify.SetAction((result, ct) => VerifyCommand.RunAsync(result.GetValue(required
 var status = new Command("status", "The nodes, and owner, epoch, position and lag per projection (and shard)") { requiredConnection, json };
 status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
 
-var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary or order_ledger)" };
+var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary, order_ledger or sku_sales)" };
 var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0)") { requiredConnection, projection };
 rebuild.SetAction((result, ct) => RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
 

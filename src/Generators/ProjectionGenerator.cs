@@ -10,7 +10,8 @@ namespace ProjectionGen.Generators;
 
 /// <summary>
 /// Implements <c>IGeneratedProjection</c> for every <c>[Projection]</c> class (one file each) and writes the
-/// <c>ProjectionGen.Generated.GeneratedProjections</c> registration. Shapes it cannot serve are skipped silently:
+/// <c>ProjectionGen.Generated.GeneratedProjections</c> registration, and lists every <c>[EventUpcasters]</c> method in
+/// <c>ProjectionGen.Generated.GeneratedUpcasters</c>. Shapes it cannot serve are skipped silently:
 /// the analyzers report them.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -47,6 +48,50 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
             if (names.Count > 0)
             {
                 output.AddSource(RegistrationEmitter.HintName, RegistrationEmitter.Emit(names));
+            }
+        });
+
+        InitializeUpcasters(context);
+    }
+
+    /// <summary>
+    /// <c>ProjectionGen.Generated.GeneratedUpcasters</c> from every <c>[EventUpcasters]</c> class; nothing when any class
+    /// or the compilation-wide graph has a problem (the analyzer reports it).
+    /// </summary>
+    private static void InitializeUpcasters(IncrementalGeneratorInitializationContext context)
+    {
+        var classes = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                UpcasterInspector.AttributeMetadataName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: static (syntax, cancellationToken) =>
+                {
+                    var inspection = UpcasterInspector.Inspect((INamedTypeSymbol)syntax.TargetSymbol, cancellationToken);
+                    return new UpcasterClassModel(new EquatableArray<UpcasterModel>(inspection.Upcasters.Select(u => u.Model)), !inspection.Problems.IsEmpty);
+                })
+            .WithTrackingName(TrackingNames.Upcasters);
+
+        var all = classes
+            .Collect()
+            .Select(static (models, _) =>
+            {
+                if (models.Any(m => m.HasProblems))
+                {
+                    return new EquatableArray<UpcasterModel>(Array.Empty<UpcasterModel>());
+                }
+
+                var ordered = UpcasterGraph.Ordered(models.SelectMany(m => m.Upcasters), u => u);
+                return UpcasterGraph.Check(ordered).Count == 0
+                    ? new EquatableArray<UpcasterModel>(ordered)
+                    : new EquatableArray<UpcasterModel>(Array.Empty<UpcasterModel>());
+            })
+            .WithTrackingName(TrackingNames.UpcasterRegistration);
+
+        context.RegisterSourceOutput(all, static (output, upcasters) =>
+        {
+            if (upcasters.Count > 0)
+            {
+                output.AddSource(UpcasterEmitter.HintName, UpcasterEmitter.Emit(upcasters));
             }
         });
     }

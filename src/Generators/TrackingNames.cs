@@ -11,4 +11,10 @@ internal static class TrackingNames
 
     /// <summary>The sorted list of every projection for the registration file.</summary>
     public const string Registration = nameof(Registration);
+
+    /// <summary>The upcasters of one <c>[EventUpcasters]</c> class.</summary>
+    public const string Upcasters = nameof(Upcasters);
+
+    /// <summary>Every upcaster of the compilation, checked and ordered, for the upcaster registration file.</summary>
+    public const string UpcasterRegistration = nameof(UpcasterRegistration);
 }

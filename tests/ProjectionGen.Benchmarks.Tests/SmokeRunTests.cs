@@ -33,6 +33,7 @@ public sealed class SmokeRunTests
             }
 
             Assert.Contains("Marten", markdown, StringComparison.Ordinal);
+            Assert.Contains("ProjectionGen multi-stream aggregate", markdown, StringComparison.Ordinal);
             Assert.Contains(markdown, log.ToString(), StringComparison.Ordinal);
 
             var csv = await File.ReadAllLinesAsync(output.Csv, TestContext.Current.CancellationToken);

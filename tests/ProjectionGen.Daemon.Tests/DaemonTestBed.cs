@@ -20,6 +20,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     private readonly NpgsqlDataSource dataSource;
     private readonly List<ProjectionDaemon> daemons = [];
     private readonly ILoggerFactory loggerFactory;
+    private readonly TestOutputLoggerProvider logLines = new();
 
     private DaemonTestBed(string connectionString, NpgsqlDataSource dataSource, PostgresEventStore store, EventTypeRegistry types)
     {
@@ -27,7 +28,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         this.dataSource = dataSource;
         Store = store;
         Types = types;
-        loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new TestOutputLoggerProvider()));
+        loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(logLines));
     }
 
     public string ConnectionString { get; }
@@ -36,13 +37,17 @@ internal sealed class DaemonTestBed : IAsyncDisposable
 
     public EventTypeRegistry Types { get; }
 
+    /// <summary>How many lines with <paramref name="eventId"/> (see DaemonLog) the nodes have logged that mention <paramref name="text"/>.</summary>
+    public int CountLogLines(int eventId, string text) =>
+        logLines.Lines.Count(line => line.EventId == eventId && line.Message.Contains(text, StringComparison.Ordinal));
+
     /// <summary>Every lifecycle event of every node, in the order raised.</summary>
     public ConcurrentQueue<ProjectionLifecycleEventArgs> Lifecycle { get; } = new();
 
     public static async Task<DaemonTestBed> CreateAsync(string connectionString)
     {
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var types = new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>();
+        var types = Registry();
         var store = new PostgresEventStore(dataSource, new EventStoreOptions(), types);
         await store.ApplySchemaAsync(Ct);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
@@ -62,7 +67,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     {
         var options = new ProjectionDaemonOptions { ConnectionString = ConnectionString, NodeName = node };
         configure?.Invoke(options);
-        var nodeStore = new PostgresEventStore(dataSource, new EventStoreOptions(), new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>());
+        var nodeStore = new PostgresEventStore(dataSource, new EventStoreOptions(), Registry());
         var daemon = new ProjectionDaemon(nodeStore, projections, options, loggerFactory);
         daemon.Lifecycle += (_, e) => Lifecycle.Enqueue(e);
         daemons.Add(daemon);
@@ -70,6 +75,10 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     }
 
     public static IGeneratedProjection[] StandardProjections() => [new LedgerProjection(), new AccountBalanceProjection()];
+
+    /// <summary>The test event types, with the generated upcasters (old deposit shapes are read as <see cref="Deposited"/>).</summary>
+    public static EventTypeRegistry Registry() =>
+        new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>().AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
 
     /// <summary>Appends <paramref name="count"/> events spread over <paramref name="streams"/> accounts.</summary>
     public async Task AppendAsync(int count, int streams = 10, int seed = 1)
@@ -298,6 +307,64 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         }
 
         problems.AddRange(documents.Keys.Where(a => !expectedBalances.ContainsKey(a)).Select(a => $"balance: unexpected document {a}"));
+        return problems;
+    }
+
+    /// <summary>
+    /// The multi-stream check: each branch document (and the withdrawals document) equals the fold of the events routed
+    /// to it, in sequence order. Returns the discrepancies (empty when exact).
+    /// </summary>
+    public async Task<List<string>> VerifyBranchTotalsAsync()
+    {
+        var mark = await Store.ReadSafeHighWaterMarkAsync(Ct);
+        var expected = new Dictionary<string, BranchTotal>(StringComparer.Ordinal);
+        foreach (var envelope in await Store.ReadAllAsync(0, mark, int.MaxValue, null, Ct))
+        {
+            var (ids, amount) = envelope.Data switch
+            {
+                Deposited d => (new[] { BranchTotalsProjection.Branch(d.Account) }, d.Amount),
+                Withdrawn w => (new[] { BranchTotalsProjection.Branch(w.Account), BranchTotalsProjection.Withdrawals }, -w.Amount),
+                _ => throw new InvalidOperationException($"Unexpected event {envelope.EventType}"),
+            };
+            foreach (var id in ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                if (!expected.TryGetValue(id, out var total))
+                {
+                    // Create on a deposit; a withdrawal first applies to a new, empty document (the generated default).
+                    expected[id] = total = new BranchTotal();
+                }
+
+                total.Balance += amount;
+                total.Events++;
+                total.LastSequence = envelope.Sequence;
+            }
+        }
+
+        var actual = new Dictionary<string, BranchTotal>(StringComparer.Ordinal);
+        await using (var connection = await dataSource.OpenConnectionAsync(Ct))
+        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_branch_totals", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                actual[reader.GetString(0)] = JsonSerializer.Deserialize<BranchTotal>(reader.GetString(1), DocumentJson)!;
+            }
+        }
+
+        var problems = new List<string>();
+        foreach (var (id, total) in expected)
+        {
+            if (!actual.TryGetValue(id, out var stored))
+            {
+                problems.Add($"branch_totals: {id} missing");
+            }
+            else if (stored.Balance != total.Balance || stored.Events != total.Events || stored.LastSequence != total.LastSequence)
+            {
+                problems.Add($"branch_totals: {id} is {stored.Balance}/{stored.Events} events/last {stored.LastSequence}, expected {total.Balance}/{total.Events}/{total.LastSequence}");
+            }
+        }
+
+        problems.AddRange(actual.Keys.Where(id => !expected.ContainsKey(id)).Select(id => $"branch_totals: unexpected document {id}"));
         return problems;
     }
 

@@ -12,7 +12,7 @@ namespace ProjectionGen.Tests;
 /// </summary>
 public sealed class DocumentTableNameTests(PostgresFixture postgres)
 {
-    private static readonly string[] OwnTables = ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes"];
+    private static readonly string[] OwnTables = ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -67,18 +67,25 @@ public sealed class StallTests(PostgresFixture postgres)
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(30), "ledger");
 
         using var hard = new CancellationTokenSource();
-        var stopping = node.StopAsync(hard.Token);
+        try
+        {
+            var stopping = node.StopAsync(hard.Token);
 
-        // The idle ledger agent stops at once and its lock goes, while the hung handler still holds its own.
-        await Eventually.HoldsAsync(() => CountLocksAsync(database.ConnectionString, node.LockApplicationName).Result == 1, TimeSpan.FromSeconds(15), "only the hung slot's lock left");
-        Assert.False(stopping.IsCompleted);
+            // The idle ledger agent stops at once and its lock goes, while the hung handler still holds its own.
+            await Eventually.HoldsAsync(() => CountLocksAsync(database.ConnectionString, node.LockApplicationName).Result == 1, TimeSpan.FromSeconds(15), "only the hung slot's lock left");
+            Assert.False(stopping.IsCompleted);
 
-        // A hard stop abandons the hung handler after a bounded wait (its commit would be fenced).
-        await hard.CancelAsync();
-        var finished = await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(30), Ct));
-        Assert.Same(stopping, finished);
-        Assert.Equal(0L, await CountLocksAsync(database.ConnectionString, node.LockApplicationName));
-        blocking.Gate.TrySetResult();
+            // A hard stop abandons the hung handler after a bounded wait (its commit would be fenced).
+            await hard.CancelAsync();
+            var finished = await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(30), Ct));
+            Assert.Same(stopping, finished);
+            Assert.Equal(0L, await CountLocksAsync(database.ConnectionString, node.LockApplicationName));
+        }
+        finally
+        {
+            // Whatever happened, the hung handler is let go, so that nothing outlives the test.
+            blocking.Gate.TrySetResult();
+        }
     }
 
     [Fact]

@@ -56,6 +56,7 @@ internal sealed class HostedNode : IAsyncDisposable
             .AddProjections(Projections())
             .AddEventType<Deposited>()
             .AddEventType<Withdrawn>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All)
             .AddAlertSink<RecordingAlertSink>();
         builder.Services.AddHealthChecks().AddProjectionGen();
         return new HostedNode(builder.Build(), logs, node);

@@ -74,6 +74,8 @@ public sealed class PackageTests
 
             var output = await RunAsync("dotnet", ["run", "--no-build", "-c", "Release"], app);
             Assert.Contains("cart-1 items: 3", output, StringComparison.Ordinal);
+            Assert.Contains("apple sold: 7", output, StringComparison.Ordinal);
+            Assert.Contains("live cart-2 items: 5", output, StringComparison.Ordinal);
         }
         finally
         {

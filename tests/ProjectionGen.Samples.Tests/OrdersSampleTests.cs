@@ -51,6 +51,53 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.DoesNotContain(new Npgsql.NpgsqlConnectionStringBuilder(connection).Password!, first.Output + second.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Node_serves_the_dashboard_on_the_given_port_without_the_connection_string()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("orders_dash");
+        var connection = database.ConnectionString;
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var node = SampleApp.Start("node", "--connection", connection, "--node", "dash-1", "--dashboard-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        string? snapshot = null;
+        for (var deadline = DateTime.UtcNow.AddMinutes(1); DateTime.UtcNow < deadline; await Task.Delay(200, TestContext.Current.CancellationToken))
+        {
+            try
+            {
+                snapshot = await http.GetStringAsync("/projectiongen/api/snapshot", TestContext.Current.CancellationToken);
+                if (snapshot.Contains("\"owner\":\"dash-1\"", StringComparison.Ordinal) && snapshot.Contains("order_ledger", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+        }
+
+        Assert.NotNull(snapshot);
+        Assert.Contains("\"owner\":\"dash-1\"", snapshot, StringComparison.Ordinal);
+        var page = await http.GetAsync("/projectiongen", TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("<base href=\"/projectiongen/\">", html, StringComparison.Ordinal);
+        Assert.Contains("text/javascript", (await http.GetAsync("/projectiongen/assets/app.js", TestContext.Current.CancellationToken)).Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+
+        // Read-only: no action is mapped, and nothing served carries the connection string.
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.PostAsync("/projectiongen/api/actions/rebuild/order_ledger", new FormUrlEncodedContent([]), TestContext.Current.CancellationToken)).StatusCode);
+        var password = new Npgsql.NpgsqlConnectionStringBuilder(connection).Password!;
+        Assert.DoesNotContain(password, snapshot + html + node.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -149,7 +149,7 @@ internal static class DemoCommand
             try
             {
                 var status = await new ProjectionStatusReader(database.Store).ReadAsync(cancellationToken);
-                if (status.Count == 2 && status.All(s => s.Position >= s.HighWaterMark))
+                if (status.Count == ExactlyOnceVerifier.Projections.Length && status.All(s => s.Position >= s.HighWaterMark))
                 {
                     timeline.Say("every projection caught up with the safe high-water mark");
                     return;

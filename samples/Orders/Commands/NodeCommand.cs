@@ -1,44 +1,73 @@
-using System.Runtime.InteropServices;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Orders.Events;
 using Orders.Infrastructure;
-using ProjectionGen.Daemon;
 
 namespace Orders.Commands;
 
-/// <summary>One daemon node running every sample projection until SIGINT or SIGTERM, logging lock acquisitions and losses.</summary>
+/// <summary>
+/// One daemon node running every sample projection until SIGINT or SIGTERM, hosted the .NET way (lock losses are
+/// logged, alerted and recorded for <c>status</c>). With <c>--dashboard-port N</c> it also serves the operations
+/// dashboard, read-only, at <c>http://127.0.0.1:N/projectiongen</c>.
+/// </summary>
 internal static class NodeCommand
 {
-    public static async Task<int> RunAsync(string connection, string node, Action<ProjectionDaemonOptions>? configure, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string connection, string node, int? dashboardPort, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
-        using var loggerFactory = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(LogLevel.Information)
-            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; }));
-
-        await using (var database = await OrdersDatabase.OpenAsync(connection, applySchema: true, stop.Token))
+        await using (var database = await OrdersDatabase.OpenAsync(connection, applySchema: true, cancellationToken))
         {
             // Schema and ledger table exist from here on; the node itself uses connections of its own.
         }
 
-        await using var dataSource = NpgsqlDataSource.Create(connection);
-        var options = new ProjectionDaemonOptions { ConnectionString = connection, NodeName = node };
-        configure?.Invoke(options);
-        await using var daemon = new ProjectionDaemon(OrdersDatabase.CreateStore(dataSource), OrdersDatabase.Projections(), options, loggerFactory);
-        await daemon.StartAsync(stop.Token);
-        try
+        IHost host;
+        if (dashboardPort is { } port)
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+            Configure(builder.Services, builder.Logging, connection, node);
+            builder.Services.AddProjectionGenDashboard();
+            var app = builder.Build();
+            app.MapProjectionGenDashboard("/projectiongen");
+            host = app;
         }
-        catch (OperationCanceledException)
+        else
         {
-            // SIGINT or SIGTERM: stop gracefully below.
+            var builder = Host.CreateApplicationBuilder();
+            Configure(builder.Services, builder.Logging, connection, node);
+            host = builder.Build();
         }
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await daemon.StopAsync(deadline.Token);
+        // The host stops gracefully on SIGINT or SIGTERM: agents drain, locks are released.
+        using (host)
+        {
+            await host.RunAsync(cancellationToken);
+        }
+
         return 0;
+    }
+
+    private static void Configure(IServiceCollection services, ILoggingBuilder logging, string connection, string node)
+    {
+        logging.ClearProviders()
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; });
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        services
+            .AddProjectionGen(options =>
+            {
+                options.Daemon.ConnectionString = connection;
+                options.Daemon.NodeName = node;
+                options.ApplySchemaOnStartup = false;
+            })
+            .AddProjections(OrdersDatabase.Projections())
+            .AddEventType<OrderPlaced>()
+            .AddEventType<ItemAdded>()
+            .AddEventType<OrderShipped>()
+            .AddEventType<OrderCancelled>();
     }
 }

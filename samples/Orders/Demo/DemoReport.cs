@@ -12,6 +12,7 @@ internal static class DemoReport
         Console.WriteLine();
         Console.WriteLine("== Verification");
         Console.WriteLine($"events appended and committed: {result.Events}; ledger rows: {result.LedgerRows}; order summaries: {result.Summaries}");
+        Console.WriteLine($"sku sales: {result.SkuSales} products (multi-stream); upcast events: {result.UpcastEvents} stored as order_line_added, read as ItemAdded");
 
         foreach (var projection in events.Select(e => e.Event.Projection).Distinct().Order(StringComparer.Ordinal))
         {

@@ -7,13 +7,17 @@ namespace Orders.Infrastructure;
 
 /// <summary>
 /// Checks that every sample read model equals the fold of all committed events: one ledger row per event (no
-/// duplicate, no gap) and each order summary equal to its stream's fold.
+/// duplicate, no gap), each order summary equal to its stream's fold, each product's sales equal to the fold of its
+/// items across every order (multi-stream), and every event stored in an old shape read as the current type.
 /// </summary>
 internal static class ExactlyOnceVerifier
 {
     private static readonly JsonSerializerOptions DocumentJson = new(JsonSerializerDefaults.Web);
 
-    public sealed record Result(long Events, long LedgerRows, int Summaries, IReadOnlyList<string> Problems)
+    /// <summary>The projections the verifier checks.</summary>
+    public static readonly string[] Projections = ["order_summary", "order_ledger", "sku_sales"];
+
+    public sealed record Result(long Events, long LedgerRows, int Summaries, int SkuSales, long UpcastEvents, IReadOnlyList<string> Problems)
     {
         public bool Verified => Problems.Count == 0;
     }
@@ -26,7 +30,7 @@ internal static class ExactlyOnceVerifier
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         var positions = await ReadPositionsAsync(connection, cancellationToken);
-        foreach (var projection in new[] { "order_summary", "order_ledger" })
+        foreach (var projection in Projections)
         {
             if (positions.GetValueOrDefault(projection) < mark)
             {
@@ -47,8 +51,31 @@ internal static class ExactlyOnceVerifier
         }
 
         var expected = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
+        var expectedSales = new Dictionary<string, SkuSales>(StringComparer.Ordinal);
+        long upcast = 0;
         foreach (var envelope in events)
         {
+            if (envelope.EventType == "order_line_added")
+            {
+                upcast++;
+                if (envelope.Data is not ItemAdded)
+                {
+                    problems.Add($"event {envelope.Sequence} stored as order_line_added reads as {envelope.Data?.GetType().Name ?? envelope.DeserializationError}, not ItemAdded");
+                }
+            }
+
+            if (envelope.Data is ItemAdded item)
+            {
+                if (!expectedSales.TryGetValue(item.Sku, out var sales))
+                {
+                    expectedSales[item.Sku] = sales = new SkuSales { Sku = item.Sku };
+                }
+
+                sales.Quantity += item.Quantity;
+                sales.Revenue += item.Quantity * item.UnitPrice;
+                sales.Lines++;
+            }
+
             var rows = ledger.GetValueOrDefault(envelope.Sequence);
             if (rows != 1)
             {
@@ -84,7 +111,31 @@ internal static class ExactlyOnceVerifier
         }
 
         problems.AddRange(actual.Keys.Where(id => !expected.ContainsKey(id)).Select(id => $"order_summary: unexpected document {id}"));
-        return new Result(events.Count, ledgerRows, actual.Count, problems);
+
+        var actualSales = new Dictionary<string, SkuSales>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_sku_sales", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                actualSales[reader.GetString(0)] = JsonSerializer.Deserialize<SkuSales>(reader.GetString(1), DocumentJson)!;
+            }
+        }
+
+        foreach (var (sku, sales) in expectedSales)
+        {
+            if (!actualSales.TryGetValue(sku, out var stored))
+            {
+                problems.Add($"sku_sales: {sku} missing");
+            }
+            else if (stored.Sku != sku || stored.Quantity != sales.Quantity || stored.Revenue != sales.Revenue || stored.Lines != sales.Lines)
+            {
+                problems.Add($"sku_sales: {sku} is {stored.Quantity} items/{stored.Revenue}/{stored.Lines} lines, expected {sales.Quantity}/{sales.Revenue}/{sales.Lines}");
+            }
+        }
+
+        problems.AddRange(actualSales.Keys.Where(sku => !expectedSales.ContainsKey(sku)).Select(sku => $"sku_sales: unexpected document {sku}"));
+        return new Result(events.Count, ledgerRows, actual.Count, actualSales.Count, upcast, problems);
     }
 
     /// <summary>The summary projection's semantics, written out by hand as the reference.</summary>

@@ -4,7 +4,10 @@ using ProjectionGen.EventStore;
 
 namespace Orders.Infrastructure;
 
-/// <summary>Appends realistic order streams: placed, items added, then shipped or (sometimes) cancelled.</summary>
+/// <summary>
+/// Appends realistic order streams: placed, items added, then shipped or (sometimes) cancelled. One item in eight is
+/// appended in the old <see cref="OrderLineAdded"/> shape, as version 1 of the app wrote it; readers see an <see cref="ItemAdded"/>.
+/// </summary>
 internal sealed class OrderWriter(PostgresEventStore store, int seed)
 {
     private static readonly string[] Customers = ["Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret"];
@@ -72,7 +75,11 @@ internal sealed class OrderWriter(PostgresEventStore store, int seed)
         return (orderId, next);
     }
 
-    private ItemAdded NewItem() => new($"SKU-{random.Next(100):D3}", random.Next(1, 5), random.Next(1, 200) + 0.99m);
+    private object NewItem()
+    {
+        var (sku, quantity, cents) = ($"SKU-{random.Next(100):D3}", random.Next(1, 5), (random.Next(1, 200) * 100) + 99);
+        return random.Next(8) == 0 ? new OrderLineAdded(sku, quantity, cents) : new ItemAdded(sku, quantity, cents / 100m);
+    }
 
     private void Advance(string streamId, object appended)
     {
@@ -82,7 +89,7 @@ internal sealed class OrderWriter(PostgresEventStore store, int seed)
             case OrderPlaced:
                 open.Add((streamId, 0));
                 break;
-            case ItemAdded when index >= 0:
+            case ItemAdded or OrderLineAdded when index >= 0:
                 open[index] = (streamId, open[index].Items + 1);
                 break;
             case OrderShipped or OrderCancelled when index >= 0:

@@ -48,8 +48,11 @@ internal sealed class OrdersDatabase : IAsyncDisposable
     /// <summary>The sample's projections, as generated.</summary>
     public static IReadOnlyList<IGeneratedProjection> Projections() => ProjectionGen.Generated.GeneratedProjections.CreateAll();
 
+    /// <summary>The sample's event types, and the upcasters that read old shapes (order_line_added) as current ones.</summary>
     private static EventTypeRegistry CreateTypes() =>
-        new EventTypeRegistry().Register<OrderPlaced>().Register<ItemAdded>().Register<OrderShipped>().Register<OrderCancelled>();
+        new EventTypeRegistry()
+            .Register<OrderPlaced>().Register<ItemAdded>().Register<OrderShipped>().Register<OrderCancelled>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

@@ -104,7 +104,7 @@ internal sealed class AggregateMethodReader
         var arguments = method.Parameters.Length == 2
             ? new[] { ArgumentKind.Event, ArgumentKind.Metadata }
             : new[] { ArgumentKind.Event };
-        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, ReturnsDocument: true);
+        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, ReturnsDocument: true, method.IsStatic);
     }
 
     private MethodCall? ReadApply(IMethodSymbol method)
@@ -141,7 +141,7 @@ internal sealed class AggregateMethodReader
         var arguments = method.Parameters.Length == 3
             ? new[] { ArgumentKind.Event, ArgumentKind.Document, ArgumentKind.Metadata }
             : new[] { ArgumentKind.Event, ArgumentKind.Document };
-        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, returnsDocument);
+        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, returnsDocument, method.IsStatic);
     }
 
     private MethodCall? ReadShouldDelete(IMethodSymbol method)
@@ -182,7 +182,7 @@ internal sealed class AggregateMethodReader
             return WrongReturn(method, "bool (true deletes the stream's document)");
         }
 
-        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, ReturnsDocument: false);
+        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), IsAwaitable: false, ReturnsDocument: false, method.IsStatic);
     }
 
     private bool IsDocument(IMethodSymbol method, ITypeSymbol type)

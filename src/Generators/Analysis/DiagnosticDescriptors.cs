@@ -117,6 +117,76 @@ internal static class DiagnosticDescriptors
         "Projection method would not receive derived events",
         "Method '{0}' handles '{1}', but a method receives only the events stored as exactly its type: {2}");
 
+    /// <summary>PGEN030: a route method (Identity, Identities) cannot be used.</summary>
+    public static readonly DiagnosticDescriptor UnusableRoute = Error(
+        "PGEN030",
+        "Route method cannot be used",
+        "Route '{0}' cannot be used: {1}");
+
+    /// <summary>PGEN031: a route returns something other than a document id.</summary>
+    public static readonly DiagnosticDescriptor WrongIdType = Error(
+        "PGEN031",
+        "Route returns an unsupported document id type",
+        "Route '{0}' returns '{1}', but {2}; change its return type");
+
+    /// <summary>PGEN032: routes of one projection return different id types.</summary>
+    public static readonly DiagnosticDescriptor MixedIdTypes = Error(
+        "PGEN032",
+        "Routes disagree on the document id type",
+        "Route '{0}' returns '{1}' ids, but the projection's documents have '{2}' ids (from '{3}'); return one id type from every Identity and Identities method");
+
+    /// <summary>PGEN033: a multi-stream projection handles an event type that no route covers.</summary>
+    public static readonly DiagnosticDescriptor UnroutedEvent = Error(
+        "PGEN033",
+        "Event is handled but never routed to a document",
+        "Method '{0}' handles event type '{1}', but multi-stream projection '{2}' has no route for it, so it would never reach a document; add 'static {3} Identity({1} e)' (or 'Identities') returning the id of the document it updates");
+
+    /// <summary>PGEN034: a route for an event type that no method handles.</summary>
+    public static readonly DiagnosticDescriptor RouteWithoutHandler = Error(
+        "PGEN034",
+        "Route for an event type that nothing handles",
+        "Route '{0}' routes event type '{1}', but no Create, Apply or ShouldDelete method of the projection takes it (or a type derived from it), so the routed events would change nothing; remove the route or handle the event");
+
+    /// <summary>PGEN035: a multi-stream projection asks for shards.</summary>
+    public static readonly DiagnosticDescriptor ShardedMultiStream = Error(
+        "PGEN035",
+        "Multi-stream projection cannot be sharded",
+        "Projection '{0}' is multi-stream (its documents gather events of many streams), so it cannot have Shards = {1}: shards split events by stream id, and two shards would write the same document under different locks; remove Shards");
+
+    /// <summary>PGEN040: an upcaster's signature cannot be used.</summary>
+    public static readonly DiagnosticDescriptor UnusableUpcaster = Error(
+        "PGEN040",
+        "Upcaster cannot be used",
+        "Upcaster '{0}' cannot be used: {1}");
+
+    /// <summary>PGEN041: two upcasters read one source.</summary>
+    public static readonly DiagnosticDescriptor DuplicateUpcaster = Error(
+        "PGEN041",
+        "Two upcasters read the same stored events",
+        "Upcaster '{0}' reads {1}, which '{2}' already reads; keep one of them",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>PGEN042: upcasters form a cycle.</summary>
+    public static readonly DiagnosticDescriptor UpcasterCycle = Error(
+        "PGEN042",
+        "Upcasters form a cycle",
+        "Upcaster '{0}' is part of a cycle ({1}), so reading an event would never end; the newest type of a chain must have no upcaster",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>PGEN043: a raw-JSON upcaster takes a stored name that an event type in code has, so an upcaster never runs or a type's events are never read as that type.</summary>
+    public static readonly DiagnosticDescriptor UnreachableUpcaster = Error(
+        "PGEN043",
+        "Upcaster is unreachable or hides an event type",
+        "Upcaster '{0}' reads raw JSON stored as '{1}', which is the stored name of event type '{2}', so {3}; a raw-JSON upcaster is for a name that no type in code has any more (for an old type that still exists write 'Upcast({2} old)')",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>PGEN044: a projection handles an event type that an upcaster converts away.</summary>
+    public static readonly DiagnosticDescriptor HandlerOfUpcastType = Error(
+        "PGEN044",
+        "Projection handles an event type that is always upcast",
+        "Method '{0}' takes event type '{1}', but '{2}' upcasts every '{1}' to '{3}' when it is read, so the method never runs; take '{4}' instead",
+        WellKnownDiagnosticTags.CompilationEnd);
+
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
 }

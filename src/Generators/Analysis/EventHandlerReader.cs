@@ -72,6 +72,6 @@ internal static class EventHandlerReader
             return null;
         }
 
-        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), awaitable, ReturnsDocument: false);
+        return new MethodCall(method.Name, new EquatableArray<ArgumentKind>(arguments), awaitable, ReturnsDocument: false, method.IsStatic);
     }
 }

@@ -15,6 +15,15 @@ internal static class MethodRoles
     /// <summary>Decides whether an event deletes an aggregate's document.</summary>
     public const string ShouldDelete = "ShouldDelete";
 
+    /// <summary>Routes an event to one document of a multi-stream aggregate.</summary>
+    public const string Identity = "Identity";
+
+    /// <summary>Routes an event to several documents of a multi-stream aggregate.</summary>
+    public const string Identities = "Identities";
+
+    /// <summary>Whether <paramref name="name"/> is a route method name.</summary>
+    public static bool IsRoute(string name) => name is Identity or Identities;
+
     /// <summary>Whether <paramref name="name"/> is an aggregate method name.</summary>
     public static bool IsAggregate(string name) => name is Create or Apply or ShouldDelete;
 }

@@ -24,12 +24,11 @@ internal static class ProjectionInspector
         var problems = new List<Diagnostic>();
         CheckDeclaration(type, problems, cancellationToken);
 
-        var methods = type.GetMembers()
-            .OfType<IMethodSymbol>()
-            .Where(m => m.MethodKind == MethodKind.Ordinary && (m.Name == MethodRoles.Handle || MethodRoles.IsAggregate(m.Name)))
-            .ToList();
+        var members = type.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary).ToList();
+        var methods = members.Where(m => m.Name == MethodRoles.Handle || MethodRoles.IsAggregate(m.Name)).ToList();
         var handlers = methods.Where(m => m.Name == MethodRoles.Handle).ToList();
         var aggregateMethods = methods.Where(m => MethodRoles.IsAggregate(m.Name)).ToList();
+        var routeMethods = members.Where(m => MethodRoles.IsRoute(m.Name)).ToList();
         var display = type.ToDisplayString(TypeFacts.MessageFormat);
 
         if (methods.Count == 0)
@@ -43,18 +42,34 @@ internal static class ProjectionInspector
 
         INamedTypeSymbol? document = null;
         List<DispatchEntry> entries;
+        var routes = new List<DispatchEntry>();
         var isAggregate = handlers.Count == 0 && aggregateMethods.Count > 0;
         if (isAggregate)
         {
             (document, entries) = AggregateMethodReader.Read(type, aggregateMethods, problems);
+            if (routeMethods.Count > 0)
+            {
+                routes = MultiStreamChecks.Read(type, attribute, aggregateMethods, routeMethods, problems, cancellationToken);
+            }
         }
         else
         {
             entries = EventHandlerReader.Read(handlers, problems);
+            if (handlers.Count > 0)
+            {
+                foreach (var route in routeMethods)
+                {
+                    problems.Add(Diagnostic.Create(
+                        DiagnosticDescriptors.UnusableRoute,
+                        SignatureChecks.LocationOf(route),
+                        SignatureChecks.Display(route),
+                        $"routes send events to the documents of an aggregate projection, but '{display}' is an event projection (it has Handle methods); remove the route"));
+                }
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var model = problems.Count == 0 ? BuildModel(type, attribute, isAggregate, document, entries) : null;
+        var model = problems.Count == 0 ? BuildModel(type, attribute, isAggregate, document, entries, routes) : null;
         return new ProjectionInspection(model, problems.ToImmutableArray());
     }
 
@@ -125,7 +140,8 @@ internal static class ProjectionInspector
         AttributeData attribute,
         bool isAggregate,
         INamedTypeSymbol? document,
-        List<DispatchEntry> entries)
+        List<DispatchEntry> entries,
+        List<DispatchEntry> routes)
     {
         var eventTypes = entries
             .Select(e => e.EventType)
@@ -134,6 +150,11 @@ internal static class ProjectionInspector
             .ToList();
 
         var cases = DerivedFirst(eventTypes).Select(eventType => ToCase(eventType, entries)).ToList();
+        var routeCases = DerivedFirst(routes.Select(r => r.EventType).ToList())
+            .Select(eventType => new RouteCase(
+                eventType.ToDisplayString(TypeFacts.QualifiedFormat),
+                routes.First(r => SymbolEqualityComparer.Default.Equals(r.EventType, eventType)).Call))
+            .ToList();
 
         var containing = new List<string>();
         for (var container = type.ContainingType; container is not null; container = container.ContainingType)
@@ -162,7 +183,9 @@ internal static class ProjectionInspector
             EventTypes: new EquatableArray<string>(eventTypes.Select(t => t.ToDisplayString(TypeFacts.QualifiedFormat))),
             Cases: new EquatableArray<EventCase>(cases),
             HasPublicDescriptor: IsDescriptorNameFree(type),
-            HidesBaseDescriptor: HasBaseProjection(type));
+            HidesBaseDescriptor: HasBaseProjection(type),
+            Routes: new EquatableArray<RouteCase>(routeCases),
+            NeedsInstance: entries.Any(e => !e.Call.IsStatic));
     }
 
     /// <summary>

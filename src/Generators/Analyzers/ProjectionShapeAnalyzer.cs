@@ -6,7 +6,7 @@ using ProjectionGen.Generators.Analysis;
 namespace ProjectionGen.Generators.Analyzers;
 
 /// <summary>
-/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014, PGEN017, PGEN018). It
+/// Reports every <c>[Projection]</c> class shape the generator cannot serve (PGEN001–PGEN007, PGEN010–PGEN014, PGEN017, PGEN018, PGEN030–PGEN035). It
 /// runs the same inspection as the generator, which stays silent and incremental.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -27,7 +27,13 @@ public sealed class ProjectionShapeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.NoParameterlessConstructor,
         DiagnosticDescriptors.UnknownDocumentType,
         DiagnosticDescriptors.AsyncVoid,
-        DiagnosticDescriptors.BaseEventType);
+        DiagnosticDescriptors.BaseEventType,
+        DiagnosticDescriptors.UnusableRoute,
+        DiagnosticDescriptors.WrongIdType,
+        DiagnosticDescriptors.MixedIdTypes,
+        DiagnosticDescriptors.UnroutedEvent,
+        DiagnosticDescriptors.RouteWithoutHandler,
+        DiagnosticDescriptors.ShardedMultiStream);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -7,7 +7,7 @@ namespace ProjectionGen.Generators.Emit;
 /// <summary>Writes the partial class that implements <c>IGeneratedProjection</c> for one projection.</summary>
 internal static class ProjectionEmitter
 {
-    private const string Runtime = "global::ProjectionGen";
+    internal const string Runtime = "global::ProjectionGen";
 
     /// <summary>The descriptor's field; names starting with <c>__ProjectionGen_</c> are reserved for generated code.</summary>
     public const string DescriptorField = "__ProjectionGen_Descriptor";
@@ -28,7 +28,8 @@ internal static class ProjectionEmitter
             writer.Open(container);
         }
 
-        writer.Open($"partial {model.TypeKeyword} {model.ClassName} : {Runtime}.IGeneratedProjection");
+        var live = model.IsLiveAggregation ? $", {Runtime}.ILiveAggregation<{model.DocumentType}>" : "";
+        writer.Open($"partial {model.TypeKeyword} {model.ClassName} : {Runtime}.IGeneratedProjection{live}");
         WriteDescriptor(writer, model);
         writer.Line();
         if (model.HasPublicDescriptor)
@@ -43,7 +44,11 @@ internal static class ProjectionEmitter
         writer.Line();
         writer.Line("/// <inheritdoc/>");
         writer.Open($"async global::System.Threading.Tasks.ValueTask {Runtime}.IGeneratedProjection.RunBatchAsync({Runtime}.IProjectionBatch batch, global::System.Threading.CancellationToken cancellationToken)");
-        if (model.IsAggregate)
+        if (model.IsMultiStream)
+        {
+            MultiStreamEmitter.WriteBody(writer, model);
+        }
+        else if (model.IsAggregate)
         {
             WriteAggregateBody(writer, model);
         }
@@ -58,6 +63,11 @@ internal static class ProjectionEmitter
         writer.Line("// nothing of the batch is kept.");
         writer.Line("await batch.CommitAsync(cancellationToken).ConfigureAwait(false);");
         writer.Close();
+        if (model.IsLiveAggregation)
+        {
+            LiveAggregationEmitter.WriteFold(writer, model);
+        }
+
         writer.Close();
 
         foreach (var _ in model.ContainingTypes)
@@ -97,11 +107,21 @@ internal static class ProjectionEmitter
         writer.Line($"onPoisonEvent: {model.OnPoisonEvent},");
         var tableName = model.TableName is null ? "null" : Literal(model.TableName);
 
-        // Only a sharded projection names its shard count, so the descriptors of unsharded ones stay as they were.
-        writer.Line(model.Shards == 1 ? $"tableName: {tableName});" : $"tableName: {tableName},");
+        // Only a sharded or multi-stream projection names its shard count or shape, so the descriptors of the others stay as they were.
+        var optional = new System.Collections.Generic.List<string> { $"tableName: {tableName}" };
         if (model.Shards != 1)
         {
-            writer.Line($"shards: {model.Shards});");
+            optional.Add($"shards: {model.Shards}");
+        }
+
+        if (model.IsMultiStream)
+        {
+            optional.Add("multiStream: true");
+        }
+
+        for (var i = 0; i < optional.Count; i++)
+        {
+            writer.Line(optional[i] + (i == optional.Count - 1 ? ");" : ","));
         }
 
         writer.Outdent();
@@ -124,18 +144,23 @@ internal static class ProjectionEmitter
         writer.Line("await documents.LoadAsync(cancellationToken).ConfigureAwait(false);");
         writer.Open("foreach (var envelope in batch.Events)");
         writer.Line("var doc = documents.Find(envelope.StreamId);");
-        WriteDispatch(writer, model, eventCase => WriteAggregateCase(writer, model, eventCase));
+        var target = AggregateTarget.Documents("envelope.StreamId");
+        WriteDispatch(writer, model, eventCase => WriteAggregateCase(writer, model, eventCase, target));
         writer.Close();
     }
 
     /// <summary>The per-event type switch, with handler exceptions wrapped for the runtime's retry and poison policy.</summary>
-    private static void WriteDispatch(SourceWriter writer, ProjectionModel model, System.Action<EventCase> writeCase)
+    internal static void WriteDispatch(SourceWriter writer, ProjectionModel model, System.Action<EventCase> writeCase) =>
+        WriteSwitch(writer, model, model.Cases.Select(c => (c.EventType, c)), writeCase);
+
+    /// <summary>A type switch over <c>envelope.Data</c> with one case per event type, inside the handler-exception wrapper.</summary>
+    internal static void WriteSwitch<T>(SourceWriter writer, ProjectionModel model, System.Collections.Generic.IEnumerable<(string EventType, T Case)> cases, System.Action<T> writeCase)
     {
         writer.Open("try");
         writer.Open("switch (envelope.Data)");
-        foreach (var eventCase in model.Cases)
+        foreach (var (eventType, eventCase) in cases)
         {
-            writer.Line($"case {eventCase.EventType} e:");
+            writer.Line($"case {eventType} e:");
             writer.Indent();
             writeCase(eventCase);
             writer.Outdent();
@@ -149,17 +174,18 @@ internal static class ProjectionEmitter
         writer.Close();
     }
 
-    private static void WriteAggregateCase(SourceWriter writer, ProjectionModel model, EventCase eventCase)
+    /// <summary>One aggregate case: ShouldDelete, then Create for a missing document, then Apply, into <paramref name="target"/>.</summary>
+    internal static void WriteAggregateCase(SourceWriter writer, ProjectionModel model, EventCase eventCase, AggregateTarget target)
     {
         // ShouldDelete wins over Apply when it says true.
         if (eventCase.ShouldDelete is { } shouldDelete)
         {
-            WriteGuard(writer, $"doc is not null && {Call(shouldDelete)}", "documents.Delete(envelope.StreamId);", more: eventCase.Create is not null || eventCase.Apply is not null);
+            WriteGuard(writer, $"doc is not null && {Call(shouldDelete, target.Instance)}", target.Delete, more: eventCase.Create is not null || eventCase.Apply is not null);
         }
 
         if (eventCase.Create is { } create)
         {
-            WriteGuard(writer, "doc is null", $"documents.Store(envelope.StreamId, {Call(create)});", more: eventCase.Apply is not null);
+            WriteGuard(writer, "doc is null", target.Store(Call(create, target.Instance)), more: eventCase.Apply is not null);
         }
 
         if (eventCase.Apply is { } apply)
@@ -176,12 +202,15 @@ internal static class ProjectionEmitter
 
             if (apply.ReturnsDocument)
             {
-                writer.Line($"documents.Store(envelope.StreamId, {Call(apply)});");
+                writer.Line(target.Store(Call(apply, target.Instance)));
             }
             else
             {
-                writer.Line(Call(apply) + ";");
-                writer.Line("documents.Store(envelope.StreamId, doc);");
+                writer.Line(Call(apply, target.Instance) + ";");
+                if (target.StoresMutated)
+                {
+                    writer.Line(target.Store("doc"));
+                }
             }
         }
 
@@ -189,7 +218,7 @@ internal static class ProjectionEmitter
     }
 
     /// <summary>An <c>if</c> whose body ends the case early when more statements of the case follow it.</summary>
-    private static void WriteGuard(SourceWriter writer, string condition, string? statement, bool more)
+    internal static void WriteGuard(SourceWriter writer, string condition, string? statement, bool more)
     {
         writer.Open($"if ({condition})");
         if (statement is not null)
@@ -209,10 +238,11 @@ internal static class ProjectionEmitter
         }
     }
 
-    private static string Call(MethodCall call)
+    /// <summary>The call of a user method; <paramref name="instance"/> prefixes instance methods (from static generated code).</summary>
+    internal static string Call(MethodCall call, string instance = "")
     {
         var arguments = string.Join(", ", call.Arguments.Select(Argument));
-        var invocation = $"{call.MethodName}({arguments})";
+        var invocation = $"{(call.IsStatic ? "" : instance)}{call.MethodName}({arguments})";
         return call.IsAwaitable ? $"await {invocation}.ConfigureAwait(false)" : invocation;
     }
 
@@ -225,5 +255,5 @@ internal static class ProjectionEmitter
         _ => "cancellationToken",
     };
 
-    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+    internal static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 }

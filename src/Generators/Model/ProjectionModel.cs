@@ -23,6 +23,8 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="Cases">The switch cases, derived event types before their base types.</param>
 /// <param name="HasPublicDescriptor">Whether the name <c>ProjectionDescriptor</c> is free in the class, so the public static property is emitted.</param>
 /// <param name="HidesBaseDescriptor">Whether a base class is a projection whose generated descriptor field the class's own hides (<c>new</c>).</param>
+/// <param name="Routes">For multi-stream aggregates, the routing switch cases, derived event types first; empty otherwise.</param>
+/// <param name="NeedsInstance">Some aggregate method is an instance method, so static generated code (live aggregation) creates an instance.</param>
 internal sealed record ProjectionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -42,4 +44,13 @@ internal sealed record ProjectionModel(
     EquatableArray<string> EventTypes,
     EquatableArray<EventCase> Cases,
     bool HasPublicDescriptor,
-    bool HidesBaseDescriptor);
+    bool HidesBaseDescriptor,
+    EquatableArray<RouteCase> Routes,
+    bool NeedsInstance)
+{
+    /// <summary>An aggregate whose documents are keyed by the ids its routes return.</summary>
+    public bool IsMultiStream => Routes.Count > 0;
+
+    /// <summary>A single-stream aggregate, which also implements live aggregation.</summary>
+    public bool IsLiveAggregation => IsAggregate && !IsMultiStream;
+}

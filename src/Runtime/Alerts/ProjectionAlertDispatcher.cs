@@ -32,7 +32,11 @@ internal sealed class ProjectionAlertDispatcher
         this.sinks = [.. sinks];
         this.store = store;
         this.logger = logger;
-        recordLossSql = new Progress.ProgressTable(PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema")).RecordLossSql;
+        var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
+
+        // The progress row's loss update and, in the same statement, the loss in the projection history (once per node
+        // and epoch).
+        recordLossSql = Operations.ProjectionHistory.ForSchema(schema).RecordLossSql(new Progress.ProgressTable(schema).RecordLossSql);
     }
 
     /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>
@@ -109,6 +113,7 @@ internal sealed class ProjectionAlertDispatcher
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Cause ?? "unknown" });
                 command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = alert.Timestamp });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = alert.Epoch });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = alert.Node });
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 return;
             }

@@ -29,7 +29,7 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Event dead-lettered: projection {Projection} event {Sequence} ({EventType}) after {Attempts} attempts; reason: {Reason}")]
     public static partial void EventDeadLettered(ILogger logger, string projection, long sequence, string eventType, int attempts, string reason);
 
-    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Handler failed: projection {Projection} event {Sequence} attempt {Attempt} of {MaxAttempts}; the batch is retried")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Event failed: projection {Projection} event {Sequence} attempt {Attempt} of {MaxAttempts}; the batch is retried")]
     public static partial void HandlerFailed(ILogger logger, string projection, long sequence, int attempt, int maxAttempts, Exception exception);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Transient failure: projection {Projection} on node {Node}; retrying in {Delay} while keeping ownership")]
@@ -46,6 +46,9 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Lock connection unavailable: node {Node}; retrying in {Delay}")]
     public static partial void LockConnectionUnavailable(ILogger logger, string node, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Batch failed: projection {Projection} after position {Position} with {EventCount} events; retrying in {Delay}, one event at a time when there are several")]
+    public static partial void BatchFailed(ILogger logger, string projection, long position, int eventCount, TimeSpan delay, Exception exception);
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Agent failed: projection {Projection} on node {Node} at epoch {Epoch}")]
     public static partial void AgentFailed(ILogger logger, string projection, string node, long epoch, Exception exception);

@@ -6,8 +6,9 @@ using NpgsqlTypes;
 namespace ProjectionGen.Daemon;
 
 /// <summary>
-/// An aggregate projection's documents for one batch: the batch's streams are loaded in one query and the changed
-/// documents are written back in two set-based statements (one upsert over arrays, one delete) in the commit round trip.
+/// An aggregate projection's documents for one batch: the batch's streams (or, for a multi-stream projection, the
+/// routed document ids) are loaded in one query and the changed documents are written back in two set-based
+/// statements (one upsert over arrays, one delete) in the commit round trip.
 /// </summary>
 internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDocuments where TDocument : class
 {
@@ -17,7 +18,7 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
     private readonly NpgsqlConnection connection;
     private readonly Dictionary<string, TDocument?> documents = new(StringComparer.Ordinal);
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
-    private bool loaded;
+    private readonly HashSet<string> requested = new(StringComparer.Ordinal);
 
     public DocumentSet(DocumentTable table, JsonTypeInfo<TDocument> typeInfo, IReadOnlyList<EventEnvelope> events, NpgsqlConnection connection)
     {
@@ -27,54 +28,79 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
         this.connection = connection;
     }
 
-    public async ValueTask LoadAsync(CancellationToken cancellationToken)
+    public ValueTask LoadAsync(CancellationToken cancellationToken)
     {
-        if (loaded)
-        {
-            return;
-        }
-
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var envelope in events)
         {
             ids.Add(envelope.StreamId);
         }
 
-        loaded = true;
-        if (ids.Count == 0)
+        return LoadAsync(ids, cancellationToken);
+    }
+
+    public async ValueTask LoadAsync(IReadOnlyCollection<string> documentIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(documentIds);
+
+        // Only ids not loaded before: a document changed by this batch is never overwritten by its stored version.
+        var missing = new List<string>(documentIds.Count);
+        foreach (var id in documentIds)
+        {
+            if (requested.Add(id))
+            {
+                missing.Add(id);
+            }
+        }
+
+        if (missing.Count == 0)
         {
             return;
         }
 
         await using var command = new NpgsqlCommand(table.SelectSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. missing], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             // jsonb arrives in its binary wire format (a version byte, then text); Npgsql's string reader strips it.
-            documents[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), typeInfo);
+            var id = reader.GetString(0);
+            try
+            {
+                documents[id] = JsonSerializer.Deserialize(reader.GetString(1), typeInfo);
+            }
+            catch (JsonException e)
+            {
+                // Fails the batch; the agent finds the event whose stream it is and applies the poison-event policy.
+                throw new JsonException(
+                    $"The document of stream '{id}' in {table.QuotedName} cannot be read as {typeof(TDocument).Name}: {e.Message}",
+                    e.Path,
+                    e.LineNumber,
+                    e.BytePositionInLine,
+                    e);
+            }
         }
     }
 
-    public TDocument? Find(string streamId)
+    public TDocument? Find(string id)
     {
-        EnsureLoaded();
-        return documents.GetValueOrDefault(streamId);
+        EnsureLoaded(id);
+        return documents.GetValueOrDefault(id);
     }
 
-    public void Store(string streamId, TDocument document)
+    public void Store(string id, TDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
-        EnsureLoaded();
-        documents[streamId] = document;
-        changed.Add(streamId);
+        EnsureLoaded(id);
+        documents[id] = document;
+        changed.Add(id);
     }
 
-    public void Delete(string streamId)
+    public void Delete(string id)
     {
-        EnsureLoaded();
-        documents[streamId] = null;
-        changed.Add(streamId);
+        EnsureLoaded(id);
+        documents[id] = null;
+        changed.Add(id);
     }
 
     public void AddCommitCommands(NpgsqlBatch batch, long lastSequence)
@@ -117,11 +143,12 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
         }
     }
 
-    private void EnsureLoaded()
+    // A document the batch did not load would look absent: Create would then overwrite the stored one.
+    private void EnsureLoaded(string id)
     {
-        if (!loaded)
+        if (!requested.Contains(id))
         {
-            throw new InvalidOperationException("Call LoadAsync before reading or changing the batch's documents.");
+            throw new InvalidOperationException($"Document '{id}' was not loaded: call LoadAsync with its id before reading or changing it.");
         }
     }
 }

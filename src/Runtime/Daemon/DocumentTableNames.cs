@@ -15,7 +15,7 @@ internal static class DocumentTableNames
 {
     /// <summary>ProjectionGen's own tables and sequences in the store's schema, which no document table may take.</summary>
     public static IReadOnlyList<string> Reserved { get; } =
-        ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes"];
+        ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq"];
 
     /// <summary>The document table of <paramref name="descriptor"/> (unqualified, not yet validated).</summary>
     public static string Of(ProjectionDescriptor descriptor) => descriptor.TableName ?? "doc_" + descriptor.Name;

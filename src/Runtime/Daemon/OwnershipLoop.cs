@@ -32,6 +32,7 @@ internal sealed class OwnershipLoop
     private readonly Dictionary<string, ProjectionSlot> slotsByName;
     private readonly Dictionary<long, ProjectionSlot> slotsByKey;
     private readonly ProgressTable progress;
+    private readonly Operations.ProjectionHistory history;
     private readonly NodeRegistry registry;
     private readonly string lockConnectionString;
     private readonly string lockApplicationName;
@@ -65,6 +66,7 @@ internal sealed class OwnershipLoop
         this.services = services;
         this.slots = slots;
         this.progress = progress;
+        history = Operations.ProjectionHistory.ForSchema(progress.Schema);
         this.registry = registry;
         this.lockApplicationName = lockApplicationName;
         this.gate = gate;
@@ -586,6 +588,9 @@ internal sealed class OwnershipLoop
                 new NpgsqlParameter<string> { TypedValue = slot.Name },
                 new NpgsqlParameter<string> { TypedValue = NodeName },
                 new NpgsqlParameter<int> { TypedValue = slot.Setup.Shards }));
+
+            // In the same transaction, after the bump: the acquisition (or move) in the projection history.
+            batch.BatchCommands.Add(history.CreateAcquisitionCommand(slot.Name, NodeName));
             await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
             if (!await reader.ReadAsync(stop).ConfigureAwait(false))
             {

@@ -28,7 +28,7 @@ internal static class SlotCatalog
                 throw new ArgumentException($"Two projections are named '{descriptor.Name}'; projection names must be unique.", nameof(projections));
             }
 
-            var typeNames = descriptor.EventTypes.Select(store.Types.GetOrRegisterName).Distinct(StringComparer.Ordinal).ToArray();
+            var typeNames = descriptor.EventTypes.SelectMany(store.Types.GetStoredNamesReadAs).Distinct(StringComparer.Ordinal).ToArray();
             DocumentTable? table = null;
             JsonTypeInfo? typeInfo = null;
             if (descriptor.Kind == ProjectionKind.Aggregate)

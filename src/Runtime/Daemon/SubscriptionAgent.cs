@@ -21,8 +21,12 @@ internal sealed class SubscriptionAgent : IDisposable
     private readonly Dictionary<long, int> handlerAttempts = [];
     private readonly Dictionary<long, DeadLetter> pendingDeadLetters = [];
     private int batchFailures;
+    private int consecutiveFailures;
+    private long isolateUntil;
+    private IReadOnlyList<EventEnvelope>? attemptedEvents;
     private long position;
     private long knownMark;
+    private long knownMarkGeneration;
     private string stopReason = "stopped by request";
 
     public SubscriptionAgent(ProjectionSlot slot, ProjectionOwnership ownership, AgentServices services)
@@ -84,7 +88,6 @@ internal sealed class SubscriptionAgent : IDisposable
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ownership.LostToken, hardStop);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(abort.Token, gracefulStop.Token);
-        NpgsqlConnection? connection = null;
         try
         {
             while (!gracefulStop.IsCancellationRequested)
@@ -92,8 +95,18 @@ internal sealed class SubscriptionAgent : IDisposable
                 abort.Token.ThrowIfCancellationRequested();
                 try
                 {
-                    connection ??= await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
-                    var outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    // A pooled connection per batch, back in the pool before the agent idles: a node may own more
+                    // projections than its pool has connections, and a full pool only makes a batch wait its turn (an
+                    // open that times out is a transient failure, retried with backoff).
+                    BatchOutcome outcome;
+                    var connection = await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
+                    await using (connection.ConfigureAwait(false))
+                    {
+                        outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                    }
+
+                    consecutiveFailures = 0;
+                    batchFailures = 0;
                     if (outcome == BatchOutcome.Paused)
                     {
                         return;
@@ -104,31 +117,21 @@ internal sealed class SubscriptionAgent : IDisposable
                         await WaitForEventsAsync(idle.Token).ConfigureAwait(false);
                     }
                 }
-                catch (ProjectionHandlerException failure)
+                catch (Exception failure) when (!abort.IsCancellationRequested && failure is not ProjectionProgressException)
                 {
-                    if (!await OnHandlerFailedAsync(failure, abort.Token).ConfigureAwait(false))
+                    // The batch rolled back, whatever failed, and its connection went back to the pool (a broken one
+                    // is discarded there). The next attempt reads a fresh mark: the server may have changed under it.
+                    knownMark = 0;
+                    var carryOn = failure switch
+                    {
+                        ProjectionHandlerException handler => await OnEventFailedAsync(handler.Envelope, handler.InnerException ?? handler, "handler threw", abort.Token).ConfigureAwait(false),
+                        _ when IsTransient(failure) => await OnTransientFailureAsync(failure, abort.Token).ConfigureAwait(false),
+                        _ => await OnBatchFailedAsync(failure, abort.Token).ConfigureAwait(false),
+                    };
+                    if (!carryOn)
                     {
                         return;
                     }
-                }
-                catch (Exception failure) when (!abort.IsCancellationRequested && failure is NpgsqlException or IOException or TimeoutException)
-                {
-                    // Ownership is kept through transient faults: the heartbeat, not a failed batch, decides that the lock is gone.
-                    if (connection is not null)
-                    {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        connection = null;
-                    }
-
-                    if (failure is PostgresException { IsTransient: false } && ++batchFailures > setup.MaxRetries)
-                    {
-                        Pause($"batch after position {Position} failed {batchFailures} times: {failure.Message}");
-                        return;
-                    }
-
-                    var delay = services.Options.RetryDelayFor(Math.Max(batchFailures, 1));
-                    DaemonLog.TransientFailure(services.Logger, slot.Name, ownership.NodeName, delay, failure);
-                    await Task.Delay(delay, services.Time, abort.Token).ConfigureAwait(false);
                 }
             }
 
@@ -163,13 +166,6 @@ internal sealed class SubscriptionAgent : IDisposable
             DaemonLog.AgentFailed(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, failure);
             Stop($"failed: {failure.GetType().Name}: {failure.Message}");
         }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-        }
     }
 
     private enum BatchOutcome
@@ -182,21 +178,37 @@ internal sealed class SubscriptionAgent : IDisposable
     /// <summary>Reads and projects one batch.</summary>
     private async Task<BatchOutcome> RunOneBatchAsync(NpgsqlConnection connection, CancellationToken abort)
     {
+        attemptedEvents = null;
         var from = Position;
         var started = services.Time.GetTimestamp();
 
-        // A safe high-water mark stays safe (it never moves back), so while catching up the last one is reused and a new
-        // one is read only once the agent has reached it: one round trip less per batch behind the head.
-        var mark = knownMark > from ? knownMark : knownMark = await services.Store.ReadSafeHighWaterMarkAsync(connection, abort).ConfigureAwait(false);
+        // A safe high-water mark stays safe while the database keeps its history, so while catching up the last one is
+        // reused and a new one is read only once the agent has reached it: one round trip less per batch behind the head.
+        // It is not reused once the store has started its mark over (the database went back in time, see
+        // HighWaterMarkTracker), nor after a failed batch (the server may have changed under the broken connection).
+        long mark;
+        if (knownMark > from && knownMarkGeneration == services.Store.MarkGeneration)
+        {
+            mark = knownMark;
+        }
+        else
+        {
+            (mark, knownMarkGeneration) = await services.Store.ReadSafeMarkAsync(connection, abort).ConfigureAwait(false);
+            knownMark = mark;
+        }
+
         if (mark <= from)
         {
             return BatchOutcome.NothingToRead;
         }
 
-        var read = await services.Store.ReadAllAsync(connection, from, mark, setup.BatchSize, setup.EventTypeNames, slot.Filter, abort).ConfigureAwait(false);
+        // After a batch failed for a reason no event was named for, its events are projected one at a time, so that
+        // the one that fails is found and the poison-event policy applies to it alone.
+        var limit = from < isolateUntil ? 1 : setup.BatchSize;
+        var read = await services.Store.ReadAllAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, abort).ConfigureAwait(false);
 
         // A full batch ends at its last event; a short one has seen everything up to the mark.
-        var to = read.Count >= setup.BatchSize ? read[^1].Sequence : mark;
+        var to = read.Count >= limit ? read[^1].Sequence : mark;
         var deadLetters = new List<DeadLetter>();
         var events = new List<EventEnvelope>(read.Count);
         foreach (var envelope in read)
@@ -223,7 +235,9 @@ internal sealed class SubscriptionAgent : IDisposable
         }
 
         var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql);
+        attemptedEvents = events;
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
+        attemptedEvents = null;
         if (!batch.Committed)
         {
             throw new InvalidOperationException($"The generated code of projection '{slot.Name}' returned without committing its batch.");
@@ -246,20 +260,78 @@ internal sealed class SubscriptionAgent : IDisposable
         return BatchOutcome.Committed;
     }
 
-    /// <summary>Counts a handler failure; <see langword="false"/> when the agent paused.</summary>
-    private async Task<bool> OnHandlerFailedAsync(ProjectionHandlerException failure, CancellationToken abort)
+    /// <summary>
+    /// Whether a failure says nothing about the batch itself: the connection broke or timed out, the server is short of
+    /// something or shutting down, a lock or a statement timed out. Retried with backoff for as long as the node owns
+    /// the projection (the heartbeat, not a failed batch, decides that the lock is gone).
+    /// </summary>
+    private static bool IsTransient(Exception failure) => failure switch
     {
-        var envelope = failure.Envelope;
-        var attempts = handlerAttempts[envelope.Sequence] = handlerAttempts.GetValueOrDefault(envelope.Sequence) + 1;
-        var maxAttempts = setup.MaxRetries + 1;
-        DaemonLog.HandlerFailed(services.Logger, slot.Name, envelope.Sequence, attempts, maxAttempts, failure.InnerException ?? failure);
-        if (attempts < maxAttempts)
+        PostgresException postgres => postgres.IsTransient || postgres.SqlState == PostgresErrorCodes.QueryCanceled,
+        NpgsqlException => true,
+        IOException or TimeoutException => true,
+        _ => false,
+    };
+
+    private async Task<bool> OnTransientFailureAsync(Exception failure, CancellationToken abort)
+    {
+        // Every failure in a row doubles the delay (up to MaxRetryDelay).
+        var delay = services.Options.RetryDelayFor(++consecutiveFailures);
+        DaemonLog.TransientFailure(services.Logger, slot.Name, ownership.NodeName, delay, failure);
+        await Task.Delay(delay, services.Time, abort).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// A failure that is neither transient nor a handler's (one the generated per-event <c>try</c> does not see: a
+    /// handler's <see cref="OperationCanceledException"/>, a document that cannot be loaded, a parameter Npgsql
+    /// refuses at commit, a constraint the batch's SQL violates). With one event in the batch, it is that event's
+    /// failure; with more, the batch's events are projected one at a time until the failing one is found; with none
+    /// (reading, or committing only progress and dead letters, failed), nothing can be dead-lettered and the agent pauses
+    /// after the retries. <see langword="false"/> when the agent paused.
+    /// </summary>
+    private async Task<bool> OnBatchFailedAsync(Exception failure, CancellationToken abort)
+    {
+        var attempted = attemptedEvents;
+        attemptedEvents = null;
+        if (attempted is { Count: 1 })
         {
-            await Task.Delay(services.Options.RetryDelayFor(attempts), services.Time, abort).ConfigureAwait(false);
+            return await OnEventFailedAsync(attempted[0], failure, "projecting it failed with", abort).ConfigureAwait(false);
+        }
+
+        var delay = services.Options.RetryDelayFor(++consecutiveFailures);
+        if (attempted is { Count: > 1 })
+        {
+            isolateUntil = attempted[^1].Sequence;
+            DaemonLog.BatchFailed(services.Logger, slot.Name, Position, attempted.Count, delay, failure);
+            await Task.Delay(delay, services.Time, abort).ConfigureAwait(false);
             return true;
         }
 
-        var reason = $"handler threw {failure.InnerException?.GetType().Name}: {failure.InnerException?.Message}";
+        if (++batchFailures > setup.MaxRetries)
+        {
+            Pause($"batch after position {Position} failed {batchFailures} times: {failure.GetType().Name}: {failure.Message}");
+            return false;
+        }
+
+        DaemonLog.BatchFailed(services.Logger, slot.Name, Position, 0, delay, failure);
+        await Task.Delay(delay, services.Time, abort).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Counts a failure of one event and applies the poison-event policy after the retries; <see langword="false"/> when the agent paused.</summary>
+    private async Task<bool> OnEventFailedAsync(EventEnvelope envelope, Exception exception, string what, CancellationToken abort)
+    {
+        var attempts = handlerAttempts[envelope.Sequence] = handlerAttempts.GetValueOrDefault(envelope.Sequence) + 1;
+        var maxAttempts = setup.MaxRetries + 1;
+        DaemonLog.HandlerFailed(services.Logger, slot.Name, envelope.Sequence, attempts, maxAttempts, exception);
+        if (attempts < maxAttempts)
+        {
+            await Task.Delay(services.Options.RetryDelayFor(++consecutiveFailures), services.Time, abort).ConfigureAwait(false);
+            return true;
+        }
+
+        var reason = $"{what} {exception.GetType().Name}: {exception.Message}";
         if (setup.OnPoisonEvent == PoisonEventPolicy.Pause)
         {
             Pause($"event {envelope.Sequence} ({envelope.EventType}): {reason}");
@@ -267,7 +339,7 @@ internal sealed class SubscriptionAgent : IDisposable
         }
 
         // The next batch skips the event and records it in the same transaction as its progress.
-        pendingDeadLetters[envelope.Sequence] = new DeadLetter(envelope.Sequence, envelope.StreamId, envelope.EventType, reason, failure.InnerException?.ToString(), attempts);
+        pendingDeadLetters[envelope.Sequence] = new DeadLetter(envelope.Sequence, envelope.StreamId, envelope.EventType, reason, exception.ToString(), attempts);
         return true;
     }
 

@@ -58,26 +58,64 @@ internal sealed class EventSerializer
         return (name, json);
     }
 
-    /// <summary>Deserializes a stored body; an unknown type name or a failing body gives the reason instead of throwing.</summary>
+    /// <summary>
+    /// Deserializes a stored body and upcasts it to the newest type (docs/generator.md, upcasting); an unknown type
+    /// name, a failing body or a failing upcaster gives the reason instead of throwing.
+    /// </summary>
     public (object? Data, string? Error) Deserialize(string typeName, string json)
     {
-        if (!types.TryGetType(typeName, out var type))
+        object? data;
+        if (types.TryGetJsonUpcaster(typeName, out var fromJson))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                data = fromJson.Upcast(document.RootElement);
+            }
+            catch (Exception e) when (IsUpcastFailure(e))
+            {
+                return (null, $"The body of event type '{typeName}' could not be upcast by {fromJson.Method}: {e.Message}");
+            }
+        }
+        else if (!types.TryGetType(typeName, out var type))
         {
             return (null, $"Unknown event type '{typeName}': no type is registered under that name.");
         }
+        else
+        {
+            try
+            {
+                data = JsonSerializer.Deserialize(json, TypeInfo(type));
+                if (data is null)
+                {
+                    return (null, $"The body of event type '{typeName}' deserialized to null as {type.FullName}.");
+                }
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                return (null, $"The body of event type '{typeName}' could not be deserialized as {type.FullName}: {e.Message}");
+            }
+        }
 
-        try
+        // Registration refuses cycles, so the chain ends.
+        while (types.TryGetUpcaster(data.GetType(), out var upcaster))
         {
-            var data = JsonSerializer.Deserialize(json, TypeInfo(type));
-            return data is null
-                ? (null, $"The body of event type '{typeName}' deserialized to null as {type.FullName}.")
-                : (data, null);
+            try
+            {
+                data = upcaster.Upcast(data);
+            }
+            catch (Exception e) when (IsUpcastFailure(e))
+            {
+                return (null, $"Event type '{typeName}' could not be upcast by {upcaster.Method}: {e.Message}");
+            }
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
-        {
-            return (null, $"The body of event type '{typeName}' could not be deserialized as {type.FullName}: {e.Message}");
-        }
+
+        return (data, null);
     }
+
+    // An upcaster is user code: anything it throws makes the event unreadable (dead-lettered or pausing, per policy),
+    // except the failures a process does not recover from.
+    private static bool IsUpcastFailure(Exception e) => e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException);
 
     private JsonTypeInfo TypeInfo(Type type) => options.GetTypeInfo(type);
 }

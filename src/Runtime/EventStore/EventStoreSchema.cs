@@ -18,14 +18,21 @@ internal static class EventStoreSchema
         new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Progress.ProgressTable.CreateCommitFunction(context.Schema.Quoted)]),
         new(4, "cluster: slot columns on progress, node registry, stream hash for shards", context =>
             [.. Progress.ProgressTable.AddSlotColumns(context), Cluster.NodeRegistry.CreateTable(context), AddStreamHash(context)]),
+        new(5, "events are written only under the append marker: append_events marks its transaction, a trigger refuses other writes", RequireAppendMarker),
+
+        // Type-filtered reads walk this index per type (see PostgresEventStore): bounded work however rare the type.
+        // On a large existing store, build it beforehand with CREATE INDEX CONCURRENTLY (docs/operations.md).
+        new(6, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
+        new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
     ];
 
     /// <summary>
-    /// The index a sharded projection's reads use: by shard, then sequence, so that a shard reads only its own events.
-    /// One per shard count; created by the daemon (or the schema installer) for the counts its projections use.
+    /// The index a sharded projection's reads use: by shard, type and sequence, so that a shard reads only its own
+    /// events of its types. One per shard count; created by the daemon (or the schema installer) for the counts its
+    /// projections use.
     /// </summary>
     public static string ShardIndexSql(PostgresIdentifier schema, int shards) =>
-        string.Create(CultureInfo.InvariantCulture, $"CREATE INDEX IF NOT EXISTS events_shard_{shards} ON {schema.Qualify("events")} ((stream_hash % {shards}), seq)");
+        string.Create(CultureInfo.InvariantCulture, $"CREATE INDEX IF NOT EXISTS events_shard_{shards} ON {schema.Qualify("events")} ((stream_hash % {shards}), type, seq)");
 
     // A stable, non-negative 31-bit hash of the stream id (the first 32 bits of its MD5), computed by the server for
     // every row however it is written, so that shard membership never depends on a client's hash function.
@@ -119,8 +126,34 @@ internal static class EventStoreSchema
 
     // The append protocol that the safe high-water mark depends on (see SafeHighWaterMark): the shared marker lock
     // first, then the stream row lock (which assigns the transaction id), and only then the sequence numbers.
-    private static IReadOnlyList<string> CreateAppendFunction(SchemaContext s) =>
+    private static IReadOnlyList<string> CreateAppendFunction(SchemaContext s) => [AppendFunction(s, marksTransaction: false)];
+
+    // Step 4: append_events records in a transaction-local setting that its transaction holds the marker and a
+    // transaction id, and a statement-level trigger refuses any INSERT or COPY into the events table without it. A
+    // plain INSERT ... nextval(...) draws its numbers without the marker, so it could commit behind the safe mark and
+    // be skipped by every projection (docs/operations.md, "Appending").
+    private static IReadOnlyList<string> RequireAppendMarker(SchemaContext s) =>
     [
+        AppendFunction(s, marksTransaction: true),
+        $"""
+        CREATE OR REPLACE FUNCTION {s.Table("events_require_append_marker")}() RETURNS trigger
+        LANGUAGE plpgsql AS $fn$
+        BEGIN
+          IF current_setting('{s.AppendMarkerSetting}', true) IS DISTINCT FROM 'on' THEN
+            RAISE EXCEPTION USING ERRCODE = '{SchemaContext.DirectInsertSqlState}',
+              MESSAGE = 'events in {s.Schema.Value}.events can only be written by {s.Schema.Value}.append_events: a direct INSERT or COPY could commit behind the projections'' safe high-water mark and be skipped by every projection',
+              DETAIL = 'A direct INSERT or COPY draws its sequence numbers without holding the append marker lock and a transaction id first, which the safe high-water mark relies on.',
+              HINT = 'Append through PostgresEventStore.AppendAsync or SELECT * FROM {s.Schema.Value}.append_events(...), also for imports; see docs/operations.md.';
+          END IF;
+          RETURN NULL;
+        END
+        $fn$
+        """,
+        $"DROP TRIGGER IF EXISTS events_require_append_marker ON {s.Table("events")}",
+        $"CREATE TRIGGER events_require_append_marker BEFORE INSERT ON {s.Table("events")} FOR EACH STATEMENT EXECUTE FUNCTION {s.Table("events_require_append_marker")}()",
+    ];
+
+    private static string AppendFunction(SchemaContext s, bool marksTransaction) =>
         $"""
         CREATE OR REPLACE FUNCTION {s.Table("append_events")}(
           p_stream_id text, p_stream_type text, p_expected bigint, p_types text[], p_data jsonb[],
@@ -149,7 +182,7 @@ internal static class EventStoreSchema
           IF p_expected IS NOT NULL AND p_expected <> v_current THEN
             RAISE EXCEPTION 'stream is at version %, expected %', v_current, p_expected
               USING ERRCODE = '{SchemaContext.ConcurrencySqlState}', HINT = v_current::text;
-          END IF;
+          END IF;{(marksTransaction ? MarkTransaction(s) : "")}
           WITH inserted AS (
             INSERT INTO {s.Table("events")} (seq, stream_id, version, type, data, correlation_id, causation_id, tenant_id)
             SELECT nextval('{s.Table("events_seq")}'), p_stream_id, v_current + e.ord, e.type, e.data, p_correlation_id, p_causation_id, p_tenant_id
@@ -161,6 +194,14 @@ internal static class EventStoreSchema
           RETURN QUERY SELECT v_first, v_last, v_current + v_count;
         END
         $fn$
-        """,
-    ];
+        """;
+
+    // After the marker and the stream row lock (or insert), before the numbers are drawn: the transaction holds the
+    // marker and a transaction id from here to its end, which is what the safe mark's proof needs from every writer of
+    // events. PERFORM sets FOUND, so this must not come between a statement and its IF NOT FOUND.
+    private static string MarkTransaction(SchemaContext s) => $"""
+
+          PERFORM pg_current_xact_id();
+          PERFORM set_config('{s.AppendMarkerSetting}', 'on', true);
+        """.TrimEnd();
 }

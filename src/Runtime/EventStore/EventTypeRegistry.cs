@@ -9,6 +9,10 @@ namespace ProjectionGen.EventStore;
 /// type's name (<c>OrderPlaced</c> becomes <c>order_placed</c>); <see cref="EventTypeAttribute"/> or an explicit name
 /// overrides it. Register every event type before appending or reading it; registration is thread-safe.
 /// </summary>
+/// <remarks>
+/// Upcasters (<see cref="AddUpcasters"/>) convert events stored under an old shape into the current type when they are
+/// read; register them before creating a daemon, which decides at construction which stored names each projection reads.
+/// </remarks>
 public sealed class EventTypeRegistry
 {
     /// <summary>The longest accepted type name.</summary>
@@ -17,6 +21,8 @@ public sealed class EventTypeRegistry
     private readonly Lock gate = new();
     private readonly ConcurrentDictionary<Type, string> namesByType = new();
     private readonly ConcurrentDictionary<string, Type> typesByName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, EventUpcaster> upcastersByType = new();
+    private readonly ConcurrentDictionary<string, EventUpcaster> upcastersByName = new(StringComparer.Ordinal);
 
     /// <summary>Registers <typeparamref name="T"/> under its attribute name or default name.</summary>
     /// <returns>This registry, for chaining.</returns>
@@ -49,6 +55,11 @@ public sealed class EventTypeRegistry
 
         lock (gate)
         {
+            if (upcastersByName.TryGetValue(name, out var upcaster))
+            {
+                throw new ArgumentException($"The event type name '{name}' is read as raw JSON by {upcaster.Method}; it cannot also name {type.FullName}.", nameof(name));
+            }
+
             if (typesByName.TryGetValue(name, out var existingType) && existingType != type)
             {
                 throw new ArgumentException($"The event type name '{name}' is already registered for {existingType.FullName}; it cannot also name {type.FullName}.", nameof(name));
@@ -97,6 +108,135 @@ public sealed class EventTypeRegistry
     {
         ArgumentNullException.ThrowIfNull(name);
         return typesByName.TryGetValue(name, out type);
+    }
+
+    /// <summary>Adds upcasters, typically <c>ProjectionGen.Generated.GeneratedUpcasters.All</c>; see <see cref="AddUpcaster"/>.</summary>
+    /// <returns>This registry, for chaining.</returns>
+    public EventTypeRegistry AddUpcasters(IEnumerable<EventUpcaster> upcasters)
+    {
+        ArgumentNullException.ThrowIfNull(upcasters);
+        foreach (var upcaster in upcasters)
+        {
+            AddUpcaster(upcaster);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an upcaster: events stored under its source (the old CLR type's stored name, or the raw-JSON upcaster's
+    /// stored name) are read as its target type, following chains to the newest type. The old CLR type and the target
+    /// type are registered under their attribute or default names if they are not registered yet.
+    /// </summary>
+    /// <returns>This registry, for chaining.</returns>
+    /// <exception cref="ArgumentException">The source already has an upcaster, a raw-JSON upcaster's name belongs to a registered type, or the upcaster closes a cycle.</exception>
+    public EventTypeRegistry AddUpcaster(EventUpcaster upcaster)
+    {
+        ArgumentNullException.ThrowIfNull(upcaster);
+        lock (gate)
+        {
+            if (upcaster.SourceType is { } sourceType)
+            {
+                if (upcastersByType.TryGetValue(sourceType, out var existing))
+                {
+                    throw new ArgumentException($"{sourceType.FullName} is already upcast by {existing.Method}; it cannot also be upcast by {upcaster.Method}.", nameof(upcaster));
+                }
+
+                if (FinalType(upcaster.TargetType) == sourceType)
+                {
+                    throw new ArgumentException($"{upcaster.Method} would close a cycle of upcasters through {sourceType.FullName}.", nameof(upcaster));
+                }
+
+                GetOrRegisterName(sourceType);
+                GetOrRegisterName(upcaster.TargetType);
+                upcastersByType[sourceType] = upcaster;
+            }
+            else
+            {
+                var name = upcaster.SourceName!;
+                if (upcastersByName.TryGetValue(name, out var existing))
+                {
+                    throw new ArgumentException($"The stored name '{name}' is already read as raw JSON by {existing.Method}; it cannot also be read by {upcaster.Method}.", nameof(upcaster));
+                }
+
+                if (typesByName.TryGetValue(name, out var registered))
+                {
+                    throw new ArgumentException($"The stored name '{name}' of {upcaster.Method} is registered for {registered.FullName}; a raw-JSON upcaster reads names that no type has any more.", nameof(upcaster));
+                }
+
+                GetOrRegisterName(upcaster.TargetType);
+                upcastersByName[name] = upcaster;
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Every stored type name whose events are read as <paramref name="type"/>: its own name (registering it if needed)
+    /// and the names of older shapes that upcasters convert into it. A reader that handles <paramref name="type"/> reads these.
+    /// Empty when <paramref name="type"/> itself is upcast into a newer type.
+    /// </summary>
+    public IReadOnlyList<string> GetStoredNamesReadAs(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        GetOrRegisterName(type);
+        lock (gate)
+        {
+            var names = new List<string>();
+            foreach (var (name, registered) in typesByName)
+            {
+                if (FinalType(registered) == type)
+                {
+                    names.Add(name);
+                }
+            }
+
+            foreach (var (name, upcaster) in upcastersByName)
+            {
+                if (FinalType(upcaster.TargetType) == type)
+                {
+                    names.Add(name);
+                }
+            }
+
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+
+    /// <summary>
+    /// Converts <paramref name="event"/> through every upcaster of its chain to the newest type, as readers see it;
+    /// returns it unchanged when its type has no upcaster.
+    /// </summary>
+    public object Upcast(object @event)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        while (upcastersByType.TryGetValue(@event.GetType(), out var upcaster))
+        {
+            @event = upcaster.Upcast(@event);
+        }
+
+        return @event;
+    }
+
+    /// <summary>The upcaster that converts instances of <paramref name="type"/>, if any.</summary>
+    internal bool TryGetUpcaster(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EventUpcaster? upcaster) =>
+        upcastersByType.TryGetValue(type, out upcaster);
+
+    /// <summary>The upcaster that reads the raw JSON stored under <paramref name="name"/>, if any.</summary>
+    internal bool TryGetJsonUpcaster(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EventUpcaster? upcaster) =>
+        upcastersByName.TryGetValue(name, out upcaster);
+
+    // Cycles are refused when upcasters are added, so the chain ends.
+    private Type FinalType(Type type)
+    {
+        while (upcastersByType.TryGetValue(type, out var upcaster))
+        {
+            type = upcaster.TargetType;
+        }
+
+        return type;
     }
 
     /// <summary>The snake_case of the type's name without its generic arity (<c>HTTPRequestSent</c> becomes <c>http_request_sent</c>).</summary>

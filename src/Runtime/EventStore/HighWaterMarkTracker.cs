@@ -3,13 +3,23 @@ namespace ProjectionGen.EventStore;
 /// <summary>
 /// The state of the safe high-water mark between readings: the mark reached so far and, while appenders are in
 /// flight, the barrier that lets the mark pass gaps once the appenders seen with them have ended (so that a rolled-back
-/// append does not stall the mark under continuous load). Thread-safe; the mark never decreases.
+/// append does not stall the mark under continuous load). Thread-safe.
 /// </summary>
+/// <remarks>
+/// The mark never decreases while the database keeps its history. When it does not (a failover to an asynchronous
+/// standby, a restore, a crash that lost commits), the sequence hands out numbers again below the remembered mark, and
+/// a reader trusting that mark would pass events still being appended. So the tracker remembers which server and
+/// database it read (<see cref="ServerIdentity"/>) and starts over, mark 0 and no barrier, with a new
+/// <see cref="Generation"/>, when a reading comes from another one or sees fewer events than the mark it started from
+/// (committed events never disappear otherwise). A reading that started before the tracker started over is discarded.
+/// </remarks>
 internal sealed class HighWaterMarkTracker
 {
     private readonly Lock gate = new();
     private long safe;
     private HighWaterMarkBarrier? barrier;
+    private ServerIdentity? server;
+    private long generation;
 
     /// <summary>The mark reached so far.</summary>
     public long Mark
@@ -23,24 +33,69 @@ internal sealed class HighWaterMarkTracker
         }
     }
 
-    /// <summary>The mark and the pending barrier, to be checked by the next reading.</summary>
-    public (long Basis, HighWaterMarkBarrier? Barrier) Current
+    /// <summary>How many times the tracker started over (see the remarks); a mark is only valid within its generation.</summary>
+    public long Generation
     {
         get
         {
             lock (gate)
             {
-                return (safe, barrier);
+                return generation;
             }
         }
     }
 
-    /// <summary>Advances the mark by what <paramref name="observation"/> proves (see <see cref="SafeHighWaterMark"/>).</summary>
-    /// <returns>The new mark.</returns>
-    public long Apply(HighWaterMarkObservation observation)
+    /// <summary>What the next reading starts from: the mark, the pending barrier, the server read so far, and the generation.</summary>
+    public (long Basis, HighWaterMarkBarrier? Barrier, ServerIdentity? Server, long Generation) Current
+    {
+        get
+        {
+            lock (gate)
+            {
+                return (safe, barrier, server, generation);
+            }
+        }
+    }
+
+    /// <summary>The mark with its generation, read together.</summary>
+    public (long Mark, long Generation) MarkAndGeneration
+    {
+        get
+        {
+            lock (gate)
+            {
+                return (safe, generation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Advances the mark by what <paramref name="observation"/> proves (see <see cref="SafeHighWaterMark"/>), unless
+    /// the observation shows that the database went back in time or was taken before the tracker started over.
+    /// </summary>
+    /// <returns><see langword="false"/> when the observation was not applied and a new reading is needed.</returns>
+    public bool TryApply(HighWaterMarkObservation observation, out long mark)
     {
         lock (gate)
         {
+            mark = safe;
+            if (observation.Generation != generation)
+            {
+                // Taken against the state from before the tracker started over: its run and barrier mean nothing now.
+                return false;
+            }
+
+            if (server is null)
+            {
+                server = observation.Server;
+            }
+            else if (server != observation.Server || observation.MaxSequence < observation.Basis)
+            {
+                StartOver(observation.Server);
+                mark = safe;
+                return false;
+            }
+
             // The barrier's appenders have all ended: every gap up to its max is committed (and visible) or permanent.
             if (observation.CheckedBarrier is { } checkedBarrier && !observation.CheckedBarrierOpen)
             {
@@ -71,7 +126,16 @@ internal sealed class HighWaterMarkTracker
                 barrier = null;
             }
 
-            return safe;
+            mark = safe;
+            return true;
         }
+    }
+
+    private void StartOver(ServerIdentity newServer)
+    {
+        safe = 0;
+        barrier = null;
+        server = newServer;
+        generation++;
     }
 }

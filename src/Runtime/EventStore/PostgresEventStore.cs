@@ -26,6 +26,7 @@ public sealed class PostgresEventStore
     private readonly string readStreamSql;
     private readonly Func<int, (string All, string Typed)> shardReadSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
+    private readonly string readStreamUpToSql;
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
     /// <param name="dataSource">Where the store's connections come from.</param>
@@ -59,14 +60,40 @@ public sealed class PostgresEventStore
         const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
         var events = schema.Qualify("events");
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
-        readAllOfTypesSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 AND type = ANY($4) ORDER BY seq LIMIT $3";
+
+        // Per type, the first $3 events in (after, up to] from the (type, seq) index, then the first $3 of those: at
+        // most types x limit index entries and rows, however rare a type is and however far behind the reader. The
+        // range is written as row comparisons on (type, seq), which only that index can serve, in that index's order:
+        // with "type = t.type AND seq > $1 ... ORDER BY seq" a planner whose statistics take the type for a common one
+        // walks the primary key and filters on type, which for a rare type reads every event up to the mark.
+        readAllOfTypesSql = $"""
+            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            FROM (SELECT DISTINCT unnest($4::text[]) AS type) t
+            CROSS JOIN LATERAL (
+              SELECT {columns} FROM {events} x
+              WHERE (x.type, x.seq) > (t.type, $1) AND (x.type, x.seq) <= (t.type, $2)
+              ORDER BY x.type, x.seq LIMIT $3) e
+            ORDER BY e.seq LIMIT $3
+            """;
         readStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 ORDER BY version";
 
         // The shard count is written into the statement, not passed: only then does the planner match the expression
-        // index ((stream_hash % count), seq) that EventStoreSchema.ShardIndexSql creates, and read no other shard's rows.
+        // index ((stream_hash % count), type, seq) that EventStoreSchema.ShardIndexSql creates. The typed read (the
+        // daemon's) walks it per type as the unsharded typed read walks (type, seq): it reads only its shard's rows of
+        // its types, at most types x limit of them.
         shardReadSql = count => (
             $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
-            $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 AND type = ANY($5) ORDER BY seq LIMIT $3");
+            $"""
+            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            FROM (SELECT DISTINCT unnest($5::text[]) AS type) t
+            CROSS JOIN LATERAL (
+              SELECT {columns} FROM {events} x
+              WHERE (x.stream_hash % {count}) = $4 AND (x.type, x.seq) > (t.type, $1) AND (x.type, x.seq) <= (t.type, $2)
+              ORDER BY x.type, x.seq LIMIT $3) e
+            ORDER BY e.seq LIMIT $3
+            """);
+
+        readStreamUpToSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 ORDER BY version";
     }
 
     /// <summary>The event types this store appends and reads.</summary>
@@ -80,6 +107,9 @@ public sealed class PostgresEventStore
 
     /// <summary>The advisory-lock key every append holds shared until its transaction ends.</summary>
     internal long AppendMarkerKey => schemaContext.AppendMarkerKey;
+
+    /// <summary>The statement of a type-filtered read (parameters: after, up to, limit, type names); for tests that inspect its plan.</summary>
+    internal string ReadAllOfTypesSql => readAllOfTypesSql;
 
     /// <summary>The data source the store uses.</summary>
     internal NpgsqlDataSource DataSource => dataSource;
@@ -190,9 +220,12 @@ public sealed class PostgresEventStore
 
     /// <summary>
     /// Reads the safe high-water mark: the highest sequence number S such that every event up to S that will ever
-    /// commit has committed. It never decreases for this instance. An append still in flight holds it below that
-    /// append's numbers until it ends; a rolled-back append's numbers are passed once it has ended; a session that is
-    /// not appending never holds it back. The algorithm and its argument are documented on <see cref="SafeHighWaterMark"/>.
+    /// commit has committed. It never decreases for this instance while the database keeps its history; after the
+    /// database went back in time (a failover to a standby that missed commits, a restore) or the connection reaches
+    /// another server, it starts over from what that server says, and may then be lower than before. An append still in
+    /// flight holds it below that append's numbers until it ends; a rolled-back append's numbers are passed once it has
+    /// ended; a session that is not appending never holds it back. The algorithm and its argument are documented on
+    /// <see cref="SafeHighWaterMark"/>.
     /// </summary>
     /// <param name="connection">An open connection, not inside a REPEATABLE READ or SERIALIZABLE transaction whose events are read afterwards.</param>
     /// <param name="cancellationToken">Cancels the reading.</param>
@@ -200,6 +233,18 @@ public sealed class PostgresEventStore
     public async Task<long> ReadSafeHighWaterMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        return (await ReadSafeMarkAsync(connection, cancellationToken).ConfigureAwait(false)).Mark;
+    }
+
+    /// <summary>
+    /// How many times this instance's mark started over because the database went back in time: a mark read earlier
+    /// is only to be reused while this has not changed.
+    /// </summary>
+    internal long MarkGeneration => tracker.Generation;
+
+    /// <summary>Reads the safe high-water mark together with the <see cref="MarkGeneration"/> it belongs to.</summary>
+    internal async Task<(long Mark, long Generation)> ReadSafeMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         try
         {
             return await safeHighWaterMark.ReadAsync(connection, tracker, cancellationToken).ConfigureAwait(false);
@@ -224,6 +269,7 @@ public sealed class PostgresEventStore
     /// <summary>
     /// Reads up to <paramref name="maxCount"/> events with <paramref name="afterSequence"/> &lt; sequence &lt;=
     /// <paramref name="upToSequence"/>, in sequence order. Pass a safe high-water mark as <paramref name="upToSequence"/>.
+    /// Events stored under an old shape are upcast to the current type (<see cref="EventTypeRegistry.AddUpcasters"/>).
     /// An event whose type is unknown or whose body fails to deserialize is returned with
     /// <see cref="EventEnvelope.Data"/> null and the reason in <see cref="EventEnvelope.DeserializationError"/>.
     /// </summary>
@@ -273,7 +319,7 @@ public sealed class PostgresEventStore
         return typed ? statements.Typed : statements.All;
     }
 
-    /// <summary>Reads every event of a stream in version order; empty when the stream does not exist.</summary>
+    /// <summary>Reads every event of a stream in version order, upcast to the current types; empty when the stream does not exist.</summary>
     /// <param name="streamId">The stream; not empty.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     public async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, CancellationToken cancellationToken)
@@ -284,6 +330,20 @@ public sealed class PostgresEventStore
         {
             await using var command = new NpgsqlCommand(readStreamSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+            return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the events of a stream up to and including <paramref name="upToVersion"/>, in version order.</summary>
+    internal async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, long upToVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(readStreamUpToSql, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToVersion, NpgsqlDbType = NpgsqlDbType.Bigint });
             return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
         }
     }

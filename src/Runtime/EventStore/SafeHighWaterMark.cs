@@ -29,9 +29,13 @@ namespace ProjectionGen.EventStore;
 /// such as one idle in a transaction after writing to an unrelated table, is not waited for.</para>
 /// <para>Read events up to the mark with a snapshot taken after the mark was read: a new statement in READ COMMITTED
 /// (PostgreSQL's default), not inside a REPEATABLE READ transaction begun earlier. Only <c>append_events</c> may write
-/// to the events table. Read the mark on the primary: a standby's <c>pg_locks</c> does not show the primary's appenders.
+/// to the events table (schema step 4 enforces it: a trigger refuses any other INSERT or COPY). Read the mark on the primary: a standby's <c>pg_locks</c> does not show the primary's appenders.
 /// Reading <c>pg_locks</c> briefly takes the lock manager's partition locks, so poll it at a sensible interval (and
 /// wake on the notification channel) rather than in a tight loop.</para>
+/// <para>All of this holds while the database keeps its history. Each reading also returns the server's start time,
+/// its system identifier (read from the control file only when the start time is not the one already known) and the
+/// database's oid; a reading from another server or database, or one that sees a lower maximum than the mark it started
+/// from, makes the <see cref="HighWaterMarkTracker"/> start over from 0 and the reading is taken again.</para>
 /// </remarks>
 internal sealed class SafeHighWaterMark
 {
@@ -70,19 +74,48 @@ internal sealed class SafeHighWaterMark
                  FROM (SELECT seq FROM {events} WHERE seq > $1 ORDER BY seq LIMIT {ContiguousWindow}) w) g
                WHERE g.base = $1),
               ARRAY(SELECT xid FROM appenders),
-              EXISTS (SELECT 1 FROM locks WHERE locktype = 'transactionid' AND xid = ANY($4))
+              EXISTS (SELECT 1 FROM locks WHERE locktype = 'transactionid' AND xid = ANY($4)),
+              pg_catalog.pg_postmaster_start_time(),
+              CASE WHEN pg_catalog.pg_postmaster_start_time() IS NOT DISTINCT FROM $5 THEN $6
+                   ELSE (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c) END,
+              (SELECT d.oid::bigint FROM pg_catalog.pg_database d WHERE d.datname = current_database())
             """;
     }
 
-    /// <summary>Takes one reading on <paramref name="connection"/> and advances <paramref name="tracker"/> with it.</summary>
-    public async Task<long> ReadAsync(NpgsqlConnection connection, HighWaterMarkTracker tracker, CancellationToken cancellationToken)
+    // A reading is taken again when the tracker starts over; more than this many in a row means the server keeps
+    // changing under the readings, and the (fresh, low) mark of the tracker is returned as it is.
+    private const int MaxReadings = 3;
+
+    /// <summary>
+    /// Takes a reading on <paramref name="connection"/> and advances <paramref name="tracker"/> with it; when the
+    /// reading shows that the database went back in time, the tracker starts over and the reading is taken again.
+    /// </summary>
+    /// <returns>The mark and the tracker's generation it belongs to.</returns>
+    public async Task<(long Mark, long Generation)> ReadAsync(NpgsqlConnection connection, HighWaterMarkTracker tracker, CancellationToken cancellationToken)
     {
-        var (basis, barrier) = tracker.Current;
+        for (var reading = 1; reading < MaxReadings; reading++)
+        {
+            var observation = await ObserveAsync(connection, tracker, cancellationToken).ConfigureAwait(false);
+            if (tracker.TryApply(observation, out var mark))
+            {
+                return (mark, observation.Generation);
+            }
+        }
+
+        var last = await ObserveAsync(connection, tracker, cancellationToken).ConfigureAwait(false);
+        return tracker.TryApply(last, out var lastMark) ? (lastMark, last.Generation) : tracker.MarkAndGeneration;
+    }
+
+    private async Task<HighWaterMarkObservation> ObserveAsync(NpgsqlConnection connection, HighWaterMarkTracker tracker, CancellationToken cancellationToken)
+    {
+        var (basis, barrier, server, generation) = tracker.Current;
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = basis, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerClassId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = markerObjectId, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = barrier?.AppenderXids ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = server is { } known ? known.StartTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = server is { } same ? same.SystemIdentifier : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
 
         if (prepare)
         {
@@ -95,12 +128,14 @@ internal sealed class SafeHighWaterMark
             throw new InvalidOperationException("The high-water mark query returned no row.");
         }
 
-        var observation = new HighWaterMarkObservation(
+        return new HighWaterMarkObservation(
             barrier,
             reader.GetBoolean(3),
             reader.GetInt64(0),
             reader.GetInt64(1),
-            reader.GetFieldValue<long[]>(2));
-        return tracker.Apply(observation);
+            reader.GetFieldValue<long[]>(2),
+            basis,
+            generation,
+            new ServerIdentity(reader.GetFieldValue<DateTime>(4), reader.GetInt64(5), reader.GetInt64(6)));
     }
 }

@@ -51,6 +51,18 @@ public sealed class ProjectionGenBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds event upcasters (pass <c>ProjectionGen.Generated.GeneratedUpcasters.All</c>), so that events stored under an
+    /// old shape are read as the current type by every projection and by the store.
+    /// </summary>
+    public ProjectionGenBuilder AddUpcasters(IEnumerable<EventUpcaster> upcasters)
+    {
+        ArgumentNullException.ThrowIfNull(upcasters);
+        var list = upcasters.ToList();
+        registrations.EventTypes.Add(registry => registry.AddUpcasters(list));
+        return this;
+    }
+
     /// <summary>Adds an alert sink (besides the default one that logs); it is resolved once, as a singleton.</summary>
     public ProjectionGenBuilder AddAlertSink<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSink>() where TSink : class, IProjectionAlertSink
     {

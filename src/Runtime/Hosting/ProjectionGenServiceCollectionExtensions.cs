@@ -22,7 +22,8 @@ public static class ProjectionGenServiceCollectionExtensions
     /// Registers ProjectionGen configured by <paramref name="configure"/>: options validated when the host starts, the
     /// <see cref="PostgresEventStore"/> and its <see cref="EventTypeRegistry"/>, the node's <see cref="ProjectionDaemon"/>
     /// run as a hosted service, <see cref="ProjectionGenTelemetry"/>, alerts (<see cref="IProjectionAlertSink"/>, one
-    /// that logs by default), <see cref="ProjectionStatusReader"/> and <see cref="ProjectionRebuilder"/>. Add the
+    /// that logs by default), <see cref="ProjectionStatusReader"/>, <see cref="ProjectionRebuilder"/>,
+    /// <see cref="ProjectionHistory"/>, <see cref="ProjectionLockHolderReader"/> and <see cref="ProjectionDeadLetters"/>. Add the
     /// projections with <see cref="ProjectionGenBuilder.AddProjections"/>.
     /// </summary>
     public static ProjectionGenBuilder AddProjectionGen(this IServiceCollection services, Action<ProjectionGenOptions> configure)
@@ -77,6 +78,11 @@ public static class ProjectionGenServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProjectionStatusReader(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionRebuilder(
             sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, sp.GetService<ILogger<ProjectionRebuilder>>()));
+        services.TryAddSingleton(sp => new ProjectionHistory(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp => new ProjectionClusterOperations(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp => new ProjectionLockHolderReader(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp => new ProjectionDeadLetters(
+            sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, Options(sp).Daemon.DocumentSerializerOptions));
         services.TryAddSingleton(sp => new ProjectionClusterMonitor(
             sp.GetRequiredService<ProjectionStatusReader>(),
             sp.GetRequiredService<ProjectionDaemon>(),

@@ -26,6 +26,7 @@ public sealed class ProjectionRebuilder
     private readonly ILogger logger;
     private readonly ProgressTable progress;
     private readonly string deadLettersSql;
+    private readonly ProjectionHistory history;
 
     /// <summary>Creates a rebuilder for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
     /// <exception cref="ArgumentException">A document table is one of ProjectionGen's own, or two projections share one.</exception>
@@ -39,6 +40,7 @@ public sealed class ProjectionRebuilder
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
+        history = ProjectionHistory.ForSchema(schema);
         deadLettersSql = $"DELETE FROM {schema.Qualify("dead_letters")} WHERE split_part(projection, '/', 1) = $1";
     }
 
@@ -68,11 +70,17 @@ public sealed class ProjectionRebuilder
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
                 // The slot rows for the projection's current shard count (replacing rows of another count: a rebuild is
-                // how a shard count changes), then every slot fenced by a new epoch and reset.
+                // how a shard count changes), each slot's rebuild in the history, then every slot fenced by a new epoch
+                // and reset.
                 var slotNames = Enumerable.Range(0, descriptor.Shards).Select(shard => ProjectionSetup.SlotName(projection, shard, descriptor.Shards)).ToList();
                 foreach (var command in progress.ReshardCommands(projection, slotNames))
                 {
                     batch.BatchCommands.Add(command);
+                }
+
+                foreach (var slot in slotNames)
+                {
+                    batch.BatchCommands.Add(history.CreateRebuildCommand(slot));
                 }
 
                 batch.BatchCommands.Add(Command(progress.RebuildSql, projection));

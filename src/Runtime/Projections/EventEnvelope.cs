@@ -37,10 +37,13 @@ public sealed class EventEnvelope
     /// <summary>The event's version within its stream (1 for the first event).</summary>
     public long StreamVersion { get; }
 
-    /// <summary>The stored event type name.</summary>
+    /// <summary>The stored event type name; for an upcast event, the old shape's name (while <see cref="Data"/> is the current type).</summary>
     public string EventType { get; }
 
-    /// <summary>The deserialized event, or <see langword="null"/> when it could not be deserialized (see <see cref="DeserializationError"/>).</summary>
+    /// <summary>
+    /// The deserialized event, upcast to the newest type by the registry's upcasters, or <see langword="null"/> when it
+    /// could not be deserialized or upcast (see <see cref="DeserializationError"/>).
+    /// </summary>
     public object? Data { get; }
 
     /// <summary>When the event was appended.</summary>

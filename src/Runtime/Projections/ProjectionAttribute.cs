@@ -15,6 +15,9 @@ namespace ProjectionGen;
 /// <item><description>Aggregate projection (one document per stream): <c>Create(event[, EventMetadata])</c> returning the
 /// document, <c>Apply(event, document[, EventMetadata])</c> returning <see langword="void"/> (mutate) or the document (replace),
 /// and <c>ShouldDelete(event[, document][, EventMetadata])</c> returning <see cref="bool"/>.</description></item>
+/// <item><description>Multi-stream aggregate: an aggregate with routes, <c>Identity(event[, EventMetadata])</c> returning
+/// one document id or <c>Identities(event[, EventMetadata])</c> returning several (<see cref="string"/>, <see cref="Guid"/>,
+/// <see cref="int"/> or <see cref="long"/>); every handled event type needs a route. Not shardable.</description></item>
 /// </list>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]

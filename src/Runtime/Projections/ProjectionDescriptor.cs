@@ -13,7 +13,9 @@ public sealed class ProjectionDescriptor
     /// <param name="onPoisonEvent">The poison-event policy.</param>
     /// <param name="tableName">For aggregate projections, the document table, or <see langword="null"/> for the default.</param>
     /// <param name="shards">How many slots the projection's streams are split into; 1 for none.</param>
+    /// <param name="multiStream">For aggregate projections, whether documents are keyed by the ids the projection's routes return rather than by stream id.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="shards"/> is not between 1 and <see cref="MaxShards"/>.</exception>
+    /// <exception cref="ArgumentException">A multi-stream projection that is not an aggregate or is sharded.</exception>
     public ProjectionDescriptor(
         string name,
         ProjectionKind kind,
@@ -23,7 +25,8 @@ public sealed class ProjectionDescriptor
         int maxRetries,
         PoisonEventPolicy onPoisonEvent,
         string? tableName,
-        int shards = 1)
+        int shards = 1,
+        bool multiStream = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(eventTypes);
@@ -37,6 +40,7 @@ public sealed class ProjectionDescriptor
             throw new ArgumentOutOfRangeException(nameof(shards), shards, $"Projection '{name}' asks for {shards} shards; a projection has 1 to {MaxShards}.");
         }
 
+        MultiStreamRules.Validate(name, kind, shards, multiStream);
         Name = name;
         Kind = kind;
         EventTypes = eventTypes;
@@ -46,6 +50,7 @@ public sealed class ProjectionDescriptor
         OnPoisonEvent = onPoisonEvent;
         TableName = tableName;
         Shards = shards;
+        MultiStream = multiStream;
     }
 
     /// <summary>The most shards a projection may have.</summary>
@@ -77,4 +82,10 @@ public sealed class ProjectionDescriptor
 
     /// <summary>How many slots the projection's streams are split into (by a stable hash of the stream id); 1 when not sharded.</summary>
     public int Shards { get; }
+
+    /// <summary>
+    /// An aggregate projection whose documents are keyed by the ids its <c>Identity</c>/<c>Identities</c> routes return,
+    /// so that one document gathers events of many streams; never sharded.
+    /// </summary>
+    public bool MultiStream { get; }
 }

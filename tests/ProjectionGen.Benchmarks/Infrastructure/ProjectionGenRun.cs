@@ -151,6 +151,23 @@ internal static class ProjectionGenRun
         Check("ProjectionGen aggregate", plan, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    /// <summary>Checks the multi-stream branch documents against the plan: one per branch, every event applied, the right total.</summary>
+    public static async Task VerifyBranchesAsync(string connectionString, WorkloadPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*), coalesce(sum((data->>'events')::bigint), 0), coalesce(sum((data->>'balance')::bigint), 0) FROM projectiongen.doc_bench_branch");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var branches = Math.Min(plan.Streams, BranchBalanceProjection.Branches);
+        if (reader.GetInt64(0) != branches || reader.GetInt64(1) != plan.Events || reader.GetInt64(2) != plan.ExpectedBalance)
+        {
+            throw new InvalidOperationException(
+                $"ProjectionGen multi-stream: {reader.GetInt64(0)} documents with {reader.GetInt64(1)} events and balance {reader.GetInt64(2)}; expected {branches}, {plan.Events} and {plan.ExpectedBalance}.");
+        }
+    }
+
     /// <summary>Checks the ledger against the plan: one row per event, the right total.</summary>
     public static async Task VerifyLedgerAsync(string connectionString, WorkloadPlan plan)
     {

@@ -153,6 +153,8 @@ public class DispatchBenchmarks
 
         public ValueTask LoadAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+        public ValueTask LoadAsync(IReadOnlyCollection<string> documentIds, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
         public BalanceSummary? Find(string streamId) => documents.GetValueOrDefault(streamId);
 
         public void Store(string streamId, BalanceSummary document) => documents[streamId] = document;

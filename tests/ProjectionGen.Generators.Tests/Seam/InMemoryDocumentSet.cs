@@ -10,6 +10,12 @@ internal sealed class InMemoryDocumentSet<TDocument>(List<string> timeline, Dict
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask LoadAsync(IReadOnlyCollection<string> documentIds, CancellationToken cancellationToken)
+    {
+        timeline.Add($"load {string.Join(", ", documentIds)}");
+        return ValueTask.CompletedTask;
+    }
+
     public TDocument? Find(string streamId) => documents.TryGetValue(streamId, out var document) ? (TDocument)document : null;
 
     public void Store(string streamId, TDocument document) => documents[streamId] = document;

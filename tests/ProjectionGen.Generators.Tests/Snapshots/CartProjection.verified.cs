@@ -3,7 +3,7 @@
 
 namespace Shop.Projections
 {
-    partial class CartProjection : global::ProjectionGen.IGeneratedProjection
+    partial class CartProjection : global::ProjectionGen.IGeneratedProjection, global::ProjectionGen.ILiveAggregation<global::Shop.Projections.Cart>
     {
         /// <summary>The projection's static description, for the generated registration.</summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -83,6 +83,53 @@ namespace Shop.Projections
             // progress update by epoch, in the batch's transaction; otherwise it throws ProjectionProgressException and
             // nothing of the batch is kept.
             await batch.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <inheritdoc/>
+        static global::Shop.Projections.Cart? global::ProjectionGen.ILiveAggregation<global::Shop.Projections.Cart>.Fold(global::Shop.Projections.Cart? doc, global::System.Collections.Generic.IReadOnlyList<global::ProjectionGen.EventEnvelope> events)
+        {
+            foreach (var envelope in events)
+            {
+                try
+                {
+                    switch (envelope.Data)
+                    {
+                        case global::Shop.Events.CartOpened e:
+                            if (doc is null)
+                            {
+                                doc = Create(e, envelope.Metadata);
+                                break;
+                            }
+
+                            Apply(e, doc);
+                            break;
+                        case global::Shop.Events.CartItemAdded e:
+                            doc ??= new global::Shop.Projections.Cart();
+                            Apply(e, doc);
+                            break;
+                        case global::Shop.Events.CartCheckedOut e:
+                            doc ??= new global::Shop.Projections.Cart();
+                            doc = Apply(e, doc, envelope.Metadata);
+                            break;
+                        case global::Shop.Events.CartAbandoned e:
+                            if (doc is not null && ShouldDelete(e, doc))
+                            {
+                                doc = null;
+                                break;
+                            }
+
+                            doc ??= new global::Shop.Projections.Cart();
+                            Apply(e, doc);
+                            break;
+                    }
+                }
+                catch (global::System.Exception ex) when (global::ProjectionGen.ProjectionHandlerException.ShouldWrap(ex))
+                {
+                    throw new global::ProjectionGen.ProjectionHandlerException("cart_projection", envelope, ex);
+                }
+            }
+
+            return doc;
         }
     }
 }

@@ -3,7 +3,7 @@
 
 namespace Shop.Projections
 {
-    partial class TicketProjection : global::ProjectionGen.IGeneratedProjection
+    partial class TicketProjection : global::ProjectionGen.IGeneratedProjection, global::ProjectionGen.ILiveAggregation<global::Shop.Projections.Ticket>
     {
         /// <summary>The projection's static description, for the generated registration.</summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -65,6 +65,41 @@ namespace Shop.Projections
             // progress update by epoch, in the batch's transaction; otherwise it throws ProjectionProgressException and
             // nothing of the batch is kept.
             await batch.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <inheritdoc/>
+        static global::Shop.Projections.Ticket? global::ProjectionGen.ILiveAggregation<global::Shop.Projections.Ticket>.Fold(global::Shop.Projections.Ticket? doc, global::System.Collections.Generic.IReadOnlyList<global::ProjectionGen.EventEnvelope> events)
+        {
+            var projection = new global::Shop.Projections.TicketProjection();
+            foreach (var envelope in events)
+            {
+                try
+                {
+                    switch (envelope.Data)
+                    {
+                        case global::Shop.Events.TicketOpened e:
+                            if (doc is null)
+                            {
+                                doc = projection.Create(e);
+                            }
+                            break;
+                        case global::Shop.Events.TicketVoted e:
+                            if (doc is null)
+                            {
+                                break;
+                            }
+
+                            doc = projection.Apply(e, doc);
+                            break;
+                    }
+                }
+                catch (global::System.Exception ex) when (global::ProjectionGen.ProjectionHandlerException.ShouldWrap(ex))
+                {
+                    throw new global::ProjectionGen.ProjectionHandlerException("ticket_projection", envelope, ex);
+                }
+            }
+
+            return doc;
         }
     }
 }

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ProjectionGen.Daemon;
+using ProjectionGen.Operations;
+
+namespace ProjectionGen.Dashboard;
+
+/// <summary>Reads everything the page shows from the database (and this process's node, for paused projections).</summary>
+internal sealed class DashboardData(
+    ProjectionStatusReader status,
+    ProjectionHistory history,
+    ProjectionDeadLetters deadLetters,
+    IDashboardNodeSource nodes,
+    LagSeries lag,
+    IOptions<ProjectionGenDashboardOptions> options,
+    IServiceProvider services)
+{
+    public async Task<DashboardSnapshot> ReadAsync(DateTimeOffset? lagAfter, DashboardActions actions, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var refresh = (int)settings.RefreshInterval.TotalMilliseconds;
+        try
+        {
+            var statuses = await status.ReadAsync(cancellationToken).ConfigureAwait(false);
+            lag.Record(statuses);
+            var readAt = statuses.Count > 0 ? statuses[0].ReadAt : DateTimeOffset.UtcNow;
+            var entries = await history.ReadAsync(readAt - settings.HistoryWindow, settings.MaxHistoryEntries, cancellationToken).ConfigureAwait(false);
+            var letters = await deadLetters.ReadAsync(settings.MaxDeadLetters, cancellationToken).ConfigureAwait(false);
+            var total = letters.Count < settings.MaxDeadLetters ? letters.Count : await deadLetters.CountAsync(cancellationToken).ConfigureAwait(false);
+            var nodeList = await ReadNodesAsync(statuses, cancellationToken).ConfigureAwait(false);
+            var paused = PausedHere();
+            return new DashboardSnapshot(
+                readAt,
+                refresh,
+                nodes.Name,
+                nodeList,
+                statuses.Select(s => new DashboardProjection(
+                    s.Projection,
+                    s.Owner,
+                    s.OwnerAlive,
+                    s.OwnerSince,
+                    s.Epoch,
+                    s.Position,
+                    s.HighWaterMark,
+                    s.LagEvents,
+                    Math.Round(s.Lag.TotalSeconds, 3),
+                    s.LastCommitAt,
+                    s.State,
+                    paused.Contains(s.Projection),
+                    DashboardErrors.Mask(s.LastLossCause),
+                    s.LastLossAt,
+                    s.DeadLetterCount,
+                    lag.After(s.Projection, lagAfter))).ToList(),
+                entries.Select(e => new DashboardHistoryEntry(e.Id, e.At, e.Kind, e.Projection, e.Node, e.Epoch, e.Position, DashboardErrors.Mask(e.Detail))).ToList(),
+                total,
+                letters.Select(d => new DashboardDeadLetter(
+                    d.Id, d.Projection, d.Sequence, d.StreamId, d.EventType, d.Epoch, d.Node, DashboardErrors.Mask(d.Reason)!, DashboardErrors.Mask(d.Exception), d.Attempts, d.CreatedAt, d.Payload)).ToList(),
+                actions,
+                null);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // During a database restart the page keeps what it shows and says why it is stale.
+            return new DashboardSnapshot(DateTimeOffset.UtcNow, refresh, nodes.Name, [], [], [], 0, [], actions, DashboardErrors.Describe(failure));
+        }
+    }
+
+    /// <summary>The connected nodes, plus the owners recorded in progress rows that hold no lock connection now (down, or reconnecting).</summary>
+    private async Task<IReadOnlyList<DashboardNode>> ReadNodesAsync(IReadOnlyList<ProjectionStatus> statuses, CancellationToken cancellationToken)
+    {
+        var connected = await nodes.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var names = connected.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = statuses.Where(s => s.Owner is not null && !names.Contains(s.Owner)).Select(s => s.Owner!).Distinct(StringComparer.Ordinal)
+            .Select(owner => new DashboardNode(owner, false, null, null, 0, null, null));
+        return [.. connected.Concat(missing).OrderBy(n => n.Name, StringComparer.Ordinal)];
+    }
+
+    private HashSet<string> PausedHere()
+    {
+        // Only a node running in this process can resume its own paused projections.
+        var daemon = services.GetService<ProjectionDaemon>();
+        return daemon is null
+            ? []
+            : daemon.GetStates().Where(s => s.Status == AgentStatus.Paused).Select(s => s.Projection).ToHashSet(StringComparer.Ordinal);
+    }
+}

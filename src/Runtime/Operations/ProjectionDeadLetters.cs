@@ -1,0 +1,257 @@
+using System.Text.Json;
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Serialization;
+
+namespace ProjectionGen.Operations;
+
+/// <summary>
+/// Reads, discards and retries dead letters (table <c>{schema}.dead_letters</c>, written by the daemon's commits).
+/// A retry applies the one event through the projection's generated code now, in one transaction that also bumps the
+/// projection's epoch (fencing the owner's in-flight batch, as a rebuild does: the owner stops and a node resumes from
+/// the committed position under a newer epoch) and deletes the dead letter. If the handler fails again nothing is
+/// kept but the new attempt count and exception. See <c>docs/dashboard.md</c>.
+/// </summary>
+/// <remarks>
+/// The retried event is applied after the later events of its stream that the projection already applied: right
+/// for projections whose result does not depend on order (ledgers, counters); for the others, rebuild instead.
+/// </remarks>
+public sealed class ProjectionDeadLetters
+{
+    /// <summary>The longest payload <see cref="ReadAsync"/> returns, in characters.</summary>
+    public const int MaxPayloadChars = 16_384;
+
+    private readonly PostgresEventStore store;
+    private readonly IReadOnlyList<IGeneratedProjection> projections;
+    private readonly JsonSerializerOptions? documentOptions;
+    private readonly string schema;
+    private readonly string readSql;
+    private readonly string countSql;
+    private readonly string discardSql;
+    private readonly string lockSql;
+    private readonly string fenceSql;
+    private readonly string failedSql;
+
+    /// <summary>Creates the dead-letter operations for <paramref name="projections"/> on <paramref name="store"/>.</summary>
+    /// <param name="store">The event store.</param>
+    /// <param name="projections">The application's projections (needed to retry).</param>
+    /// <param name="documentSerializerOptions">The daemon's <see cref="ProjectionDaemonOptions.DocumentSerializerOptions"/>.</param>
+    public ProjectionDeadLetters(PostgresEventStore store, IEnumerable<IGeneratedProjection> projections, JsonSerializerOptions? documentSerializerOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(projections);
+        this.store = store;
+        this.projections = [.. projections];
+        documentOptions = documentSerializerOptions;
+        schema = store.Schema;
+        var s = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
+        var deadLetters = s.Qualify("dead_letters");
+        readSql = $"""
+            SELECT d.id, d.projection, d.seq, d.stream_id, d.event_type, d.epoch, d.node, d.reason, d.exception, d.attempts, d.created_at,
+                   left(e.data::text, {MaxPayloadChars})
+            FROM {deadLetters} d LEFT JOIN {s.Qualify("events")} e ON e.seq = d.seq
+            ORDER BY d.id DESC LIMIT $1
+            """;
+        countSql = $"SELECT count(*) FROM {deadLetters}";
+        discardSql = $"DELETE FROM {deadLetters} WHERE id = $1";
+        lockSql = $"SELECT projection, seq FROM {deadLetters} WHERE id = $1 FOR UPDATE";
+        fenceSql = $"UPDATE {s.Qualify("progress")} SET epoch = epoch + 1 WHERE name = $1 RETURNING epoch, position";
+        failedSql = $"UPDATE {deadLetters} SET attempts = attempts + 1, exception = $2, created_at = now() WHERE id = $1";
+    }
+
+    /// <summary>The newest dead letters, at most <paramref name="limit"/>, with their payloads.</summary>
+    public async Task<IReadOnlyList<DeadLetterEntry>> ReadAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var command = store.DataSource.CreateCommand(readSql);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<DeadLetterEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new DeadLetterEntry(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetInt32(9),
+                reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>How many dead letters there are in all.</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = store.DataSource.CreateCommand(countSql);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Deletes a dead letter without applying its event.</summary>
+    /// <returns>Whether it existed.</returns>
+    public async Task<bool> DiscardAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = store.DataSource.CreateCommand(discardSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Applies a dead letter's event through its projection now; see the class summary.</summary>
+    /// <returns><see langword="null"/> when there is no such dead letter.</returns>
+    /// <exception cref="InvalidOperationException">The dead letter's projection is not one of this application's.</exception>
+    public async Task<DeadLetterRetryResult?> RetryAsync(long id, CancellationToken cancellationToken = default)
+    {
+        var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                string projection;
+                long sequence;
+                await using (var command = new NpgsqlCommand(lockSql, connection, transaction))
+                {
+                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    projection = reader.GetString(0);
+                    sequence = reader.GetInt64(1);
+                }
+
+                var generated = projections.FirstOrDefault(p => p.Descriptor.Name == projection)
+                    ?? throw new InvalidOperationException($"Dead letter {id} belongs to projection '{projection}', which this application does not run.");
+
+                // The fence first: the owner's in-flight commit waits on this row lock and then finds its epoch gone.
+                long epoch, position;
+                await using (var command = new NpgsqlCommand(fenceSql, connection, transaction))
+                {
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new InvalidOperationException($"Projection '{projection}' has no progress row.");
+                    }
+
+                    epoch = reader.GetInt64(0);
+                    position = reader.GetInt64(1);
+                }
+
+                var events = await store.ReadAllAsync(connection, sequence - 1, sequence, 1, null, cancellationToken).ConfigureAwait(false);
+                string? error = events.Count == 0 ? "the event no longer exists"
+                    : events[0].Data is null ? "the event cannot be read: " + events[0].DeserializationError
+                    : null;
+                if (error is null)
+                {
+                    var batch = new DeadLetterRetryBatch(this, generated.Descriptor, epoch, position, events, connection);
+                    try
+                    {
+                        await generated.RunBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ProjectionHandlerException failure)
+                    {
+                        error = failure.InnerException?.ToString() ?? failure.ToString();
+                    }
+
+                    if (error is null && batch.Commit is { } commit)
+                    {
+                        await using var sent = commit;
+                        commit.BatchCommands.Add(Command(discardSql, id));
+                        await commit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        return new DeadLetterRetryResult(id, true, epoch, null);
+                    }
+                }
+
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                await using (var failed = new NpgsqlCommand(failedSql, connection))
+                {
+                    failed.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+                    failed.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error ?? "the projection did not commit" });
+                    await failed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return new DeadLetterRetryResult(id, false, null, error ?? "the projection did not commit");
+            }
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, long id)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        return command;
+    }
+
+    /// <summary>The retried event as a one-event batch; its commit is collected, then sent in the retry's transaction.</summary>
+    private sealed class DeadLetterRetryBatch(
+        ProjectionDeadLetters owner,
+        ProjectionDescriptor descriptor,
+        long epoch,
+        long position,
+        IReadOnlyList<EventEnvelope> events,
+        NpgsqlConnection connection) : IProjectionBatch
+    {
+        private readonly BatchWriter writer = new();
+#pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
+        private IBatchDocuments? documents;
+#pragma warning restore CA1859
+
+        public string ProjectionName => descriptor.Name;
+
+        public long Epoch => epoch;
+
+        public long FromPosition => position;
+
+        public long ToPosition => position;
+
+        public IReadOnlyList<EventEnvelope> Events => events;
+
+        public IProjectionWriter Writer => writer;
+
+        public NpgsqlBatch? Commit { get; private set; }
+
+        public IDocumentSet<TDocument> Documents<TDocument>() where TDocument : class
+        {
+            if (documents is DocumentSet<TDocument> existing)
+            {
+                return existing;
+            }
+
+            var table = DocumentTable.For(owner.schema, descriptor);
+            var options = owner.documentOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
+            if (descriptor.DocumentType != typeof(TDocument) || options.GetTypeInfo(typeof(TDocument)) is not System.Text.Json.Serialization.Metadata.JsonTypeInfo<TDocument> typeInfo)
+            {
+                throw new InvalidOperationException($"Projection '{descriptor.Name}' keeps documents of type {descriptor.DocumentType?.FullName ?? "(none)"}, not {typeof(TDocument).FullName}.");
+            }
+
+            var created = new DocumentSet<TDocument>(table, typeInfo, events, connection);
+            documents = created;
+            return created;
+        }
+
+        public ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            var batch = new NpgsqlBatch(connection);
+            documents?.AddCommitCommands(batch, position);
+            foreach (var command in writer.Commands)
+            {
+                batch.BatchCommands.Add(command);
+            }
+
+            Commit = batch;
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace ProjectionGen.Operations;
+
+/// <summary>The kinds of <see cref="ProjectionHistoryEntry"/>.</summary>
+public static class ProjectionHistoryKinds
+{
+    /// <summary>A node acquired the projection's lock and bumped its epoch; the previous acquisition was by the same node, or there was none.</summary>
+    public const string Acquired = "acquired";
+
+    /// <summary>A node acquired the projection that another node held before (<see cref="ProjectionHistoryEntry.Detail"/> names it).</summary>
+    public const string Moved = "moved";
+
+    /// <summary>A node lost the projection's lock (<see cref="ProjectionHistoryEntry.Detail"/> is the cause).</summary>
+    public const string Lost = "lost";
+
+    /// <summary>The projection was rebuilt: epoch bumped, position reset to 0, read model emptied.</summary>
+    public const string Rebuilt = "rebuilt";
+}

@@ -1,0 +1,121 @@
+using Microsoft.CodeAnalysis;
+using ProjectionGen.Generators.Emit;
+using ProjectionGen.Generators.Tests.Infrastructure;
+
+namespace ProjectionGen.Generators.Tests;
+
+/// <summary>The new shapes keep the generator incremental: unchanged or unrelated edits reuse every cached step.</summary>
+public sealed class ShapeIncrementalityTests
+{
+    private static readonly string[] TrackedSteps =
+        [TrackingNames.Projection, TrackingNames.RegisteredName, TrackingNames.Registration, TrackingNames.Upcasters, TrackingNames.UpcasterRegistration];
+
+    [Fact]
+    public void Unchanged_compilation_is_all_cached() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation => compilation));
+
+    [Fact]
+    public void Adding_an_unrelated_file_is_all_cached() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation => compilation.AddSyntaxTrees(
+            TestCompilation.Parse("namespace Shop; public sealed class Unrelated { public int Value => 42; }", "Unrelated.cs"))));
+
+    [Fact]
+    public void Editing_an_upcaster_body_is_all_cached_or_unchanged() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation =>
+            Replace(compilation, "class TicketUpcasters", "new(old.Title, 3)", "new(old.Title.Trim(), 4)")));
+
+    [Fact]
+    public void Editing_a_route_body_is_all_cached_or_unchanged() =>
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation =>
+            Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) => e.Customer;", "Identity(CustomerOrdered e) => e.Customer.ToUpperInvariant();")));
+
+    [Fact]
+    public void Adding_an_upcaster_regenerates_only_the_upcaster_registration()
+    {
+        var second = RunTwice(compilation =>
+            Replace(compilation, "class TicketUpcasters", "public static TicketFiled Upcast(TicketFiledV2 old)", "public static TicketFiled Upcast(ReadingV0 old) => new(\"\", old.Value, \"\");\n\n    public static TicketFiled Upcast(TicketFiledV2 old)")
+                .AddSyntaxTrees(TestCompilation.Parse("namespace Shop.Events; public sealed record ReadingV0(int Value);", "ReadingV0.cs")));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.UpcasterRegistration));
+        Assert.DoesNotContain(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains("FromType<global::Shop.Events.ReadingV0, global::Shop.Events.TicketFiled>", second.Source(UpcasterEmitter.HintName));
+    }
+
+    [Fact]
+    public void Changing_a_route_signature_regenerates_that_projection()
+    {
+        var second = RunTwice(compilation =>
+            Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) =>", "Identity(CustomerOrdered e, EventMetadata metadata) =>"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains("routes.Add(envelope, Identity(e, envelope.Metadata));", second.Source("Shop.Projections.CustomerTotalsProjection.g.cs"));
+    }
+
+    [Fact]
+    public void A_cycle_of_upcasters_generates_no_upcaster_registration()
+    {
+        var run = GeneratorRun.Of([.. ShapeSources.All, """
+            namespace Shop.Events;
+
+            [ProjectionGen.EventUpcasters]
+            public static class Backwards
+            {
+                public static TicketFiledV1 Upcast(TicketFiled current) => new(current.Title);
+            }
+            """]);
+        Assert.DoesNotContain(run.Result.GeneratedSources, s => s.HintName == UpcasterEmitter.HintName);
+        Assert.Contains(run.Result.GeneratedSources, s => s.HintName == "Shop.Projections.TicketBoardProjection.g.cs");
+    }
+
+    [Fact]
+    public void A_multi_stream_projection_with_an_unrouted_event_generates_nothing()
+    {
+        var run = GeneratorRun.Of(ShapeSources.Events, """
+            using ProjectionGen;
+            using Shop.Events;
+
+            namespace Shop.Projections;
+
+            public sealed class Count { public int Value { get; set; } }
+
+            [Projection]
+            public sealed partial class HalfRouted
+            {
+                public static string Identity(CustomerOrdered e) => e.Customer;
+                public static void Apply(CustomerOrdered e, Count c) => c.Value++;
+                public static void Apply(CustomerForgotten e, Count c) => c.Value--;
+            }
+            """);
+        Assert.DoesNotContain(run.Result.GeneratedSources, s => s.HintName == "Shop.Projections.HalfRouted.g.cs");
+        Assert.Empty(run.GeneratorDiagnostics);
+    }
+
+    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit)
+    {
+        var compilation = TestCompilation.Create(ShapeSources.All);
+        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
+        return GeneratorRun.Over(first.Driver, edit(compilation));
+    }
+
+    private static Compilation Replace(Compilation compilation, string marker, string oldText, string newText)
+    {
+        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains(marker, StringComparison.Ordinal));
+        Assert.Contains(oldText, tree.ToString(), StringComparison.Ordinal);
+        return compilation.ReplaceSyntaxTree(tree, TestCompilation.Parse(tree.ToString().Replace(oldText, newText, StringComparison.Ordinal), tree.FilePath));
+    }
+
+    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run)
+    {
+        foreach (var step in TrackedSteps)
+        {
+            var reasons = Reasons(run, step);
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, reason => Assert.True(
+                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                $"Step '{step}' ran with reason {reason}."));
+        }
+    }
+
+    private static List<IncrementalStepRunReason> Reasons(GeneratorRun run, string step) =>
+        run.Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+}
