@@ -277,8 +277,8 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres)
             foreach (var sql in new[]
             {
                 """
-                INSERT INTO projectiongen.progress (name, position, epoch, owner, owner_since, last_commit_at, status, last_loss_cause, last_loss_at)
-                SELECT 'projection_' || lpad(i::text, 3, '0'), i * 10, 1 + i % 4, $1, now(), now(), 'running',
+                INSERT INTO projectiongen.progress (name, projection, position, epoch, owner, owner_since, last_commit_at, status, last_loss_cause, last_loss_at)
+                SELECT 'projection_' || lpad(i::text, 3, '0'), 'projection_' || lpad(i::text, 3, '0'), i * 10, 1 + i % 4, $1, now(), now(), 'running',
                        CASE WHEN i % 10 = 0 THEN 'terminated backend (57P01)' END, CASE WHEN i % 10 = 0 THEN now() END
                 FROM generate_series(1, 197) i
                 """,

@@ -68,6 +68,7 @@ internal static class NodeCommand
             .AddEventType<OrderPlaced>()
             .AddEventType<ItemAdded>()
             .AddEventType<OrderShipped>()
-            .AddEventType<OrderCancelled>();
+            .AddEventType<OrderCancelled>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
     }
 }
