@@ -30,6 +30,18 @@ public sealed class BenchOptionsTests
         Assert.False(options.Runs("failover"));
     }
 
+    [Fact]
+    public void Cluster_scenarios_have_their_own_sizes()
+    {
+        var options = BenchOptions.Parse(["--only", "rebalance,coordination,shards", "--rebalance-trials", "2", "--coordination-projections", "500", "--shard-events", "800"]);
+        Assert.Equal(2, options.RebalanceTrials);
+        Assert.Equal(100, options.CoordinationProjections);
+        Assert.Equal(800, options.ShardEvents);
+        Assert.True(options.Runs("coordination"));
+        Assert.False(options.Runs("catchup"));
+        Assert.Equal(10, BenchOptions.Parse(["--smoke"]).CoordinationProjections);
+    }
+
     [Theory]
     [InlineData("--events")]
     [InlineData("--events", "0")]

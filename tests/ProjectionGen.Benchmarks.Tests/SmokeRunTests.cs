@@ -26,7 +26,8 @@ public sealed class SmokeRunTests
             var output = await BenchmarkSuite.RunAsync(BenchOptions.Parse(["--smoke", "--out", directory]), log);
 
             var markdown = await File.ReadAllTextAsync(output.Markdown, TestContext.Current.CancellationToken);
-            foreach (var section in new[] { "## Targets", "## Catch-up throughput", "## Guard cost", "## Live latency", "## Failover", "## Peak memory during catch-up", "## Dispatch micro-benchmark", "## Event store append throughput" })
+            foreach (var section in new[] { "## Targets", "## Catch-up throughput", "## Guard cost", "## Live latency", "## Failover", "## Peak memory during catch-up", "## Dispatch micro-benchmark", "## Event store append throughput",
+                "## Rebalance (cluster)", "## Coordination load of an idle cluster", "## Sharded throughput" })
             {
                 Assert.Contains(section, markdown, StringComparison.Ordinal);
             }
@@ -37,7 +38,7 @@ public sealed class SmokeRunTests
 
             var csv = await File.ReadAllLinesAsync(output.Csv, TestContext.Current.CancellationToken);
             Assert.Equal("scenario,contender,metric,value,unit", csv[0]);
-            foreach (var scenario in new[] { "catch-up", "guard", "live", "failover", "memory", "dispatch", "append" })
+            foreach (var scenario in new[] { "catch-up", "guard", "live", "failover", "memory", "dispatch", "append", "rebalance", "coordination", "shards" })
             {
                 Assert.Contains(csv, line => line.StartsWith(scenario + ",", StringComparison.Ordinal));
             }

@@ -47,13 +47,28 @@ public sealed record BenchOptions
     /// <summary>Multiplies the appends of the append-throughput table.</summary>
     public int AppendScale { get; init; } = 1;
 
+    /// <summary>Trials of the cluster rebalance scenario (each: leave, join, crash, restart, drain, undrain, hung, wake).</summary>
+    public int RebalanceTrials { get; init; } = 5;
+
+    /// <summary>The eviction timeout of the rebalance scenario's nodes; null for the daemon's default.</summary>
+    public TimeSpan? RebalanceEvictionTimeout { get; init; }
+
+    /// <summary>Projections (4 shards each) of the large coordination-load cluster.</summary>
+    public int CoordinationProjections { get; init; } = 100;
+
+    /// <summary>How long the coordination load of an idle cluster is measured.</summary>
+    public TimeSpan CoordinationDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Events of each sharded-throughput run (1, 2 and 4 shards of a projection waiting 2 ms per event).</summary>
+    public int ShardEvents { get; init; } = 4_000;
+
     /// <summary>Runs the server with fsync=on.</summary>
     public bool Durable { get; init; }
 
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, live, failover, memory, dispatch, append); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -75,8 +90,13 @@ public sealed record BenchOptions
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
           --no-append           skip the append-throughput table
           --scale N             multiplies the append-throughput table's appends
+          --rebalance-trials N  cluster rebalance trials (default 5)
+          --coordination-projections N  4-shard idle projections of the coordination-load cluster (default 100)
+          --coordination-seconds N      how long the idle load is measured (default 30)
+          --shard-events N      events of each sharded-throughput run (default 4000)
           --durable             server with fsync=on
-          --only a,b            run only these scenarios: catchup, guard, live, failover, memory, dispatch, append
+          --only a,b            run only these scenarios: catchup, guard, live, failover, memory, dispatch, append,
+                                rebalance, coordination, shards
           --out DIR             output directory (default artifacts/bench)
         """;
 
@@ -91,6 +111,8 @@ public sealed record BenchOptions
             {
                 Smoke = true, Events = 2_000, Streams = 100, LiveRate = 200, LiveDuration = TimeSpan.FromSeconds(2), FailoverTrials = 1,
                 MemoryEvents = 3_000, GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
+                RebalanceTrials = 1, RebalanceEvictionTimeout = TimeSpan.FromSeconds(3), CoordinationProjections = 10,
+                CoordinationDuration = TimeSpan.FromSeconds(5), ShardEvents = 300,
             }
             : new BenchOptions();
         for (var i = 0; i < args.Count; i++)
@@ -115,6 +137,10 @@ public sealed record BenchOptions
                 "--no-bdn" => options with { BenchmarkDotNet = false },
                 "--no-append" => options with { AppendTable = false },
                 "--scale" => options with { AppendScale = Number() },
+                "--rebalance-trials" => options with { RebalanceTrials = Number() },
+                "--coordination-projections" => options with { CoordinationProjections = Math.Min(Number(), 100) },
+                "--coordination-seconds" => options with { CoordinationDuration = TimeSpan.FromSeconds(Number()) },
+                "--shard-events" => options with { ShardEvents = Number() },
                 "--durable" => options with { Durable = true },
                 "--only" => options with { Only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase) },
                 "--out" => options with { OutputDirectory = Value() },

@@ -62,6 +62,21 @@ public static class BenchmarkSuite
             {
                 await AppendScenario.RunAsync(context);
             }
+
+            if (options.Runs("rebalance"))
+            {
+                await RebalanceScenario.RunAsync(context);
+            }
+
+            if (options.Runs("coordination"))
+            {
+                await CoordinationLoadScenario.RunAsync(context);
+            }
+
+            if (options.Runs("shards"))
+            {
+                await ShardThroughputScenario.RunAsync(context);
+            }
         }
 
         report.Setup += $" Whole run: {total.Elapsed.TotalMinutes:F1} min.";

@@ -5,8 +5,8 @@ namespace ProjectionGen.Chaos.Tests;
 
 /// <summary>
 /// The bounded CI profile of the fault-injection suite (the long profile is <c>build/chaos.sh --minutes 30</c>):
-/// a fixed seed and a random one with every fault kind, the paused-owner case, and the proof that the checker fails
-/// when fencing is switched off.
+/// a fixed seed and a random one with every fault kind (membership changes included), the paused- and hung-owner
+/// cases, and the proof that the checker fails when fencing is switched off.
 /// </summary>
 public sealed class ChaosProfileTests
 {
@@ -27,9 +27,9 @@ public sealed class ChaosProfileTests
     }
 
     [Fact]
-    public async Task Paused_owners_are_fenced_when_they_wake()
+    public async Task Paused_and_hung_owners_are_fenced_when_they_wake()
     {
-        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.PauseNode] });
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(30), Faults = [FaultKind.TerminatePausedLock, FaultKind.HungNode] });
         Assert.True(result.Passed, Describe(result));
         Assert.True(result.RejectedStaleCommits > 0, "No stale commit was rejected: the pauses never caught an owner with a commit in hand.\n" + result.Report);
     }
@@ -37,7 +37,7 @@ public sealed class ChaosProfileTests
     [Fact]
     public async Task The_checker_fails_when_fencing_is_switched_off()
     {
-        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.PauseNode], Unfenced = true });
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.TerminatePausedLock], Unfenced = true });
         Assert.False(result.Passed, "Unfenced nodes survived paused-owner faults without a violation: the checker proves nothing.\n" + result.Report);
         Assert.Contains(result.Violations, v => v.StartsWith("I2", StringComparison.Ordinal) || v.StartsWith("I1", StringComparison.Ordinal));
     }

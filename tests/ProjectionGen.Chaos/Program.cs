@@ -7,11 +7,19 @@ var seed = new Option<int?>("--seed") { Description = "seed of the fault schedul
 var unfenced = new Option<bool>("--unfenced") { Description = "drop the epoch condition (test build behaviour) to show the checker failing" };
 var faults = new Option<FaultKind[]>("--faults") { Description = "only these fault kinds (default: all)", AllowMultipleArgumentsPerToken = true };
 var output = new Option<string>("--output") { Description = "output folder", DefaultValueFactory = _ => Path.Combine("artifacts", "chaos") };
-var connection = new Option<string>("--connection") { Required = true };
+var connection = new Option<string?>("--connection") { Description = $"the connection string (default: the {NodeProcess.ConnectionVariable} environment variable, which keeps it off the command line)" };
 var nodeName = new Option<string>("--node") { Required = true };
 var history = new Option<string>("--history") { Required = true };
+var projections = new Option<string>("--projections") { Description = "projections to host: names, prefix* patterns, set:chaos, set:acceptance, set:idle", DefaultValueFactory = _ => "set:chaos" };
+var capacity = new Option<int?>("--capacity") { Description = "most slots this node takes" };
+var tags = new Option<string?>("--tags") { Description = "comma-separated tags of this node" };
+var pins = new Option<string[]>("--pin") { Description = "projection=node-or-tag:NAME[,...] (repeatable; give every node the same pins)" };
+var evictionTimeout = new Option<int?>("--eviction-timeout-ms") { Description = "eviction timeout in milliseconds (default: the daemon's)" };
+var heartbeatTimeout = new Option<int?>("--heartbeat-timeout-ms") { Description = "heartbeat timeout in milliseconds (default: the daemon's; the eviction timeout must be longer)" };
+var commitDelay = new Option<int>("--commit-delay-ms") { Description = "pause between the guard and the commit", DefaultValueFactory = _ => 25 };
 
-var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output };
+var runProjections = new Option<string>("--projections") { Description = "projections every node hosts (as for node --projections)", DefaultValueFactory = _ => "set:chaos" };
+var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output, runProjections };
 run.SetAction(async (result, ct) =>
 {
     var options = new ChaosOptions
@@ -21,13 +29,34 @@ run.SetAction(async (result, ct) =>
         Unfenced = result.GetValue(unfenced),
         OutputDirectory = result.GetValue(output)!,
         Faults = result.GetValue(faults) is { Length: > 0 } kinds ? kinds : null,
+        Projections = ProjectionSets.Resolve(result.GetValue(runProjections)!),
     };
     var outcome = await ChaosRunner.RunAsync(options, Console.Out, ct);
     Console.WriteLine(outcome.Passed ? $"chaos run passed (seed {outcome.Seed})" : $"chaos run FAILED with {outcome.Violations.Count} violations (seed {outcome.Seed})");
     return outcome.Passed ? 0 : 1;
 });
 
-var node = new Command("node", "One daemon node (used by the runner as a separate OS process)") { connection, nodeName, history, unfenced };
-node.SetAction((result, _) => ChaosNode.RunAsync(result.GetValue(connection)!, result.GetValue(nodeName)!, result.GetValue(history)!, result.GetValue(unfenced)));
+var node = new Command("node", "One daemon node (used by the runner, the cluster tests and the benchmarks as a separate OS process)")
+{
+    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay,
+};
+node.SetAction((result, _) =>
+{
+    var settings = new NodeSettings
+    {
+        Name = result.GetValue(nodeName)!,
+        Projections = ProjectionSets.Resolve(result.GetValue(projections)!),
+        Capacity = result.GetValue(capacity),
+        Tags = result.GetValue(tags)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+        Pins = (result.GetValue(pins) ?? []).Select(NodeSettings.ParsePin).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+        EvictionTimeout = result.GetValue(evictionTimeout) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+        HeartbeatTimeout = result.GetValue(heartbeatTimeout) is { } heartbeat ? TimeSpan.FromMilliseconds(heartbeat) : null,
+        CommitDelay = TimeSpan.FromMilliseconds(result.GetValue(commitDelay)),
+        Unfenced = result.GetValue(unfenced),
+    };
+    var connectionString = result.GetValue(connection) ?? Environment.GetEnvironmentVariable(NodeProcess.ConnectionVariable)
+        ?? throw new InvalidOperationException($"Give --connection or set {NodeProcess.ConnectionVariable}.");
+    return ChaosNode.RunAsync(connectionString, result.GetValue(history)!, settings);
+});
 
 return await new RootCommand("ProjectionGen fault-injection suite") { run, node }.Parse(args).InvokeAsync();

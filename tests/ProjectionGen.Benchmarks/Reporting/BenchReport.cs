@@ -66,7 +66,7 @@ public sealed class BenchReport
         text.AppendLine(Setup).AppendLine();
         if (targets.Count > 0)
         {
-            text.AppendLine("## Targets (issue 9; reported, not asserted)").AppendLine();
+            text.AppendLine("## Targets (issues 9 and 12; reported, not asserted)").AppendLine();
             AppendTable(text, ["target", "goal", "measured", "met", "margin"],
                 targets.Select(t => (IReadOnlyList<string>)[t.Target, t.Goal, t.Measured, t.Met ? "yes" : "**no**", t.Margin]).ToList());
             text.AppendLine();

@@ -6,22 +6,38 @@ using ProjectionGen.EventStore;
 
 namespace ProjectionGen.Chaos.Checker;
 
-/// <summary>Everything a run left behind: the audit trail, the read models, the committed events and every node's lifecycle history.</summary>
+/// <summary>
+/// Everything a run left behind: the audit trail, the read models of the checked projections, the committed events
+/// and every node's lifecycle history.
+/// </summary>
 internal sealed class ChaosHistory
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The event projections whose table holds one row per applied event (table name = projection name).</summary>
+    private static readonly string[] LedgerProjections = ["chaos_ledger", "chaos_sharded_ledger"];
+
+    /// <summary>The ledger tables with a serial id, whose rows' order is the order they were committed in.</summary>
+    private static readonly string[] OrderedLedgers = ["chaos_sharded_ledger"];
 
     public required IReadOnlyList<AuditRow> Audit { get; init; }
 
     public required IReadOnlyList<EventEnvelope> Events { get; init; }
 
-    public required IReadOnlyDictionary<long, int> LedgerRowsBySequence { get; init; }
+    /// <summary>Per ledger projection: rows per event sequence.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<long, int>> Ledgers { get; init; }
 
-    public required IReadOnlyDictionary<string, ChaosCounter> Counters { get; init; }
+    /// <summary>Per ordered ledger: its rows (stream, sequence) in the order they were committed.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<(string Stream, long Sequence)>> LedgerOrder { get; init; }
+
+    /// <summary>Per aggregate projection: its documents by stream.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, ChaosCounter>> Aggregates { get; init; }
 
     public required IReadOnlyList<LifecycleRecord> Lifecycle { get; init; }
 
-    public static async Task<ChaosHistory> ReadAsync(NpgsqlDataSource dataSource, PostgresEventStore store, IEnumerable<string> historyFiles, CancellationToken cancellationToken)
+    /// <summary>Reads the history of a run whose nodes hosted <paramref name="projections"/>; the ledgers and counters among them are checked.</summary>
+    public static async Task<ChaosHistory> ReadAsync(
+        NpgsqlDataSource dataSource, PostgresEventStore store, IReadOnlyCollection<string> projections, IEnumerable<string> historyFiles, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var audit = new List<AuditRow>();
@@ -34,24 +50,56 @@ internal sealed class ChaosHistory
             }
         }
 
-        var ledger = new Dictionary<long, int>();
-        await using (var command = new NpgsqlCommand("SELECT seq, count(*) FROM chaos_ledger GROUP BY seq", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var ledgers = new Dictionary<string, IReadOnlyDictionary<long, int>>(StringComparer.Ordinal);
+        var order = new Dictionary<string, IReadOnlyList<(string, long)>>(StringComparer.Ordinal);
+        foreach (var ledger in LedgerProjections.Where(projections.Contains))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            // The table names are constants of this class, never input.
+            var rows = new Dictionary<long, int>();
+            await using (var command = new NpgsqlCommand($"SELECT seq, count(*) FROM {ledger} GROUP BY seq", connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                ledger[reader.GetInt64(0)] = (int)reader.GetInt64(1);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows[reader.GetInt64(0)] = (int)reader.GetInt64(1);
+                }
+            }
+
+            ledgers[ledger] = rows;
+            if (OrderedLedgers.Contains(ledger))
+            {
+                var committed = new List<(string, long)>();
+                await using var command = new NpgsqlCommand($"SELECT stream_id, seq FROM {ledger} ORDER BY id", connection);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    committed.Add((reader.GetString(0), reader.GetInt64(1)));
+                }
+
+                order[ledger] = committed;
             }
         }
 
-        var counters = new Dictionary<string, ChaosCounter>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_chaos_counter", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var aggregates = new Dictionary<string, IReadOnlyDictionary<string, ChaosCounter>>(StringComparer.Ordinal);
+        foreach (var descriptor in projections.Select(p => ProjectionSets.All[p]).Where(d => d.Kind == ProjectionKind.Aggregate && d.DocumentType == typeof(ChaosCounter)))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            var table = PostgresIdentifier.Parse(store.Schema, "schema").Qualify(descriptor.TableName ?? "doc_" + descriptor.Name);
+            var counters = new Dictionary<string, ChaosCounter>(StringComparer.Ordinal);
+            try
             {
-                counters[reader.GetString(0)] = JsonSerializer.Deserialize<ChaosCounter>(reader.GetString(1), Json)!;
+                await using var command = new NpgsqlCommand($"SELECT id, data::text FROM {table}", connection);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    counters[reader.GetString(0)] = JsonSerializer.Deserialize<ChaosCounter>(reader.GetString(1), Json)!;
+                }
             }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // No node ever set the projection up: every stream is reported missing.
+            }
+
+            aggregates[descriptor.Name] = counters;
         }
 
         var mark = await store.ReadSafeHighWaterMarkAsync(connection, cancellationToken);
@@ -79,8 +127,9 @@ internal sealed class ChaosHistory
         {
             Audit = audit,
             Events = events,
-            LedgerRowsBySequence = ledger,
-            Counters = counters,
+            Ledgers = ledgers,
+            LedgerOrder = order,
+            Aggregates = aggregates,
             Lifecycle = [.. lifecycle.OrderBy(r => r.At)],
         };
     }

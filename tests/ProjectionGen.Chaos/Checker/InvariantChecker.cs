@@ -4,7 +4,7 @@ using ProjectionGen.Daemon;
 
 namespace ProjectionGen.Chaos.Checker;
 
-/// <summary>The invariants of the design notes (section 4), checked against a run's history. Each violation is one line.</summary>
+/// <summary>The invariants of docs/daemon.md and docs/chaos.md, checked against a run's history. Each violation is one line.</summary>
 internal static class InvariantChecker
 {
     /// <summary>I1 single chain and I3/I4 fencing: per projection, in commit order, each batch starts where the previous ended, epochs never decrease, and each epoch has one node.</summary>
@@ -42,7 +42,10 @@ internal static class InvariantChecker
         }
     }
 
-    /// <summary>I2 exactly-once: each read model equals the fold of the committed events.</summary>
+    /// <summary>
+    /// I2 exactly-once: each ledger holds one row per committed event and nothing else; each counter projection's
+    /// documents equal the fold of the committed events; each ordered ledger applied every stream in stream order.
+    /// </summary>
     public static IEnumerable<string> CheckExactlyOnce(ChaosHistory history)
     {
         var expected = new Dictionary<string, ChaosCounter>(StringComparer.Ordinal);
@@ -50,12 +53,6 @@ internal static class InvariantChecker
         foreach (var envelope in history.Events)
         {
             known.Add(envelope.Sequence);
-            var rows = history.LedgerRowsBySequence.GetValueOrDefault(envelope.Sequence);
-            if (rows != 1)
-            {
-                yield return rows == 0 ? $"I2 chaos_ledger: event {envelope.Sequence} missing" : $"I2 chaos_ledger: event {envelope.Sequence} applied {rows} times";
-            }
-
             if (envelope.Data is Tick tick)
             {
                 if (!expected.TryGetValue(envelope.StreamId, out var counter))
@@ -69,26 +66,81 @@ internal static class InvariantChecker
             }
         }
 
-        foreach (var sequence in history.LedgerRowsBySequence.Keys.Where(s => !known.Contains(s)))
+        foreach (var (ledger, rowsBySequence) in history.Ledgers)
         {
-            yield return $"I2 chaos_ledger: a row for event {sequence}, which is not committed";
+            foreach (var sequence in known)
+            {
+                var rows = rowsBySequence.GetValueOrDefault(sequence);
+                if (rows != 1)
+                {
+                    yield return rows == 0 ? $"I2 {ledger}: event {sequence} missing" : $"I2 {ledger}: event {sequence} applied {rows} times";
+                }
+            }
+
+            foreach (var sequence in rowsBySequence.Keys.Where(s => !known.Contains(s)))
+            {
+                yield return $"I2 {ledger}: a row for event {sequence}, which is not committed";
+            }
         }
 
-        foreach (var (stream, counter) in expected)
+        foreach (var (ledger, rows) in history.LedgerOrder)
         {
-            if (!history.Counters.TryGetValue(stream, out var actual))
+            var last = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (stream, sequence) in rows)
             {
-                yield return $"I2 chaos_counter: {stream} missing";
-            }
-            else if (actual.Count != counter.Count || actual.Sum != counter.Sum || actual.LastSequence != counter.LastSequence)
-            {
-                yield return $"I2 chaos_counter: {stream} is {actual.Count} events/sum {actual.Sum}/last {actual.LastSequence}, expected {counter.Count}/{counter.Sum}/{counter.LastSequence}";
+                if (last.TryGetValue(stream, out var previous) && sequence <= previous)
+                {
+                    yield return $"I2 {ledger}: stream {stream} applied event {sequence} after event {previous}";
+                }
+
+                last[stream] = sequence;
             }
         }
 
-        foreach (var stream in history.Counters.Keys.Where(s => !expected.ContainsKey(s)))
+        foreach (var (projection, documents) in history.Aggregates)
         {
-            yield return $"I2 chaos_counter: unexpected document {stream}";
+            foreach (var (stream, counter) in expected)
+            {
+                if (!documents.TryGetValue(stream, out var actual))
+                {
+                    yield return $"I2 {projection}: {stream} missing";
+                }
+                else if (actual.Count != counter.Count || actual.Sum != counter.Sum || actual.LastSequence != counter.LastSequence)
+                {
+                    yield return $"I2 {projection}: {stream} is {actual.Count} events/sum {actual.Sum}/last {actual.LastSequence}, expected {counter.Count}/{counter.Sum}/{counter.LastSequence}";
+                }
+            }
+
+            foreach (var stream in documents.Keys.Where(s => !expected.ContainsKey(s)))
+            {
+                yield return $"I2 {projection}: unexpected document {stream}";
+            }
+        }
+    }
+
+    /// <summary>
+    /// I8 no overlapping ownership, from the audit trail: per slot, the commits of each (epoch, node) span a time
+    /// interval; two nodes' intervals never overlap (an owner's last commit precedes its successor's first).
+    /// </summary>
+    public static IEnumerable<string> CheckOverlappingOwnership(ChaosHistory history)
+    {
+        foreach (var chain in history.Audit.GroupBy(row => row.Projection))
+        {
+            var spans = chain
+                .GroupBy(row => (row.Epoch, row.Node))
+                .Select(g => (g.Key.Epoch, g.Key.Node, First: g.Min(r => r.CommittedAt), Last: g.Max(r => r.CommittedAt)))
+                .OrderBy(s => s.First)
+                .ToList();
+            for (var i = 0; i < spans.Count; i++)
+            {
+                for (var j = i + 1; j < spans.Count && spans[j].First <= spans[i].Last; j++)
+                {
+                    if (spans[j].Node != spans[i].Node)
+                    {
+                        yield return $"I8 {chain.Key}: {spans[i].Node} (epoch {spans[i].Epoch}) committed until {spans[i].Last:HH:mm:ss.ffffff} while {spans[j].Node} (epoch {spans[j].Epoch}) had committed from {spans[j].First:HH:mm:ss.ffffff}";
+                    }
+                }
+            }
         }
     }
 

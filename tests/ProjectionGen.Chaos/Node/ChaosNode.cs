@@ -2,25 +2,39 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Chaos.Cluster;
 using ProjectionGen.Daemon;
 using ProjectionGen.Guard;
 
 namespace ProjectionGen.Chaos.Node;
 
 /// <summary>
-/// One daemon node as its own OS process: every chaos projection, the audit trail in each batch, and its lifecycle
-/// history written as JSON lines (flushed per line, so a SIGKILL loses at most the line being written).
+/// One daemon node as its own OS process: the projections of its <see cref="NodeSettings"/>, the audit trail in each
+/// batch, and its lifecycle history written as JSON lines (flushed per line, so a SIGKILL loses at most the line being
+/// written). When its standard input is a pipe (the runner's), the node stops when the pipe closes, so a runner that
+/// dies leaves no node behind.
 /// </summary>
 internal static class ChaosNode
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly TimeSpan CommitDelay = TimeSpan.FromMilliseconds(25);
 
-    public static async Task<int> RunAsync(string connection, string node, string historyFile, bool unfenced)
+    public static async Task<int> RunAsync(string connection, string historyFile, NodeSettings settings)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+        if (Console.IsInputRedirected)
+        {
+            _ = Task.Run(async () =>
+            {
+                while (await Console.In.ReadLineAsync(CancellationToken.None) is not null)
+                {
+                }
+
+                await stop.CancelAsync();
+            }, CancellationToken.None);
+        }
+
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(LogLevel.Information)
             .AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; console.TimestampFormat = "HH:mm:ss.fff "; }));
@@ -31,15 +45,41 @@ internal static class ChaosNode
         var options = new ProjectionDaemonOptions
         {
             ConnectionString = connection,
-            NodeName = node,
+            NodeName = settings.Name,
             AuditSql = ChaosSchema.AuditInsertSql,
-            Fencing = unfenced ? CommitFencing.Unfenced : CommitFencing.Full,
-
-            // A short pause between the guard and the commit, as a slow handler or a GC pause would make: it widens
-            // the window in which a SIGSTOP leaves an owner holding a checked but unsent commit.
-            BeforeCommit = _ => Task.Delay(CommitDelay),
+            Fencing = settings.Unfenced ? CommitFencing.Unfenced : CommitFencing.Full,
+            Capacity = settings.Capacity,
         };
-        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource), ProjectionGen.Generated.GeneratedProjections.CreateAll(), options, loggerFactory);
+
+        // A short pause between the guard and the commit, as a slow handler or a GC pause would make: it widens the
+        // window in which a SIGSTOP leaves an owner holding a checked but unsent commit.
+        if (settings.CommitDelay > TimeSpan.Zero)
+        {
+            var delay = settings.CommitDelay;
+            options.BeforeCommit = _ => Task.Delay(delay);
+        }
+
+        foreach (var tag in settings.Tags)
+        {
+            options.Tags.Add(tag);
+        }
+
+        foreach (var (projection, targets) in settings.Pins)
+        {
+            options.Pins[projection] = targets;
+        }
+
+        if (settings.HeartbeatTimeout is { } heartbeat)
+        {
+            options.HeartbeatTimeout = heartbeat;
+        }
+
+        if (settings.EvictionTimeout is { } eviction)
+        {
+            options.EvictionTimeout = eviction;
+        }
+
+        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource), ProjectionSets.Create(settings.Projections), options, loggerFactory);
         daemon.Lifecycle += (_, e) =>
         {
             var line = JsonSerializer.Serialize(new LifecycleRecord(e.Timestamp, e.Kind, e.Projection, e.Node, e.Epoch, e.Cause, e.FromPosition, e.ToPosition), Json);
@@ -60,6 +100,10 @@ internal static class ChaosNode
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
             {
                 await Task.Delay(250, CancellationToken.None);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
             }
         }
 

@@ -8,4 +8,14 @@ public sealed class ChaosCounter
     public long Sum { get; set; }
 
     public long LastSequence { get; set; }
+
+    /// <summary>The fold every counter projection applies, and the checker recomputes from the committed events.</summary>
+    public static void Fold(ChaosCounter counter, Tick tick, EventMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(counter);
+        ArgumentNullException.ThrowIfNull(tick);
+        counter.Count++;
+        counter.Sum += tick.Amount;
+        counter.LastSequence = metadata.Sequence;
+    }
 }

@@ -9,7 +9,29 @@ internal sealed record ChaosOptions
     /// <summary>The seed of the fault schedule and the writers; random when null (and printed).</summary>
     public int? Seed { get; init; }
 
+    /// <summary>Nodes running at the start.</summary>
     public int Nodes { get; init; } = 3;
+
+    /// <summary>Further nodes, not running at the start, for <see cref="FaultKind.JoinNode"/>.</summary>
+    public int SpareNodes { get; init; } = 1;
+
+    /// <summary>The projections every node hosts (by default the chaos set: 12 slots, two projections sharded).</summary>
+    public IReadOnlyList<string> Projections { get; init; } = Node.ProjectionSets.Chaos;
+
+    /// <summary>The nodes' eviction timeout: shorter than the default 8 s so that hung-node faults fit in short runs.</summary>
+    public TimeSpan EvictionTimeout { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>How soon the slots must be balanced again after a membership change (join, leave, restart, SIGCONT).</summary>
+    public TimeSpan RebalanceBound { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How soon a killed node's slots must run on the others.</summary>
+    public TimeSpan CrashBound { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How soon a drained node's slots must have moved.</summary>
+    public TimeSpan DrainBound { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How soon a hung node's slots must run elsewhere, from its SIGSTOP.</summary>
+    public TimeSpan HungBound { get; init; } = TimeSpan.FromSeconds(15);
 
     public int Writers { get; init; } = 3;
 

@@ -1,21 +1,58 @@
+using System.Diagnostics;
 using Npgsql;
+using ProjectionGen.Chaos.Cluster;
 using ProjectionGen.Daemon;
+using ProjectionGen.Operations;
 using ProjectionGen.Testing;
 
 namespace ProjectionGen.Chaos.Runner;
 
-/// <summary>Injects one fault at a time, drawn from the seeded random source, and records when each began and ended.</summary>
-internal sealed class FaultInjector(PostgresServer server, IReadOnlyList<NodeProcess> nodes, Random random, TextWriter log)
+/// <summary>
+/// Injects one fault at a time, drawn from the seeded random source, and records when each began and ended. After a
+/// membership change (a node joins, leaves, restarts, is drained, hangs or wakes) it waits for the slots to be balanced
+/// over the nodes that should hold them, and records how long that took (I10: within the bound).
+/// </summary>
+internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluster, ChaosOptions options, Random random, TextWriter log)
 {
     private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();
 
+    private readonly HashSet<string> draining = new(StringComparer.Ordinal);
+
     public List<InjectedFault> Injected { get; } = [];
+
+    public List<RebalanceTime> Rebalances { get; } = [];
+
+    /// <summary>I10 violations: balance not reached within its bound after a membership change.</summary>
+    public List<string> Violations { get; } = [];
+
+    /// <summary>The nodes that should hold slots: running, not stopped, not draining.</summary>
+    private IReadOnlyList<string> Holders(params string[] except) => [.. cluster.LiveNodes(except).Where(n => !draining.Contains(n))];
 
     public async Task InjectAsync(IReadOnlyList<FaultKind>? kinds, CancellationToken cancellationToken)
     {
         var pool = kinds ?? AllKinds;
         var kind = pool[random.Next(pool.Count)];
-        var node = await PickNodeAsync(cancellationToken);
+        var running = cluster.Nodes.Where(n => n.IsRunning).ToList();
+        var spare = cluster.Nodes.Where(n => !n.IsRunning).ToList();
+        if (running.Count == 0)
+        {
+            throw new InvalidOperationException($"No node process is running (see the node logs): {string.Join(", ", cluster.Nodes.Select(n => n.LogFile))}");
+        }
+
+        // Membership stays between two nodes and all of them: a join with no spare node leaves instead, and back.
+        kind = kind switch
+        {
+            FaultKind.JoinNode when spare.Count == 0 => FaultKind.LeaveNode,
+            FaultKind.LeaveNode when running.Count <= 2 => FaultKind.JoinNode,
+            _ => kind,
+        };
+        var node = kind == FaultKind.JoinNode ? spare[random.Next(spare.Count)] : await PickNodeAsync(running, cancellationToken);
+        if (kind is FaultKind.KillNode or FaultKind.GracefulRestartNode or FaultKind.JoinNode or FaultKind.LeaveNode or FaultKind.DrainNode or FaultKind.HungNode)
+        {
+            // A membership change is timed from a balanced cluster, not from the tail of the previous fault.
+            await SettleAsync(cancellationToken);
+        }
+
         var at = DateTimeOffset.UtcNow;
         var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout ? null : node.Name;
         log.WriteLine($"{at:HH:mm:ss.fff} fault {kind}{(target is null ? "" : " on " + target)}");
@@ -23,12 +60,32 @@ internal sealed class FaultInjector(PostgresServer server, IReadOnlyList<NodePro
         {
             await InjectAsync(kind, node, cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or NotSupportedException)
         {
             log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} fault {kind} could not complete: {e.Message}");
         }
 
         Injected.Add(new InjectedFault(kind, target, at, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>Ends every lasting fault: stopped nodes resume, drained nodes are undrained, every node runs.</summary>
+    public async Task HealAsync(CancellationToken cancellationToken)
+    {
+        foreach (var node in cluster.Nodes.Where(n => n.IsPaused))
+        {
+            await node.ResumeAsync();
+        }
+
+        foreach (var node in draining.ToList())
+        {
+            await new ProjectionClusterOperations(cluster.Store).UndrainAsync(node, cancellationToken);
+            draining.Remove(node);
+        }
+
+        foreach (var node in cluster.Nodes.Where(n => !n.IsRunning))
+        {
+            node.Start();
+        }
     }
 
     private async Task InjectAsync(FaultKind kind, NodeProcess node, CancellationToken cancellationToken)
@@ -57,6 +114,12 @@ internal sealed class FaultInjector(PostgresServer server, IReadOnlyList<NodePro
                 await server.TerminateBackendsAsync(ProjectionDaemon.BatchApplicationName(node.Name), cancellationToken);
                 break;
             case FaultKind.PauseNode:
+                // Shorter than the eviction timeout: the node keeps its slots and carries on when it wakes.
+                await node.PauseAsync();
+                await Task.Delay(options.EvictionTimeout * (0.3 + (0.2 * random.NextDouble())), cancellationToken);
+                await node.ResumeAsync();
+                break;
+            case FaultKind.TerminatePausedLock:
                 await node.PauseAsync();
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
                 // A stopped process keeps its sockets: the server learns of its death only through keepalives or
@@ -66,27 +129,104 @@ internal sealed class FaultInjector(PostgresServer server, IReadOnlyList<NodePro
                 await node.ResumeAsync();
                 break;
             case FaultKind.KillNode:
+            {
                 await node.KillAsync();
+                var killed = Stopwatch.GetTimestamp();
+                await MeasureBalanceAsync(kind, node.Name, "killed: balanced over the others", Holders(), killed, options.CrashBound, cancellationToken);
                 await Task.Delay(Between(0.5, 1.5), cancellationToken);
                 node.Start();
+                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
                 break;
+            }
+
             case FaultKind.GracefulRestartNode:
                 await node.StopGracefullyAsync(TimeSpan.FromSeconds(20));
                 await Task.Delay(Between(0.5, 1.5), cancellationToken);
                 node.Start();
+                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
                 break;
             case FaultKind.IdleSessionTimeout:
                 await SetIdleSessionTimeoutAsync("'300ms'", cancellationToken);
                 await Task.Delay(Between(1.5, 3), cancellationToken);
                 await SetIdleSessionTimeoutAsync(null, cancellationToken);
                 break;
+            case FaultKind.JoinNode:
+                node.Start();
+                await MeasureBalanceAsync(kind, node.Name, "joined: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
+                break;
+            case FaultKind.LeaveNode:
+            {
+                var left = Stopwatch.GetTimestamp();
+                await node.StopGracefullyAsync(TimeSpan.FromSeconds(20));
+                await MeasureBalanceAsync(kind, node.Name, "left: balanced over the others", Holders(node.Name), left, options.RebalanceBound, cancellationToken);
+                break;
+            }
+
+            case FaultKind.DrainNode:
+            {
+                var operations = new ProjectionClusterOperations(cluster.Store);
+                var drained = Stopwatch.GetTimestamp();
+                draining.Add(node.Name);
+                await operations.DrainAsync(node.Name, cancellationToken);
+                await MeasureBalanceAsync(kind, node.Name, "drained: balanced over the others", Holders(), drained, options.DrainBound, cancellationToken);
+                await Task.Delay(Between(1, 3), cancellationToken);
+                var undrained = Stopwatch.GetTimestamp();
+                await operations.UndrainAsync(node.Name, cancellationToken);
+                draining.Remove(node.Name);
+                await MeasureBalanceAsync(kind, node.Name, "undrained: balanced over all", Holders(), undrained, options.RebalanceBound, cancellationToken);
+                break;
+            }
+
+            case FaultKind.HungNode:
+            {
+                await node.PauseAsync();
+                var stopped = Stopwatch.GetTimestamp();
+                await MeasureBalanceAsync(kind, node.Name, "hung: its slots on the others", Holders(), stopped, options.HungBound, cancellationToken);
+                var wake = options.EvictionTimeout + Between(1, 3) - Stopwatch.GetElapsedTime(stopped);
+                if (wake > TimeSpan.Zero)
+                {
+                    await Task.Delay(wake, cancellationToken);
+                }
+
+                await node.ResumeAsync();
+                var resumed = Stopwatch.GetTimestamp();
+                await MeasureBalanceAsync(kind, node.Name, "woke: fenced, rejoined, balanced over all", Holders(), resumed, options.RebalanceBound, cancellationToken);
+                break;
+            }
         }
     }
 
-    /// <summary>Mostly the current owner of a projection (a fault on an idle node tests little), sometimes any node.</summary>
-    private async Task<NodeProcess> PickNodeAsync(CancellationToken cancellationToken)
+    private async Task SettleAsync(CancellationToken cancellationToken)
     {
-        var any = nodes[random.Next(nodes.Count)];
+        var holders = Holders();
+        try
+        {
+            await cluster.WaitForAsync("settled before a membership change", s => s.IsBalanced(holders), Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (ClusterExpectationException unsettled)
+        {
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} not settled, injecting anyway: {unsettled.Message.Split(Environment.NewLine)[0]}");
+        }
+    }
+
+    private async Task MeasureBalanceAsync(FaultKind kind, string node, string phase, IReadOnlyList<string> holders, long since, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        var elapsed = await cluster.MeasureAsync(s => s.IsBalanced(holders), since, 2 * bound, cancellationToken);
+        var time = new RebalanceTime(kind, node, phase, elapsed, bound);
+        Rebalances.Add(time);
+        log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   {phase}: {(elapsed is { } e ? ClusterHarness.Seconds(e) : "not balanced")}");
+        if (!time.WithinBound)
+        {
+            var what = elapsed is { } late ? $"after {ClusterHarness.Seconds(late)}" : $"not within {ClusterHarness.Seconds(2 * bound)}";
+            Violations.Add($"I10 balance: {kind} {node} {phase} (over {string.Join(",", holders)}): {what}, bound {ClusterHarness.Seconds(bound)}; last {cluster.Sampler.Latest?.Describe()}");
+            log.WriteLine(cluster.Diagnostics());
+        }
+    }
+
+    /// <summary>Mostly a current owner of some slot (a fault on an idle node tests little), sometimes any running node.</summary>
+    private async Task<NodeProcess> PickNodeAsync(List<NodeProcess> running, CancellationToken cancellationToken)
+    {
+        var any = running[random.Next(running.Count)];
         if (random.Next(4) == 0)
         {
             return any;
@@ -94,19 +234,8 @@ internal sealed class FaultInjector(PostgresServer server, IReadOnlyList<NodePro
 
         try
         {
-            await using var admin = await server.OpenAdminConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(
-                "SELECT DISTINCT substr(application_name, length('projectiongen-lock:') + 1) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
-                + "WHERE l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.granted AND a.application_name LIKE 'projectiongen-lock:%'",
-                admin);
-            var owners = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                owners.Add(reader.GetString(0));
-            }
-
-            var candidates = nodes.Where(n => owners.Contains(n.Name)).ToList();
+            var snapshot = await cluster.Sampler.SampleAsync(cancellationToken);
+            var candidates = running.Where(n => snapshot.CountOf(n.Name) > 0).ToList();
             return candidates.Count > 0 ? candidates[random.Next(candidates.Count)] : any;
         }
         catch (Exception e) when (e is NpgsqlException or IOException)

@@ -1,6 +1,6 @@
 namespace ProjectionGen.Chaos.Runner;
 
-/// <summary>The faults the runner injects (design notes, section 5).</summary>
+/// <summary>The faults the runner injects (docs/chaos.md).</summary>
 internal enum FaultKind
 {
     /// <summary>Fast restart of PostgreSQL (57P01 for every session).</summary>
@@ -21,8 +21,14 @@ internal enum FaultKind
     /// <summary>Both at once.</summary>
     TerminateBoth,
 
-    /// <summary>SIGSTOP of a node for longer than the heartbeat; its lock backend is terminated meanwhile (as TCP keepalives would), then SIGCONT: it must be fenced when it wakes.</summary>
+    /// <summary>SIGSTOP of a node for less than the eviction timeout, then SIGCONT: nothing may move, and nothing break.</summary>
     PauseNode,
+
+    /// <summary>
+    /// SIGSTOP of a node; its lock backend is terminated meanwhile (as TCP keepalives would notice a dead host), then
+    /// SIGCONT: it must be fenced when it wakes.
+    /// </summary>
+    TerminatePausedLock,
 
     /// <summary>SIGKILL of a node, restarted a moment later.</summary>
     KillNode,
@@ -32,4 +38,19 @@ internal enum FaultKind
 
     /// <summary>A short server-side <c>idle_session_timeout</c> that ends idle sessions, the lock connection's among them (57P05).</summary>
     IdleSessionTimeout,
+
+    /// <summary>A node that is not running starts (a scale-out); the slots rebalance over one more node.</summary>
+    JoinNode,
+
+    /// <summary>A running node stops gracefully and stays away (a scale-in); its slots rebalance over the others.</summary>
+    LeaveNode,
+
+    /// <summary>A node is drained through the operations API (its slots move away), then undrained a few seconds later.</summary>
+    DrainNode,
+
+    /// <summary>
+    /// SIGSTOP of a node for longer than the eviction timeout, its sessions left open (the server is not told): the
+    /// others must evict it and take its slots; on SIGCONT it must find itself fenced and rejoin.
+    /// </summary>
+    HungNode,
 }

@@ -1,26 +1,40 @@
 using System.Diagnostics;
 using System.Globalization;
+using ProjectionGen.Chaos.Node;
 
 namespace ProjectionGen.Chaos.Runner;
 
-/// <summary>A daemon node running as its own OS process (this program's <c>node</c> command).</summary>
+/// <summary>
+/// A daemon node running as its own OS process (this program's <c>node</c> command). The connection string goes to the
+/// child in an environment variable, never on its command line. The child's standard input is a pipe held here: if
+/// this process dies, the pipe closes and the node stops itself.
+/// </summary>
 internal sealed class NodeProcess : IAsyncDisposable
 {
+    /// <summary>The environment variable that carries the connection string to the node process.</summary>
+    public const string ConnectionVariable = "PROJECTIONGEN_CHAOS_CONNECTION";
+
     private readonly string connectionString;
     private readonly string directory;
-    private readonly bool unfenced;
     private Process? process;
     private Task? pump;
 
-    public NodeProcess(string name, string connectionString, string directory, bool unfenced)
+    public NodeProcess(NodeSettings settings, string connectionString, string directory)
     {
-        Name = name;
+        Settings = settings;
         this.connectionString = connectionString;
         this.directory = directory;
-        this.unfenced = unfenced;
     }
 
-    public string Name { get; }
+    public NodeProcess(string name, string connectionString, string directory, bool unfenced)
+        : this(new NodeSettings { Name = name, Unfenced = unfenced }, connectionString, directory)
+    {
+    }
+
+    public string Name => Settings.Name;
+
+    /// <summary>The settings of the next <see cref="Start"/> (a restart may change them, as a redeploy would).</summary>
+    public NodeSettings Settings { get; set; }
 
     public string HistoryFile => Path.Combine(directory, $"{Name}.history.jsonl");
 
@@ -30,37 +44,56 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public bool IsPaused { get; private set; }
 
+    /// <summary>The OS process id of the running node, or null.</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
+    /// <summary>When the current process was started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long StartedAt { get; private set; }
+
     public void Start()
     {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"node {Name} is already running");
+        }
+
         var startInfo = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { typeof(NodeProcess).Assembly.Location, "node", "--connection", connectionString, "--node", Name, "--history", HistoryFile })
+        startInfo.Environment[ConnectionVariable] = connectionString;
+        foreach (var argument in new[] { typeof(NodeProcess).Assembly.Location, "node", "--history", HistoryFile }.Concat(Settings.ToArguments()))
         {
             startInfo.ArgumentList.Add(argument);
         }
 
-        if (unfenced)
-        {
-            startInfo.ArgumentList.Add("--unfenced");
-        }
-
+        process?.Dispose();
+        StartedAt = Stopwatch.GetTimestamp();
         process = Process.Start(startInfo) ?? throw new InvalidOperationException($"node {Name} did not start");
+        IsPaused = false;
         var log = TextWriter.Synchronized(new StreamWriter(LogFile, append: true) { AutoFlush = true });
         pump = Task.WhenAll(Copy(process.StandardOutput, log), Copy(process.StandardError, log)).ContinueWith(_ => log.Dispose(), TaskScheduler.Default);
     }
 
+    /// <summary>SIGSTOP: the process freezes with every socket open (its sessions stay, idle, on the server).</summary>
     public Task PauseAsync() { IsPaused = true; return SignalAsync("STOP"); }
 
+    /// <summary>SIGCONT.</summary>
     public Task ResumeAsync() { IsPaused = false; return SignalAsync("CONT"); }
 
+    /// <summary>SIGKILL (after SIGCONT when stopped), and waits for the exit.</summary>
     public async Task KillAsync()
     {
         if (process is { HasExited: false })
         {
+            if (IsPaused)
+            {
+                await ResumeAsync();
+            }
+
             process.Kill();
             await process.WaitForExitAsync();
         }
@@ -68,7 +101,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         IsPaused = false;
     }
 
-    /// <summary>SIGTERM: the node drains its batch, releases its locks and exits.</summary>
+    /// <summary>SIGTERM: the node drains its batch, releases its locks, deregisters and exits.</summary>
     public async Task StopGracefullyAsync(TimeSpan timeout)
     {
         if (process is not { HasExited: false })
