@@ -14,7 +14,8 @@ internal sealed record AgentServices(
     string DeadLetterSql,
     ILogger Logger,
     TimeProvider Time,
-    Action<ProjectionLifecycleEventArgs> Raise)
+    Action<ProjectionLifecycleEventArgs> Raise,
+    SharedSafeMark Marks)
 {
     /// <summary>Records a lock loss once per ownership: the first cause wins, is logged and is raised.</summary>
     public void ReportLockLost(ProjectionOwnership ownership, string cause)

@@ -247,6 +247,8 @@ internal sealed class OwnershipLoop
     {
         if (e.Channel == eventsChannel)
         {
+            // Before waking anyone: the agents must see a mark read after this append committed.
+            services.Marks.Invalidate();
             foreach (var slot in slots)
             {
                 slot.Agent?.Wake();

@@ -74,7 +74,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             $"INSERT INTO {schema.Qualify("dead_letters")} (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             logger,
             time,
-            RaiseLifecycle);
+            RaiseLifecycle,
+            new SharedSafeMark(store, batchConnections, time));
         ownership = new OwnershipLoop(options, services, slots, progress, new NodeRegistry(schema), LockApplicationName, gate);
     }
 

@@ -27,6 +27,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private long position;
     private long knownMark;
     private long knownMarkGeneration;
+    private bool freshMarkNeeded;
     private string stopReason = "stopped by request";
 
     public SubscriptionAgent(ProjectionSlot slot, ProjectionOwnership ownership, AgentServices services)
@@ -98,6 +99,21 @@ internal sealed class SubscriptionAgent : IDisposable
                     // A pooled connection per batch, back in the pool before the agent idles: a node may own more
                     // projections than its pool has connections, and a full pool only makes a batch wait its turn (an
                     // open that times out is a transient failure, retried with backoff).
+                    // Whether there is anything to read, from the node's shared mark: an idle agent takes no connection
+                    // and reads nothing of its own. After a failure the mark is read afresh (the server may have changed).
+                    var shared = await services.Marks.GetAsync(freshMarkNeeded ? TimeSpan.Zero : services.Options.PollInterval / 2, abort.Token).ConfigureAwait(false);
+                    freshMarkNeeded = false;
+                    if (shared.Generation == services.Store.MarkGeneration && shared.Mark > knownMark)
+                    {
+                        (knownMark, knownMarkGeneration) = (shared.Mark, shared.Generation);
+                    }
+
+                    if (shared.Generation == services.Store.MarkGeneration && shared.Mark <= Position && isolateUntil <= Position)
+                    {
+                        await WaitForEventsAsync(idle.Token).ConfigureAwait(false);
+                        continue;
+                    }
+
                     BatchOutcome outcome;
                     var connection = await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
                     await using (connection.ConfigureAwait(false))
@@ -122,6 +138,7 @@ internal sealed class SubscriptionAgent : IDisposable
                     // The batch rolled back, whatever failed, and its connection went back to the pool (a broken one
                     // is discarded there). The next attempt reads a fresh mark: the server may have changed under it.
                     knownMark = 0;
+                    freshMarkNeeded = true;
                     var carryOn = failure switch
                     {
                         ProjectionHandlerException handler => await OnEventFailedAsync(handler.Envelope, handler.InnerException ?? handler, "handler threw", abort.Token).ConfigureAwait(false),
