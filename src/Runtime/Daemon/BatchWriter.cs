@@ -6,17 +6,25 @@ namespace ProjectionGen.Daemon;
 internal sealed class BatchWriter : IProjectionWriter
 {
     private readonly List<NpgsqlBatchCommand> commands = [];
+    private readonly List<ArrayColumn[]?> columns = [];
 
     /// <summary>The queued commands, in the order the handlers queued them.</summary>
     public IReadOnlyList<NpgsqlBatchCommand> Commands => commands;
 
-    public void Execute(string sql) => commands.Add(Create(sql));
+    /// <summary>
+    /// The commands to send: with <paramref name="group"/>, each run of identical single-row INSERTs as one grouped
+    /// INSERT (<see cref="InsertGrouping"/>); otherwise <see cref="Commands"/> as queued.
+    /// </summary>
+    public IEnumerable<NpgsqlBatchCommand> CommitCommands(bool group) =>
+        group && commands.Count > 1 ? InsertGrouping.Group(commands, columns, []) : commands;
+
+    public void Execute(string sql) => Add(Create(sql), null);
 
     public void Execute<T1>(string sql, T1 p1)
     {
         var command = Create(sql);
         command.Parameters.Add(new NpgsqlParameter<T1> { TypedValue = p1 });
-        commands.Add(command);
+        Add(command, Columns(ArrayColumn.Of<T1>()));
     }
 
     public void Execute<T1, T2>(string sql, T1 p1, T2 p2)
@@ -24,7 +32,7 @@ internal sealed class BatchWriter : IProjectionWriter
         var command = Create(sql);
         command.Parameters.Add(new NpgsqlParameter<T1> { TypedValue = p1 });
         command.Parameters.Add(new NpgsqlParameter<T2> { TypedValue = p2 });
-        commands.Add(command);
+        Add(command, Columns(ArrayColumn.Of<T1>(), ArrayColumn.Of<T2>()));
     }
 
     public void Execute<T1, T2, T3>(string sql, T1 p1, T2 p2, T3 p3)
@@ -33,7 +41,7 @@ internal sealed class BatchWriter : IProjectionWriter
         command.Parameters.Add(new NpgsqlParameter<T1> { TypedValue = p1 });
         command.Parameters.Add(new NpgsqlParameter<T2> { TypedValue = p2 });
         command.Parameters.Add(new NpgsqlParameter<T3> { TypedValue = p3 });
-        commands.Add(command);
+        Add(command, Columns(ArrayColumn.Of<T1>(), ArrayColumn.Of<T2>(), ArrayColumn.Of<T3>()));
     }
 
     public void Execute<T1, T2, T3, T4>(string sql, T1 p1, T2 p2, T3 p3, T4 p4)
@@ -43,23 +51,59 @@ internal sealed class BatchWriter : IProjectionWriter
         command.Parameters.Add(new NpgsqlParameter<T2> { TypedValue = p2 });
         command.Parameters.Add(new NpgsqlParameter<T3> { TypedValue = p3 });
         command.Parameters.Add(new NpgsqlParameter<T4> { TypedValue = p4 });
-        commands.Add(command);
+        Add(command, Columns(ArrayColumn.Of<T1>(), ArrayColumn.Of<T2>(), ArrayColumn.Of<T3>(), ArrayColumn.Of<T4>()));
     }
 
     public void Execute(string sql, params ReadOnlySpan<object?> parameters)
     {
         var command = Create(sql);
-        foreach (var parameter in parameters)
+        var types = parameters.IsEmpty ? null : new ArrayColumn[parameters.Length];
+        for (var p = 0; p < parameters.Length; p++)
         {
+            var parameter = parameters[p];
             command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+            if (types is not null && ArrayColumn.OfValue(parameter) is { } column)
+            {
+                types[p] = column;
+            }
+            else
+            {
+                // A null (or a type without an array mapping) leaves the command as written: its type is the server's to infer.
+                types = null;
+            }
         }
 
-        commands.Add(command);
+        Add(command, types);
+    }
+
+    private static ArrayColumn[]? Columns(params ReadOnlySpan<ArrayColumn?> types)
+    {
+        foreach (var type in types)
+        {
+            if (type is null)
+            {
+                return null;
+            }
+        }
+
+        var result = new ArrayColumn[types.Length];
+        for (var p = 0; p < types.Length; p++)
+        {
+            result[p] = types[p]!;
+        }
+
+        return result;
     }
 
     private static NpgsqlBatchCommand Create(string sql)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         return new NpgsqlBatchCommand(sql);
+    }
+
+    private void Add(NpgsqlBatchCommand command, ArrayColumn[]? types)
+    {
+        commands.Add(command);
+        columns.Add(types);
     }
 }

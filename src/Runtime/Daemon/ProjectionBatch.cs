@@ -18,6 +18,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly string deadLetterSql;
     private readonly Func<IProjectionBatch, Task>? beforeCommit;
     private readonly string? auditSql;
+    private readonly bool groupWrites;
     private readonly BatchWriter writer = new();
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
@@ -34,8 +35,10 @@ internal sealed class ProjectionBatch : IProjectionBatch
         IReadOnlyList<DeadLetter> deadLetters,
         string deadLetterSql,
         Func<IProjectionBatch, Task>? beforeCommit,
-        string? auditSql)
+        string? auditSql,
+        bool groupWrites = true)
     {
+        this.groupWrites = groupWrites;
         this.setup = setup;
         this.ownership = ownership;
         this.guard = guard;
@@ -120,7 +123,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
         }
 
         documents?.AddCommitCommands(batch, ToPosition);
-        foreach (var command in writer.Commands)
+        foreach (var command in writer.CommitCommands(groupWrites))
         {
             batch.BatchCommands.Add(command);
         }

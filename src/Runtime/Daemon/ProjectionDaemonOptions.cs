@@ -80,6 +80,12 @@ public sealed class ProjectionDaemonOptions
     internal CommitFencing Fencing { get; set; } = CommitFencing.Full;
 
     /// <summary>
+    /// Whether a batch's runs of identical single-row INSERTs are sent as one grouped INSERT each (see docs/daemon.md,
+    /// "Writes"): always on outside the benchmark that measures it against the commands as queued.
+    /// </summary>
+    internal bool GroupWrites { get; set; } = true;
+
+    /// <summary>
     /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
     /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
     /// </summary>

@@ -251,7 +251,7 @@ internal sealed class SubscriptionAgent : IDisposable
             }
         }
 
-        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql);
+        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites);
         attemptedEvents = events;
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         attemptedEvents = null;

@@ -65,7 +65,7 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = Store(dataSource);
@@ -84,6 +84,7 @@ internal static class ProjectionGenRun
                 return Task.CompletedTask;
             },
         };
+        configure?.Invoke(options);
         var batches = 0;
         long acquired = 0;
         var reached = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

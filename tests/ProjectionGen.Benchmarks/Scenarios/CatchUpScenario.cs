@@ -2,6 +2,7 @@ using Npgsql;
 using ProjectionGen.Benchmarks.Infrastructure;
 using ProjectionGen.Benchmarks.Reporting;
 using ProjectionGen.Benchmarks.Workload;
+using ProjectionGen.Daemon;
 using ProjectionGen.Guard;
 
 namespace ProjectionGen.Benchmarks.Scenarios;
@@ -48,13 +49,13 @@ public static class CatchUpScenario
 
         BatchSteps? anatomy = null;
         var martenSeconds = "";
-        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500)
+        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null)
         {
             var database = await context.Databases.CreateAsync("run", template);
             try
             {
                 context.Progress($"{label}: catching up");
-                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize);
+                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize, configure);
                 if (projection is BalanceProjection)
                 {
                     await ProjectionGenRun.VerifyBalancesAsync(database, plan);
@@ -102,7 +103,24 @@ public static class CatchUpScenario
 
         if (runCatchUp)
         {
-            var ledger = await ProjectAsync(new LedgerProjection(), CommitFencing.Full, "ProjectionGen event projection (ledger)");
+            // The write-grouping lever side by side: grouped (as shipped), the commands as queued, and as queued with Npgsql's auto-prepare.
+            var ledgerRuns = new List<CatchUpResult>();
+            var queuedRuns = new List<CatchUpResult>();
+            var preparedRuns = new List<CatchUpResult>();
+            for (var r = 0; r < Math.Max(1, options.GuardRepeats); r++)
+            {
+                ledgerRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, grouped writes, run {r + 1})"));
+                queuedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued, run {r + 1})", configure: o => o.GroupWrites = false));
+                preparedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued + auto-prepare, run {r + 1})", configure: o =>
+                {
+                    o.GroupWrites = false;
+                    o.ConnectionString = new NpgsqlConnectionStringBuilder(o.ConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString;
+                }));
+            }
+
+            var ledger = Best(ledgerRuns);
+            var ledgerQueued = Best(queuedRuns);
+            var ledgerPrepared = Best(preparedRuns);
             var multiStream = await ProjectAsync(new BranchBalanceProjection(), CommitFencing.Full, $"ProjectionGen multi-stream aggregate ({BranchBalanceProjection.Branches} branch documents)");
             var larger = new List<(int BatchSize, CatchUpResult Result)>();
             foreach (var batchSize in new[] { 2_000, 5_000 })
@@ -138,7 +156,7 @@ public static class CatchUpScenario
             var marten = martenRuns.Min();
             martenSeconds = string.Join(" / ", martenRuns.Select(r => BenchReport.Format(r.TotalSeconds, "F2")));
 
-            ReportCatchUp(context, plan, aggregate, ledger, multiStream, larger, marten, martenSeconds, aggregateRuns[CommitFencing.Full], limitAggregate, copy);
+            ReportCatchUp(context, plan, aggregate, (ledger, ledgerRuns), (ledgerQueued, queuedRuns), (ledgerPrepared, preparedRuns), multiStream, larger, marten, martenSeconds, aggregateRuns[CommitFencing.Full], limitAggregate, copy);
             if (anatomy is not null)
             {
                 ReportAnatomy(context, aggregate, anatomy);
@@ -155,7 +173,7 @@ public static class CatchUpScenario
 
     private static CatchUpResult Best(List<CatchUpResult> runs) => runs.MinBy(r => r.Elapsed)!;
 
-    private static void ReportCatchUp(BenchContext context, WorkloadPlan plan, CatchUpResult aggregate, CatchUpResult ledger, CatchUpResult multiStream, List<(int BatchSize, CatchUpResult Result)> larger, TimeSpan marten, string martenRuns, List<CatchUpResult> aggregateRuns, TimeSpan limit, TimeSpan copy)
+    private static void ReportCatchUp(BenchContext context, WorkloadPlan plan, CatchUpResult aggregate, (CatchUpResult Best, List<CatchUpResult> Runs) ledger, (CatchUpResult Best, List<CatchUpResult> Runs) ledgerQueued, (CatchUpResult Best, List<CatchUpResult> Runs) ledgerPrepared, CatchUpResult multiStream, List<(int BatchSize, CatchUpResult Result)> larger, TimeSpan marten, string martenRuns, List<CatchUpResult> aggregateRuns, TimeSpan limit, TimeSpan copy)
     {
         var report = context.Report;
         var n = plan.Events;
@@ -174,10 +192,13 @@ public static class CatchUpScenario
 
         string Split(CatchUpResult r) =>
             $"start-up {r.ToLockAcquired.TotalMilliseconds:F0} ms; commit round trip {r.CommitShare * 100:F0} % of the batch loop";
+        string Runs(List<CatchUpResult> runs) => string.Join(" / ", runs.Select(r => BenchReport.Format(r.Elapsed.TotalSeconds, "F2"))) + " s; ";
+        Row("ProjectionGen event projection (ledger row per event, writer.Execute as in the README; grouped writes)", "ProjectionGen\nledger", ledger.Best.Elapsed, ledger.Best.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Runs(ledger.Runs) + Split(ledger.Best));
+        Row("ProjectionGen event projection, writes as queued (before grouping)", "ledger\nas queued", ledgerQueued.Best.Elapsed, ledgerQueued.Best.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Runs(ledgerQueued.Runs) + Split(ledgerQueued.Best));
+        Row("ProjectionGen event projection, writes as queued + Npgsql auto-prepare", "ledger\nauto-prepare", ledgerPrepared.Best.Elapsed, ledgerPrepared.Best.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Runs(ledgerPrepared.Runs) + Split(ledgerPrepared.Best));
         Row("ProjectionGen aggregate (summary doc per stream)", "ProjectionGen\naggregate", aggregate.Elapsed, aggregate.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(aggregate));
         Row($"ProjectionGen multi-stream aggregate ({Math.Min(plan.Streams, BranchBalanceProjection.Branches):N0} branch docs, each gathering many streams)", "ProjectionGen\nmulti-stream", multiStream.Elapsed,
             multiStream.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(multiStream));
-        Row("ProjectionGen event projection (ledger row per event)", "ProjectionGen\nledger", ledger.Elapsed, ledger.Batches.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Split(ledger));
         foreach (var (batchSize, result) in larger)
         {
             Row($"ProjectionGen aggregate, batch size {batchSize:N0} (lever, not the default)", $"aggregate\nbatch {batchSize:N0}", result.Elapsed,
@@ -202,6 +223,7 @@ public static class CatchUpScenario
 
         var ratio = aggregate.EventsPerSecond(n) / martenRate;
         report.AtLeast("aggregate catch-up vs Marten", ratio, 15, "F1", "×");
+        report.AtLeast("event projection catch-up vs Marten", ledger.Best.EventsPerSecond(n) / martenRate, 5, "F1", "×");
         report.AtLeast("aggregate catch-up vs SQL limit", aggregate.EventsPerSecond(n) / limitRate * 100, 25, "F1", " %");
     }
 
