@@ -202,4 +202,15 @@ public sealed class ClusterTests(PostgresFixture postgres)
         // Once the intruder lets go, the slot runs.
         await bed.WaitForOwnerAsync("account_balance", TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task The_schema_installer_creates_the_read_index_of_each_shard_count_so_a_node_need_not()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("shardindex");
+        await Hosting.ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStore.EventStoreOptions(), [new LedgerProjection(), new ShardedLedgerProjection(), new ShardedBalanceProjection()], Ct);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT array_agg(indexname::text ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'projectiongen' AND indexname LIKE 'events_shard_%'", connection);
+        Assert.Equal(["events_shard_4"], (string[])(await command.ExecuteScalarAsync(Ct))!);
+    }
 }

@@ -216,8 +216,12 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
                 foreach (var shards in setups.Select(s => s.Shards).Where(n => n > 1).Distinct())
                 {
-                    await using var index = new NpgsqlCommand(EventStoreSchema.ShardIndexSql(progress.Schema, shards), connection);
-                    await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await using var exists = new NpgsqlCommand(EventStoreSchema.ShardIndexExistsSql(progress.Schema, shards), connection);
+                    if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                    {
+                        await using var index = new NpgsqlCommand(EventStoreSchema.ShardIndexSql(progress.Schema, shards), connection);
+                        await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 foreach (var setup in setups)

@@ -34,6 +34,13 @@ internal static class EventStoreSchema
     public static string ShardIndexSql(PostgresIdentifier schema, int shards) =>
         string.Create(CultureInfo.InvariantCulture, $"CREATE INDEX IF NOT EXISTS events_shard_{shards} ON {schema.Qualify("events")} ((stream_hash % {shards}), type, seq)");
 
+    /// <summary>
+    /// Whether the shard index of <paramref name="shards"/> exists (<c>$1</c> none): asked first, because creating an index,
+    /// even one that exists, needs the events table's owner, which a least-privilege node is not.
+    /// </summary>
+    public static string ShardIndexExistsSql(PostgresIdentifier schema, int shards) =>
+        string.Create(CultureInfo.InvariantCulture, $"SELECT to_regclass('{schema.Quoted.Replace("'", "''", StringComparison.Ordinal)}.events_shard_{shards}') IS NOT NULL");
+
     // A stable, non-negative 31-bit hash of the stream id (the first 32 bits of its MD5), computed by the server for
     // every row however it is written, so that shard membership never depends on a client's hash function.
     private static string AddStreamHash(SchemaContext s) => $"""

@@ -5,7 +5,8 @@ using ProjectionGen.EventStore;
 namespace ProjectionGen.Hosting;
 
 /// <summary>
-/// Creates or upgrades the event store schema and the aggregate projections' document tables. Run it as the schema
+/// Creates or upgrades the event store schema, the aggregate projections' document tables and the sharded projections'
+/// read indexes. Run it as the schema
 /// owner (a deployment step, or at start-up through <see cref="ProjectionGenOptions.ApplySchemaOnStartup"/>); the
 /// runtime role then needs only the privileges listed in docs/operations.md. Idempotent and safe to run concurrently.
 /// </summary>
@@ -18,18 +19,27 @@ public static class ProjectionSchemaInstaller
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(eventStoreOptions);
         ArgumentNullException.ThrowIfNull(projections);
+        var all = projections.ToList();
         var dataSource = NpgsqlDataSource.Create(connectionString);
         await using (dataSource.ConfigureAwait(false))
         {
             var store = new PostgresEventStore(dataSource, eventStoreOptions, new EventTypeRegistry());
             await store.ApplySchemaAsync(cancellationToken).ConfigureAwait(false);
-            var tables = projections
+            var tables = all
                 .Where(p => p.Descriptor.Kind == ProjectionKind.Aggregate)
                 .Select(p => DocumentTable.For(store.Schema, p.Descriptor))
                 .ToList();
             foreach (var table in tables)
             {
                 await using var command = dataSource.CreateCommand(table.CreateSql);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // The read index of each shard count the projections use (the runtime role may not create indexes).
+            var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
+            foreach (var shards in all.Select(p => p.Descriptor.Shards).Where(n => n > 1).Distinct())
+            {
+                await using var command = dataSource.CreateCommand(EventStoreSchema.ShardIndexSql(schema, shards));
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
