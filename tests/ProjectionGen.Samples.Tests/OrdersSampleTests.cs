@@ -45,8 +45,11 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Contains("\"projection\": \"order_ledger\"", status, StringComparison.Ordinal);
         Assert.Matches("\"owner\": \"cli-[12]\"", status);
 
-        Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
+        var firstExit = await first.TerminateAsync(TimeSpan.FromSeconds(30));
+        var secondExit = await second.TerminateAsync(TimeSpan.FromSeconds(30));
+        TestContext.Current.TestOutputHelper?.WriteLine($"node cli-1 (exit {firstExit}):\n{first.Output}\nnode cli-2 (exit {secondExit}):\n{second.Output}");
+        Assert.Equal(0, firstExit);
+        Assert.Equal(0, secondExit);
         Assert.Contains("Lock acquired", first.Output + second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(new Npgsql.NpgsqlConnectionStringBuilder(connection).Password!, first.Output + second.Output, StringComparison.Ordinal);
     }

@@ -205,6 +205,15 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         {
             try
             {
+                // Nodes starting together would race on CREATE ... IF NOT EXISTS (a unique violation in the catalog):
+                // their DDL runs one node at a time, under the schema-migration lock, in one transaction.
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (var serialize = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+                {
+                    serialize.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AdvisoryLockKey.ForSchemaMigration(store.Schema).Value });
+                    await serialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 foreach (var setup in setups)
                 {
                     if (setup.DocumentTable is { } table)
@@ -223,6 +232,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                         await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
                 foreach (var setup in setups)
                 {
