@@ -29,7 +29,7 @@ public sealed class ChaosProfileTests
     [Fact]
     public async Task Paused_and_hung_owners_are_fenced_when_they_wake()
     {
-        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(30), Faults = [FaultKind.TerminatePausedLock, FaultKind.HungNode] });
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(30), Faults = [FaultKind.TerminatePausedLock, FaultKind.HungNode], CommitDelay = StaleCommitWindow });
         Assert.True(result.Passed, Describe(result));
         Assert.True(result.RejectedStaleCommits > 0, "No stale commit was rejected: the pauses never caught an owner with a commit in hand.\n" + result.Report);
     }
@@ -37,10 +37,16 @@ public sealed class ChaosProfileTests
     [Fact]
     public async Task The_checker_fails_when_fencing_is_switched_off()
     {
-        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.TerminatePausedLock], Unfenced = true });
-        Assert.False(result.Passed, "Unfenced nodes survived paused-owner faults without a violation: the checker proves nothing.\n" + result.Report);
+        // Hung owners, not briefly paused ones: a node paused for less than the placement fallback wakes before anyone
+        // else has taken its slots, so its unfenced commit in hand duplicates nothing. A hung node's slots run on the
+        // others while it sleeps, and the long commit delay makes it near certain to wake with a stale commit in hand.
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.HungNode], CommitDelay = StaleCommitWindow, Unfenced = true });
+        Assert.False(result.Passed, "Unfenced nodes survived hung-owner faults without a violation: the checker proves nothing.\n" + result.Report);
         Assert.Contains(result.Violations, v => v.StartsWith("I2", StringComparison.Ordinal) || v.StartsWith("I1", StringComparison.Ordinal));
     }
+
+    /// <summary>The guard-to-commit pause of the nodes in the stale-commit tests: most of a busy agent's time.</summary>
+    private static readonly TimeSpan StaleCommitWindow = TimeSpan.FromMilliseconds(300);
 
     private static async Task<ChaosResult> RunAsync(ChaosOptions options)
     {

@@ -36,9 +36,15 @@ public sealed class HostLifecycleTests(PostgresFixture postgres)
         Assert.Empty(await bed.VerifyExactlyOnceAsync());
 
         // The ledger handles every event: each was counted once, in batches that were each traced with their range.
+        // Metrics and spans are recorded just after the commit that the catch-up wait observes: wait for the last one.
+        List<Activity> LedgerSpans() => spans.Where(a => Equals(a.GetTagItem("node"), node) && Equals(a.GetTagItem("projection"), "ledger")).ToList();
+        await Eventually.HoldsAsync(
+            () => processed.Sum(("node", node), ("projection", "ledger")) >= 60 && LedgerSpans().Count >= batches.Sum(("node", node), ("projection", "ledger")),
+            TimeSpan.FromSeconds(15),
+            "the last committed batch's metrics and span");
         Assert.Equal(60, processed.Sum(("node", node), ("projection", "ledger")));
         var ledgerBatches = batches.Sum(("node", node), ("projection", "ledger"));
-        var ledgerSpans = spans.Where(a => Equals(a.GetTagItem("node"), node) && Equals(a.GetTagItem("projection"), "ledger")).ToList();
+        var ledgerSpans = LedgerSpans();
         Assert.True(ledgerBatches >= 3, $"60 events in batches of 25 need at least 3 batches, saw {ledgerBatches}");
         Assert.Equal(ledgerBatches, ledgerSpans.Count);
         Assert.All(ledgerSpans, a =>

@@ -35,6 +35,12 @@ internal sealed record ChaosOptions
 
     public int Writers { get; init; } = 3;
 
+    /// <summary>
+    /// The nodes' pause between the guard and the commit; null for the node default (25 ms). A longer pause makes a
+    /// SIGSTOP almost sure to catch owners with a checked but unsent commit in hand.
+    /// </summary>
+    public TimeSpan? CommitDelay { get; init; }
+
     /// <summary>Runs the nodes with the epoch condition dropped, to show that the checker catches it.</summary>
     public bool Unfenced { get; init; }
 

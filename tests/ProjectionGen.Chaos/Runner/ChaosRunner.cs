@@ -31,6 +31,7 @@ internal static class ChaosRunner
                 Unfenced = options.Unfenced,
                 EvictionTimeout = options.EvictionTimeout,
                 HeartbeatTimeout = options.EvictionTimeout / 2,
+                CommitDelay = options.CommitDelay ?? settings.CommitDelay,
             });
         }
 
