@@ -16,6 +16,10 @@ public sealed class ClusterTests(PostgresFixture postgres)
     private static IGeneratedProjection[] TenSlots() =>
         [new LedgerProjection(), new AccountBalanceProjection(), new ShardedLedgerProjection(), new ShardedBalanceProjection()];
 
+    /// <summary>Every slot of <see cref="TenSlots"/>: a check of the documents must wait for all of them.</summary>
+    private static readonly string[] TenSlotNames =
+        ["ledger", "account_balance", .. Enumerable.Range(0, 4).Select(i => $"sharded_ledger/{i}"), .. Enumerable.Range(0, 4).Select(i => $"sharded_balance/{i}")];
+
     [Fact]
     public async Task Nodes_share_the_slots_evenly_hand_them_over_on_leave_and_join_and_apply_every_event_once()
     {
@@ -45,7 +49,7 @@ public sealed class ClusterTests(PostgresFixture postgres)
 
         await stopWriters.CancelAsync();
         await writers;
-        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance", "sharded_ledger/0", "sharded_ledger/3", "sharded_balance/1", "sharded_balance/2");
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), TenSlotNames);
         Assert.Empty(await bed.VerifyExactlyOnceAsync());
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledgerTable: "sharded_ledger", balanceTable: "projectiongen.doc_sharded_balance"));
         Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.CommitRejected);
@@ -81,7 +85,7 @@ public sealed class ClusterTests(PostgresFixture postgres)
 
         await stopWriters.CancelAsync();
         await writers;
-        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance", "sharded_ledger/1", "sharded_balance/3");
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), TenSlotNames);
         Assert.Empty(await bed.VerifyExactlyOnceAsync());
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledgerTable: "sharded_ledger", balanceTable: "projectiongen.doc_sharded_balance"));
     }
@@ -115,7 +119,7 @@ public sealed class ClusterTests(PostgresFixture postgres)
         }
 
         Assert.Equal(4, fast.GetStates().Count(s => s.Status == AgentStatus.Running && s.Projection.StartsWith("sharded_balance/", StringComparison.Ordinal)));
-        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance", "sharded_ledger/2", "sharded_balance/0");
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), TenSlotNames);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledgerTable: "sharded_ledger", balanceTable: "projectiongen.doc_sharded_balance"));
     }
 
