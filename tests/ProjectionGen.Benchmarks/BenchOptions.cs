@@ -68,7 +68,7 @@ public sealed record BenchOptions
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, levers, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -95,7 +95,7 @@ public sealed record BenchOptions
           --coordination-seconds N      how long the idle load is measured (default 30)
           --shard-events N      events of each sharded-throughput run (default 4000)
           --durable             server with fsync=on
-          --only a,b            run only these scenarios: catchup, guard, live, failover, memory, dispatch, append,
+          --only a,b            run only these scenarios: catchup, guard, levers, live, failover, memory, dispatch, append,
                                 rebalance, coordination, shards
           --out DIR             output directory (default artifacts/bench)
         """;

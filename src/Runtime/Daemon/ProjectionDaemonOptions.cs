@@ -86,6 +86,18 @@ public sealed class ProjectionDaemonOptions
     internal bool GroupWrites { get; set; } = true;
 
     /// <summary>
+    /// Whether an agent reads its next batch on a connection of its own while the current one commits (see
+    /// docs/daemon.md, "Reading ahead"): always on outside the benchmark that measures it.
+    /// </summary>
+    internal bool ReadAhead { get; set; } = true;
+
+    /// <summary>
+    /// Whether a single-stream aggregate's documents are read in the event read's round trip: always on outside the
+    /// benchmark that measures it.
+    /// </summary>
+    internal bool FoldDocumentLoad { get; set; } = true;
+
+    /// <summary>
     /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
     /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
     /// </summary>

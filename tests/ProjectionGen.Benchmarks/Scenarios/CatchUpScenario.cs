@@ -85,6 +85,16 @@ public static class CatchUpScenario
         // The first catch-up after seeding runs slower (the server is still writing back the seed and the copy): settle on a discarded run.
         await ProjectAsync(new BalanceProjection(), CommitFencing.Full, "ProjectionGen aggregate (settling run, discarded)");
 
+        if (options.Runs("levers"))
+        {
+            await LeverComparison.RunAsync(context, plan, (projection, label, configure) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure));
+            if (!runCatchUp && !runGuard)
+            {
+                await context.Databases.DropAsync(template);
+                return;
+            }
+        }
+
         // The fencing variants alternate so that load drifts on this shared machine hit each alike; the best run counts.
         var variants = runGuard ? new[] { CommitFencing.Full, CommitFencing.EpochOnly, CommitFencing.Unfenced } : [CommitFencing.Full];
         var repeats = runGuard ? options.GuardRepeats : 1;
