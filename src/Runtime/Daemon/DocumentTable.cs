@@ -37,7 +37,7 @@ internal sealed class DocumentTable
     /// second statement of the daemon's read round trip for a single-stream aggregate (see docs/daemon.md, "Reading ahead").
     /// </summary>
     public string SelectForReadSql(string readSql) =>
-        $"SELECT d.id, d.data FROM {QuotedName} d WHERE d.id IN (SELECT r.stream_id FROM ({readSql}) r)";
+        $"SELECT d.id, d.data FROM {QuotedName} d WHERE d.id = ANY (ARRAY(SELECT r.stream_id FROM ({readSql}) r))";
 
     public string UpsertSql { get; }
 

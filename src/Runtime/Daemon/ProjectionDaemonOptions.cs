@@ -97,6 +97,9 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     internal bool FoldDocumentLoad { get; set; } = true;
 
+    /// <summary>Test hook: runs in a read ahead once it has read the next batch, before that batch is used or dropped.</summary>
+    internal Action<BatchRead>? ReadAheadRead { get; set; }
+
     /// <summary>
     /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
     /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.

@@ -356,7 +356,9 @@ internal sealed class SubscriptionAgent : IDisposable
                 var connection = await services.BatchConnections.OpenConnectionAsync(cancel.Token).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    return await ReadAsync(connection, from, mark, generation, limit, cancel.Token).ConfigureAwait(false);
+                    var read = await ReadAsync(connection, from, mark, generation, limit, cancel.Token).ConfigureAwait(false);
+                    services.Options.ReadAheadRead?.Invoke(read);
+                    return read;
                 }
             },
             CancellationToken.None);
