@@ -135,4 +135,42 @@ public sealed class ReadAheadTests(PostgresFixture postgres)
         Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.BatchCommitted && e.Node == old.NodeName && e.Epoch == oldEpoch);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false));
     }
+
+    [Fact]
+    public async Task Batches_grow_while_catching_up_up_to_the_catch_up_size_and_start_over_when_tailing()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("catch_up_batches");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await bed.AppendAsync(300);
+
+        // Tally sets no batch size of its own (it grows); the ledger sets 25 (it never does).
+        var tally = new RecordingProjection(new TallyProjection());
+        var ledger = new RecordingProjection(new LedgerProjection());
+        var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [tally, ledger], options =>
+        {
+            options.DefaultBatchSize = 10;
+            options.CatchUpBatchSize = 40;
+        });
+        await node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "tally", "ledger");
+
+        var caughtUp = tally.Batches.ToArray();
+        Assert.Equal([10, 20, 40], caughtUp.Take(3).Select(b => b.Events));
+        Assert.All(caughtUp, b => Assert.True(b.Events <= 40, $"a batch of {b.Events} events"));
+        Assert.All(ledger.Batches, b => Assert.True(b.Events <= 25, $"a ledger batch of {b.Events} events"));
+        Assert.Contains(ledger.Batches, b => b.Events == 25);
+
+        // Caught up, the next batch starts over at the batch size.
+        await bed.AppendAsync(100, seed: 3);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "tally", "ledger");
+        var tailing = tally.Batches.Skip(caughtUp.Length).ToArray();
+        Assert.NotEmpty(tailing);
+        Assert.True(tailing[0].Events <= 10, $"the first batch after catching up had {tailing[0].Events} events");
+
+        var deposits = (await bed.Store.ReadAllAsync(0, long.MaxValue, 10_000, null, Ct)).Count(e => e.Data is Deposited);
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var count = dataSource.CreateCommand("SELECT coalesce(sum((data->>'count')::bigint), 0)::bigint FROM projectiongen.doc_tally");
+        Assert.Equal((long)deposits, (long)(await count.ExecuteScalarAsync(Ct))!);
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false));
+    }
 }

@@ -33,6 +33,14 @@ public sealed class ProjectionDaemonOptions
     /// <summary>The most events per batch for projections that do not set their own. Default 500.</summary>
     public int DefaultBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// How large a batch may grow while a projection catches up: each batch that comes back full, below the safe mark,
+    /// doubles the next one, up to this; a batch that reaches the mark (the projection tails live appends) or fails
+    /// starts over at the batch size. Only for projections that do not set their own <c>BatchSize</c>; set it to
+    /// <see cref="DefaultBatchSize"/> or lower for fixed batches. Default 2000.
+    /// </summary>
+    public int CatchUpBatchSize { get; set; } = 2000;
+
     /// <summary>Retries of an event whose handler throws, for projections that do not set their own. Default 3.</summary>
     public int DefaultMaxRetries { get; set; } = 3;
 
@@ -174,6 +182,11 @@ public sealed class ProjectionDaemonOptions
         if (DefaultBatchSize is < 1 or > 100_000)
         {
             errors.Add($"DefaultBatchSize must be between 1 and 100000 (was {DefaultBatchSize}).");
+        }
+
+        if (CatchUpBatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"CatchUpBatchSize must be between 1 and 100000 (was {CatchUpBatchSize}).");
         }
 
         if (DefaultMaxRetries is < 0 or > 100)

@@ -31,6 +31,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private bool freshMarkNeeded;
     private (Task<BatchRead> Read, CancellationTokenSource Cancel)? readAhead;
     private IReadOnlyDictionary<string, string?>? lastWritten;
+    private int catchUpLimit;
     private string stopReason = "stopped by request";
 
     public SubscriptionAgent(ProjectionSlot slot, ProjectionOwnership ownership, AgentServices services)
@@ -40,6 +41,7 @@ internal sealed class SubscriptionAgent : IDisposable
         this.ownership = ownership;
         this.services = services;
         position = ownership.StartPosition;
+        catchUpLimit = setup.BatchSize;
         Completion = Task.CompletedTask;
     }
 
@@ -145,6 +147,7 @@ internal sealed class SubscriptionAgent : IDisposable
                     // is discarded there). The next attempt reads a fresh mark: the server may have changed under it,
                     // and reads its events afresh: a read ahead of a batch that did not commit is never applied.
                     await DiscardReadAheadAsync().ConfigureAwait(false);
+                    catchUpLimit = setup.BatchSize;
                     knownMark = 0;
                     freshMarkNeeded = true;
                     var carryOn = failure switch
@@ -249,6 +252,10 @@ internal sealed class SubscriptionAgent : IDisposable
         // A full batch ends at its last event; a short one has seen everything up to the mark.
         var to = read.Count >= limit ? read[^1].Sequence : mark;
 
+        // Catching up (a full batch below the mark) doubles the next batch, up to the catch-up size; reaching the mark
+        // (tailing live appends) starts over at the batch size.
+        catchUpLimit = to < mark && read.Count >= limit ? Math.Min(Math.Max(limit * 2, setup.BatchSize), setup.CatchUpBatchSize) : setup.BatchSize;
+
         // While this batch is applied and committed, the next one is read on a connection of its own, from this
         // batch's planned end up to the same safe mark; it is used only if this batch commits (see docs/daemon.md).
         if (services.Options.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil)
@@ -308,7 +315,7 @@ internal sealed class SubscriptionAgent : IDisposable
     }
 
     /// <summary>The batch limit for a batch starting after <paramref name="from"/>: one event while isolating a failure.</summary>
-    private int LimitAfter(long from) => from < isolateUntil ? 1 : setup.BatchSize;
+    private int LimitAfter(long from) => from < isolateUntil ? 1 : catchUpLimit;
 
     /// <summary>Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its documents only after routing).</summary>
     private bool ReadsDocumentsWithEvents =>
