@@ -38,6 +38,11 @@ public static class BenchmarkSuite
                 await CatchUpScenario.RunAsync(context);
             }
 
+            if (options.Runs("scale") && options.ScaleEvents.Count > 0)
+            {
+                await ScaleScenario.RunAsync(context);
+            }
+
             if (options.Runs("live"))
             {
                 await LiveLatencyScenario.RunAsync(context);

@@ -27,6 +27,7 @@ public sealed class PostgresEventStore
     private readonly Func<int, (string All, string Typed)> shardReadSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
     private readonly string readStreamUpToSql;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keyReads = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
     /// <param name="dataSource">Where the store's connections come from.</param>
@@ -57,7 +58,7 @@ public sealed class PostgresEventStore
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
         appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
-        const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
+        const string columns = ReadColumns;
         var events = schema.Qualify("events");
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
 
@@ -67,7 +68,7 @@ public sealed class PostgresEventStore
         // with "type = t.type AND seq > $1 ... ORDER BY seq" a planner whose statistics take the type for a common one
         // walks the primary key and filters on type, which for a rare type reads every event up to the mark.
         readAllOfTypesSql = $"""
-            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            SELECT {OuterReadColumns}
             FROM (SELECT DISTINCT unnest($4::text[]) AS type) t
             CROSS JOIN LATERAL (
               SELECT {columns} FROM {events} x
@@ -84,7 +85,7 @@ public sealed class PostgresEventStore
         shardReadSql = count => (
             $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
             $"""
-            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            SELECT {OuterReadColumns}
             FROM (SELECT DISTINCT unnest($5::text[]) AS type) t
             CROSS JOIN LATERAL (
               SELECT {columns} FROM {events} x
@@ -95,6 +96,9 @@ public sealed class PostgresEventStore
 
         readStreamUpToSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 ORDER BY version";
     }
+
+    private const string ReadColumns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
+    private const string OuterReadColumns = "e.seq, e.stream_id, e.version, e.type, e.data, e.\"timestamp\", e.correlation_id, e.causation_id, e.tenant_id";
 
     /// <summary>The event types this store appends and reads.</summary>
     public EventTypeRegistry Types => types;
@@ -319,7 +323,8 @@ public sealed class PostgresEventStore
         await using var batch = new NpgsqlBatch(connection);
         var read = new NpgsqlBatchCommand(sql);
         AddReadParameters(read.Parameters, afterSequence, upToSequence, maxCount, eventTypes, shard);
-        var following = new NpgsqlBatchCommand(followingSql(sql));
+        // The second statement gets the read with only the columns it needs: the same rows, without sorting the bodies.
+        var following = new NpgsqlBatchCommand(followingSql(keyReads.GetOrAdd(sql, static read => read.Replace(ReadColumns, "seq, stream_id", StringComparison.Ordinal).Replace(OuterReadColumns, "e.seq, e.stream_id", StringComparison.Ordinal))));
         AddReadParameters(following.Parameters, afterSequence, upToSequence, maxCount, eventTypes, shard);
         batch.BatchCommands.Add(read);
         batch.BatchCommands.Add(following);
