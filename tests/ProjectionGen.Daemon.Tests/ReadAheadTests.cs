@@ -31,6 +31,7 @@ public sealed class ReadAheadTests(PostgresFixture postgres)
             readAheads.GetOrAdd(from, _ => new TaskCompletionSource<BatchRead>(TaskCreationOptions.RunContinuationsAsynchronously));
         var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [new AccountBalanceProjection()], options =>
         {
+            options.FoldDocumentLoad = true;
             options.ReadAheadRead = read => ReadAheadFrom(read.From).TrySetResult(read);
 
             // Each commit waits until the next batch (and its documents) has been read: the read ahead then always
