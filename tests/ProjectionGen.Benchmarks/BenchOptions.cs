@@ -32,6 +32,9 @@ public sealed record BenchOptions
     /// <summary>Events of the peak-memory catch-up.</summary>
     public int MemoryEvents { get; init; } = 1_000_000;
 
+    /// <summary>Event counts of the catch-up-at-scale runs (issue 14: 1M by default; add 5M with --scale-events 1000000,5000000).</summary>
+    public IReadOnlyList<int> ScaleEvents { get; init; } = [1_000_000];
+
     /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>
     public int GuardRepeats { get; init; } = 3;
 
@@ -68,7 +71,7 @@ public sealed record BenchOptions
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, levers, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -85,6 +88,8 @@ public sealed record BenchOptions
           --live-seconds N      live-latency duration (default 15)
           --trials N            failover trials per kind (default 10)
           --memory-events N     events of the peak-memory catch-up (default 1000000)
+          --scale-events N,M    event counts of the catch-up-at-scale runs (default 1000000; the 5M profile:
+                                --only catchup,scale --scale-events 1000000,5000000)
           --guard-repeats N     runs per fencing variant (default 3)
           --marten-repeats N    runs of Marten's daemon (default 2)
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
@@ -95,8 +100,8 @@ public sealed record BenchOptions
           --coordination-seconds N      how long the idle load is measured (default 30)
           --shard-events N      events of each sharded-throughput run (default 4000)
           --durable             server with fsync=on
-          --only a,b            run only these scenarios: catchup, guard, live, failover, memory, dispatch, append,
-                                rebalance, coordination, shards
+          --only a,b            run only these scenarios: catchup, guard, levers, scale, live, failover, memory, dispatch,
+                                append, rebalance, coordination, shards
           --out DIR             output directory (default artifacts/bench)
         """;
 
@@ -110,7 +115,7 @@ public sealed record BenchOptions
             ? new BenchOptions
             {
                 Smoke = true, Events = 2_000, Streams = 100, LiveRate = 200, LiveDuration = TimeSpan.FromSeconds(2), FailoverTrials = 1,
-                MemoryEvents = 3_000, GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
+                MemoryEvents = 3_000, ScaleEvents = [4_000], GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
                 RebalanceTrials = 1, RebalanceEvictionTimeout = TimeSpan.FromSeconds(3), CoordinationProjections = 10,
                 CoordinationDuration = TimeSpan.FromSeconds(5), ShardEvents = 300,
             }
@@ -132,6 +137,7 @@ public sealed record BenchOptions
                 "--live-seconds" => options with { LiveDuration = TimeSpan.FromSeconds(Number()) },
                 "--trials" => options with { FailoverTrials = Number() },
                 "--memory-events" => options with { MemoryEvents = Number() },
+                "--scale-events" => options with { ScaleEvents = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{arg} needs positive whole numbers."))] },
                 "--guard-repeats" => options with { GuardRepeats = Number() },
                 "--marten-repeats" => options with { MartenRepeats = Number() },
                 "--no-bdn" => options with { BenchmarkDotNet = false },

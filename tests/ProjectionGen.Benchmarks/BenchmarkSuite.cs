@@ -33,9 +33,14 @@ public static class BenchmarkSuite
                 + $"PostgreSQL {version} ({server.Source}, fsync={(options.Durable ? "on" : "off")}), .NET {Environment.Version}, "
                 + $"{Environment.ProcessorCount} cores shared with other work, so absolute figures vary; ratios measured side by side in one run are what count.";
 
-            if (options.Runs("catchup") || options.Runs("guard"))
+            if (options.Runs("catchup") || options.Runs("guard") || options.Runs("levers"))
             {
                 await CatchUpScenario.RunAsync(context);
+            }
+
+            if (options.Runs("scale") && options.ScaleEvents.Count > 0)
+            {
+                await ScaleScenario.RunAsync(context);
             }
 
             if (options.Runs("live"))

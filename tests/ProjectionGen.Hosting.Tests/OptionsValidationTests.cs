@@ -62,6 +62,7 @@ public sealed class OptionsValidationTests
             ["ProjectionGen:Daemon:ConnectionString"] = "Host=localhost;Database=app",
             ["ProjectionGen:Daemon:HeartbeatInterval"] = "00:00:02",
             ["ProjectionGen:Daemon:DefaultBatchSize"] = "250",
+            ["ProjectionGen:Daemon:CatchUpBatchSize"] = "4000",
             ["ProjectionGen:EventStore:Schema"] = "events_v2",
             ["ProjectionGen:Health:LagEventsThreshold"] = "42",
             ["ProjectionGen:Health:LagThreshold"] = "00:02:00",
@@ -72,6 +73,7 @@ public sealed class OptionsValidationTests
         Assert.Equal("Host=localhost;Database=app", options.Daemon.ConnectionString);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Daemon.HeartbeatInterval);
         Assert.Equal(250, options.Daemon.DefaultBatchSize);
+        Assert.Equal(4000, options.Daemon.CatchUpBatchSize);
         Assert.Equal("events_v2", options.EventStore.Schema);
         Assert.Equal(42, options.Health.LagEventsThreshold);
         Assert.Equal(TimeSpan.FromMinutes(2), options.Health.LagThreshold);

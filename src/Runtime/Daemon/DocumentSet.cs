@@ -20,13 +20,25 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> requested = new(StringComparer.Ordinal);
 
-    public DocumentSet(DocumentTable table, JsonTypeInfo<TDocument> typeInfo, IReadOnlyList<EventEnvelope> events, NpgsqlConnection connection)
+    public DocumentSet(DocumentTable table, JsonTypeInfo<TDocument> typeInfo, IReadOnlyList<EventEnvelope> events, NpgsqlConnection connection, IReadOnlyDictionary<string, object?>? preloaded = null)
     {
         this.table = table;
         this.typeInfo = typeInfo;
         this.events = events;
         this.connection = connection;
+        if (preloaded is not null)
+        {
+            // Read with the batch's events (null: the stream has no document yet); LoadAsync loads only what is not here.
+            foreach (var (id, document) in preloaded)
+            {
+                requested.Add(id);
+                documents[id] = (TDocument?)document;
+            }
+        }
     }
+
+    /// <summary>The documents the commit wrote: id → the JSON stored, or null when deleted; null before the commit.</summary>
+    public IReadOnlyDictionary<string, string?>? Written { get; private set; }
 
     public ValueTask LoadAsync(CancellationToken cancellationToken)
     {
@@ -113,18 +125,24 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
         var upsertIds = new List<string>(changed.Count);
         var upsertData = new List<string>(changed.Count);
         var deleteIds = new List<string>();
+        var written = new Dictionary<string, string?>(changed.Count, StringComparer.Ordinal);
         foreach (var id in changed)
         {
             if (documents[id] is { } document)
             {
+                var json = JsonSerializer.Serialize(document, typeInfo);
                 upsertIds.Add(id);
-                upsertData.Add(JsonSerializer.Serialize(document, typeInfo));
+                upsertData.Add(json);
+                written[id] = json;
             }
             else
             {
                 deleteIds.Add(id);
+                written[id] = null;
             }
         }
+
+        Written = written;
 
         if (upsertIds.Count > 0)
         {

@@ -32,6 +32,13 @@ internal sealed class DocumentTable
 
     public string SelectSql { get; }
 
+    /// <summary>
+    /// The documents of the streams that an event read returns, given that read's statement (same parameters): the
+    /// second statement of the daemon's read round trip for a single-stream aggregate (see docs/daemon.md, "Reading ahead").
+    /// </summary>
+    public string SelectForReadSql(string readSql) =>
+        $"SELECT d.id, d.data FROM {QuotedName} d WHERE d.id = ANY (ARRAY(SELECT r.stream_id FROM ({readSql}) r))";
+
     public string UpsertSql { get; }
 
     public string DeleteSql { get; }

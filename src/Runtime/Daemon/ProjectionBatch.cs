@@ -19,6 +19,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly Func<IProjectionBatch, Task>? beforeCommit;
     private readonly string? auditSql;
     private readonly bool groupWrites;
+    private readonly IReadOnlyDictionary<string, object?>? preloadedDocuments;
     private readonly BatchWriter writer = new();
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
@@ -36,8 +37,10 @@ internal sealed class ProjectionBatch : IProjectionBatch
         string deadLetterSql,
         Func<IProjectionBatch, Task>? beforeCommit,
         string? auditSql,
-        bool groupWrites = true)
+        bool groupWrites = true,
+        IReadOnlyDictionary<string, object?>? preloadedDocuments = null)
     {
+        this.preloadedDocuments = preloadedDocuments;
         this.groupWrites = groupWrites;
         this.setup = setup;
         this.ownership = ownership;
@@ -67,6 +70,9 @@ internal sealed class ProjectionBatch : IProjectionBatch
     /// <summary>Whether <see cref="CommitAsync"/> succeeded.</summary>
     public bool Committed { get; private set; }
 
+    /// <summary>The documents the commit wrote (id → stored JSON, null when deleted); null when it wrote none.</summary>
+    public IReadOnlyDictionary<string, string?>? WrittenDocuments => Committed ? documents?.Written : null;
+
     /// <summary>How many SQL commands the commit sent (writes, documents, dead letters and the fenced update).</summary>
     public int CommandCount { get; private set; }
 
@@ -83,7 +89,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
             return existing;
         }
 
-        var created = new DocumentSet<TDocument>(setup.DocumentTable, typeInfo, Events, connection);
+        var created = new DocumentSet<TDocument>(setup.DocumentTable, typeInfo, Events, connection, preloadedDocuments);
         documents = created;
         return created;
     }

@@ -33,6 +33,14 @@ public sealed class ProjectionDaemonOptions
     /// <summary>The most events per batch for projections that do not set their own. Default 500.</summary>
     public int DefaultBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// How large a batch may grow while a projection catches up: each batch that comes back full, below the safe mark,
+    /// doubles the next one, up to this; a batch that reaches the mark (the projection tails live appends) or fails
+    /// starts over at the batch size. Only for projections that do not set their own <c>BatchSize</c>; set it to
+    /// <see cref="DefaultBatchSize"/> or lower for fixed batches. Default 2000.
+    /// </summary>
+    public int CatchUpBatchSize { get; set; } = 2000;
+
     /// <summary>Retries of an event whose handler throws, for projections that do not set their own. Default 3.</summary>
     public int DefaultMaxRetries { get; set; } = 3;
 
@@ -84,6 +92,22 @@ public sealed class ProjectionDaemonOptions
     /// "Writes"): always on outside the benchmark that measures it against the commands as queued.
     /// </summary>
     internal bool GroupWrites { get; set; } = true;
+
+    /// <summary>
+    /// Whether an agent reads its next batch on a connection of its own while the current one commits (see
+    /// docs/daemon.md, "Reading ahead"): always on outside the benchmark that measures it.
+    /// </summary>
+    internal bool ReadAhead { get; set; } = true;
+
+    /// <summary>
+    /// Whether a single-stream aggregate's documents are read in the event read's round trip (see docs/daemon.md,
+    /// "Reading ahead"): off, because with the read ahead it did not pay (docs/benchmarks.md, "Levers"); on only in the
+    /// benchmark that measures it and the tests that keep it correct.
+    /// </summary>
+    internal bool FoldDocumentLoad { get; set; }
+
+    /// <summary>Test hook: runs in a read ahead once it has read the next batch, before that batch is used or dropped.</summary>
+    internal Action<BatchRead>? ReadAheadRead { get; set; }
 
     /// <summary>
     /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
@@ -159,6 +183,11 @@ public sealed class ProjectionDaemonOptions
         if (DefaultBatchSize is < 1 or > 100_000)
         {
             errors.Add($"DefaultBatchSize must be between 1 and 100000 (was {DefaultBatchSize}).");
+        }
+
+        if (CatchUpBatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"CatchUpBatchSize must be between 1 and 100000 (was {CatchUpBatchSize}).");
         }
 
         if (DefaultMaxRetries is < 0 or > 100)

@@ -11,8 +11,10 @@ internal sealed class ProjectionSetup
         int batchSize,
         int maxRetries,
         DocumentTable? documentTable,
-        JsonTypeInfo? documentTypeInfo)
+        JsonTypeInfo? documentTypeInfo,
+        int catchUpBatchSize = 0)
     {
+        CatchUpBatchSize = Math.Max(batchSize, catchUpBatchSize);
         Projection = projection;
         EventTypeNames = eventTypeNames;
         BatchSize = batchSize;
@@ -34,6 +36,9 @@ internal sealed class ProjectionSetup
     public string[] EventTypeNames { get; }
 
     public int BatchSize { get; }
+
+    /// <summary>The most events per batch while catching up (at least <see cref="BatchSize"/>; see <see cref="ProjectionDaemonOptions.CatchUpBatchSize"/>).</summary>
+    public int CatchUpBatchSize { get; }
 
     public int MaxRetries { get; }
 

@@ -40,7 +40,8 @@ internal static class SlotCatalog
 
             var batchSize = descriptor.BatchSize > 0 ? descriptor.BatchSize : options.DefaultBatchSize;
             var maxRetries = descriptor.MaxRetries >= 0 ? descriptor.MaxRetries : options.DefaultMaxRetries;
-            var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo);
+            var catchUpBatchSize = descriptor.BatchSize > 0 ? batchSize : Math.Max(batchSize, options.CatchUpBatchSize);
+            var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, catchUpBatchSize);
             setups.Add(setup);
             for (var shard = 0; shard < descriptor.Shards; shard++)
             {

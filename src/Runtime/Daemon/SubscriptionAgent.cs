@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Guard;
@@ -28,6 +29,9 @@ internal sealed class SubscriptionAgent : IDisposable
     private long knownMark;
     private long knownMarkGeneration;
     private bool freshMarkNeeded;
+    private (Task<BatchRead> Read, CancellationTokenSource Cancel)? readAhead;
+    private IReadOnlyDictionary<string, string?>? lastWritten;
+    private int catchUpLimit;
     private string stopReason = "stopped by request";
 
     public SubscriptionAgent(ProjectionSlot slot, ProjectionOwnership ownership, AgentServices services)
@@ -37,6 +41,7 @@ internal sealed class SubscriptionAgent : IDisposable
         this.ownership = ownership;
         this.services = services;
         position = ownership.StartPosition;
+        catchUpLimit = setup.BatchSize;
         Completion = Task.CompletedTask;
     }
 
@@ -108,17 +113,20 @@ internal sealed class SubscriptionAgent : IDisposable
                         (knownMark, knownMarkGeneration) = (shared.Mark, shared.Generation);
                     }
 
-                    if (shared.Generation == services.Store.MarkGeneration && shared.Mark <= Position && isolateUntil <= Position)
+                    if (shared.Generation == services.Store.MarkGeneration && shared.Mark <= Position && knownMark <= Position && isolateUntil <= Position)
                     {
                         await WaitForEventsAsync(idle.Token).ConfigureAwait(false);
                         continue;
                     }
 
+                    // The read ahead, if one is under way, is waited for before a batch connection is taken: it needs
+                    // a pooled connection of its own, and holding one while waiting could starve a small pool.
+                    var ahead = await TakeReadAheadAsync().ConfigureAwait(false);
                     BatchOutcome outcome;
                     var connection = await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
                     await using (connection.ConfigureAwait(false))
                     {
-                        outcome = await RunOneBatchAsync(connection, abort.Token).ConfigureAwait(false);
+                        outcome = await RunOneBatchAsync(connection, ahead, abort.Token).ConfigureAwait(false);
                     }
 
                     consecutiveFailures = 0;
@@ -136,7 +144,10 @@ internal sealed class SubscriptionAgent : IDisposable
                 catch (Exception failure) when (!abort.IsCancellationRequested && failure is not ProjectionProgressException)
                 {
                     // The batch rolled back, whatever failed, and its connection went back to the pool (a broken one
-                    // is discarded there). The next attempt reads a fresh mark: the server may have changed under it.
+                    // is discarded there). The next attempt reads a fresh mark: the server may have changed under it,
+                    // and reads its events afresh: a read ahead of a batch that did not commit is never applied.
+                    await DiscardReadAheadAsync().ConfigureAwait(false);
+                    catchUpLimit = setup.BatchSize;
                     knownMark = 0;
                     freshMarkNeeded = true;
                     var carryOn = failure switch
@@ -183,6 +194,12 @@ internal sealed class SubscriptionAgent : IDisposable
             DaemonLog.AgentFailed(services.Logger, slot.Name, ownership.NodeName, ownership.Epoch, failure);
             Stop($"failed: {failure.GetType().Name}: {failure.Message}");
         }
+        finally
+        {
+            // A read ahead of a batch that was not committed (the lock was lost, the commit was fenced, the agent
+            // stopped) is cancelled and dropped with the agent: it is never applied.
+            await DiscardReadAheadAsync().ConfigureAwait(false);
+        }
     }
 
     private enum BatchOutcome
@@ -193,7 +210,7 @@ internal sealed class SubscriptionAgent : IDisposable
     }
 
     /// <summary>Reads and projects one batch.</summary>
-    private async Task<BatchOutcome> RunOneBatchAsync(NpgsqlConnection connection, CancellationToken abort)
+    private async Task<BatchOutcome> RunOneBatchAsync(NpgsqlConnection connection, BatchRead? ahead, CancellationToken abort)
     {
         attemptedEvents = null;
         var from = Position;
@@ -221,11 +238,30 @@ internal sealed class SubscriptionAgent : IDisposable
 
         // After a batch failed for a reason no event was named for, its events are projected one at a time, so that
         // the one that fails is found and the poison-event policy applies to it alone.
-        var limit = from < isolateUntil ? 1 : setup.BatchSize;
-        var read = await services.Store.ReadAllAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, abort).ConfigureAwait(false);
+        var limit = LimitAfter(from);
+
+        // The read ahead is used only when it starts where this batch starts, asks for as many events and belongs to
+        // the store's current mark generation. Its mark is a safe mark of that generation, so the batch ends at most
+        // there, exactly as if it had been read now.
+        var batchRead = ahead is not null && ahead.From == from && ahead.Limit == limit && ahead.Generation == services.Store.MarkGeneration && ahead.Mark > from
+            ? WithLastWrites(ahead)
+            : await ReadAsync(connection, from, mark, knownMarkGeneration, limit, abort).ConfigureAwait(false);
+        mark = batchRead.Mark;
+        var read = batchRead.Events;
 
         // A full batch ends at its last event; a short one has seen everything up to the mark.
         var to = read.Count >= limit ? read[^1].Sequence : mark;
+
+        // Catching up (a full batch below the mark) doubles the next batch, up to the catch-up size; reaching the mark
+        // (tailing live appends) starts over at the batch size.
+        catchUpLimit = to < mark && read.Count >= limit ? Math.Min(Math.Max(limit * 2, setup.BatchSize), setup.CatchUpBatchSize) : setup.BatchSize;
+
+        // While this batch is applied and committed, the next one is read on a connection of its own, from this
+        // batch's planned end up to the same safe mark; it is used only if this batch commits (see docs/daemon.md).
+        if (services.Options.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil)
+        {
+            StartReadAhead(to, mark, batchRead.Generation, LimitAfter(to), abort);
+        }
         var deadLetters = new List<DeadLetter>();
         var events = new List<EventEnvelope>(read.Count);
         foreach (var envelope in read)
@@ -251,7 +287,7 @@ internal sealed class SubscriptionAgent : IDisposable
             }
         }
 
-        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites);
+        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites, batchRead.Documents);
         attemptedEvents = events;
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         attemptedEvents = null;
@@ -260,6 +296,7 @@ internal sealed class SubscriptionAgent : IDisposable
             throw new InvalidOperationException($"The generated code of projection '{slot.Name}' returned without committing its batch.");
         }
 
+        lastWritten = batch.WrittenDocuments;
         Interlocked.Exchange(ref position, to);
         LastCommitAt = services.Time.GetUtcNow();
         batchFailures = 0;
@@ -275,6 +312,121 @@ internal sealed class SubscriptionAgent : IDisposable
         DaemonLog.BatchCommitted(services.Logger, slot.Name, ownership.Epoch, from, to, events.Count);
         services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, slot.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to, events.Count, services.Time.GetElapsedTime(started)));
         return BatchOutcome.Committed;
+    }
+
+    /// <summary>The batch limit for a batch starting after <paramref name="from"/>: one event while isolating a failure.</summary>
+    private int LimitAfter(long from) => from < isolateUntil ? 1 : catchUpLimit;
+
+    /// <summary>Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its documents only after routing).</summary>
+    private bool ReadsDocumentsWithEvents =>
+        services.Options.FoldDocumentLoad && setup.DocumentTable is not null && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
+
+    /// <summary>Reads a batch's events (after <paramref name="from"/>, up to the safe <paramref name="mark"/>) and, where it pays, their streams' documents, in one round trip.</summary>
+    private async Task<BatchRead> ReadAsync(NpgsqlConnection connection, long from, long mark, long generation, int limit, CancellationToken cancellationToken)
+    {
+        if (!ReadsDocumentsWithEvents)
+        {
+            var events = await services.Store.ReadAllAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, cancellationToken).ConfigureAwait(false);
+            return new BatchRead(from, mark, generation, limit, events, null);
+        }
+
+        var (read, rows) = await services.Store.ReadAllWithAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, setup.DocumentTable!.SelectForReadSql, cancellationToken).ConfigureAwait(false);
+        var documents = new Dictionary<string, object?>(rows.Count, StringComparer.Ordinal);
+        try
+        {
+            foreach (var (id, json) in rows)
+            {
+                documents[id] = JsonSerializer.Deserialize(json, setup.DocumentTypeInfo!);
+            }
+        }
+        catch (JsonException)
+        {
+            // The batch loads its documents itself then, and that load names the stream and table that cannot be read.
+            return new BatchRead(from, mark, generation, limit, read, null);
+        }
+
+        foreach (var envelope in read)
+        {
+            documents.TryAdd(envelope.StreamId, null);
+        }
+
+        return new BatchRead(from, mark, generation, limit, read, documents);
+    }
+
+    /// <summary>Starts reading the batch after <paramref name="from"/> on a pooled connection of its own.</summary>
+    private void StartReadAhead(long from, long mark, long generation, int limit, CancellationToken abort)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var read = Task.Run(
+            async () =>
+            {
+                var connection = await services.BatchConnections.OpenConnectionAsync(cancel.Token).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    var read = await ReadAsync(connection, from, mark, generation, limit, cancel.Token).ConfigureAwait(false);
+                    services.Options.ReadAheadRead?.Invoke(read);
+                    return read;
+                }
+            },
+            CancellationToken.None);
+        readAhead = (read, cancel);
+    }
+
+    /// <summary>The read ahead once it has finished; null when there is none or it failed (the batch then reads for itself).</summary>
+    private async Task<BatchRead?> TakeReadAheadAsync()
+    {
+        if (readAhead is not { } pending)
+        {
+            return null;
+        }
+
+        readAhead = null;
+        await ((Task)pending.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        pending.Cancel.Dispose();
+        return pending.Read.IsCompletedSuccessfully ? pending.Read.Result : null;
+    }
+
+    /// <summary>Cancels and drops the read ahead, if any.</summary>
+    private async Task DiscardReadAheadAsync()
+    {
+        if (readAhead is not { } pending)
+        {
+            return;
+        }
+
+        readAhead = null;
+        await pending.Cancel.CancelAsync().ConfigureAwait(false);
+        await ((Task)pending.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        pending.Cancel.Dispose();
+    }
+
+    /// <summary>
+    /// A read ahead's documents were read while the previous batch committed: for the documents that batch wrote, what
+    /// it wrote counts (this agent alone writes them while it owns the slot, so every other document is as read).
+    /// </summary>
+    private BatchRead WithLastWrites(BatchRead ahead)
+    {
+        if (ahead.Documents is not { } documents || lastWritten is not { } written)
+        {
+            return ahead;
+        }
+
+        try
+        {
+            foreach (var (id, json) in written)
+            {
+                if (documents.ContainsKey(id))
+                {
+                    documents[id] = json is null ? null : JsonSerializer.Deserialize(json, setup.DocumentTypeInfo!);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return ahead with { Documents = null };
+        }
+
+        return ahead;
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ public sealed class PostgresEventStore
     private readonly Func<int, (string All, string Typed)> shardReadSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
     private readonly string readStreamUpToSql;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keyReads = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
     /// <param name="dataSource">Where the store's connections come from.</param>
@@ -57,7 +58,7 @@ public sealed class PostgresEventStore
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
         appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
-        const string columns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
+        const string columns = ReadColumns;
         var events = schema.Qualify("events");
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
 
@@ -67,7 +68,7 @@ public sealed class PostgresEventStore
         // with "type = t.type AND seq > $1 ... ORDER BY seq" a planner whose statistics take the type for a common one
         // walks the primary key and filters on type, which for a rare type reads every event up to the mark.
         readAllOfTypesSql = $"""
-            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            SELECT {OuterReadColumns}
             FROM (SELECT DISTINCT unnest($4::text[]) AS type) t
             CROSS JOIN LATERAL (
               SELECT {columns} FROM {events} x
@@ -84,7 +85,7 @@ public sealed class PostgresEventStore
         shardReadSql = count => (
             $"SELECT {columns} FROM {events} WHERE (stream_hash % {count}) = $4 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
             $"""
-            SELECT e.seq, e.stream_id, e.version, e.type, e.data, e."timestamp", e.correlation_id, e.causation_id, e.tenant_id
+            SELECT {OuterReadColumns}
             FROM (SELECT DISTINCT unnest($5::text[]) AS type) t
             CROSS JOIN LATERAL (
               SELECT {columns} FROM {events} x
@@ -95,6 +96,9 @@ public sealed class PostgresEventStore
 
         readStreamUpToSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 ORDER BY version";
     }
+
+    private const string ReadColumns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
+    private const string OuterReadColumns = "e.seq, e.stream_id, e.version, e.type, e.data, e.\"timestamp\", e.correlation_id, e.causation_id, e.tenant_id";
 
     /// <summary>The event types this store appends and reads.</summary>
     public EventTypeRegistry Types => types;
@@ -292,24 +296,81 @@ public sealed class PostgresEventStore
             return [];
         }
 
-        var sql = shard is { } filter
-            ? ShardReadSql(filter.Count, eventTypes is not null)
-            : eventTypes is null ? readAllSql : readAllOfTypesSql;
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
+        await using var command = new NpgsqlCommand(ReadSql(eventTypes, shard), connection);
+        AddReadParameters(command.Parameters, afterSequence, upToSequence, maxCount, eventTypes, shard);
+        return await ReadEnvelopesAsync(command, Math.Min(maxCount, 1024), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadAllAsync(NpgsqlConnection, long, long, int, IReadOnlyCollection{string}?, ShardFilter?, CancellationToken)"/>,
+    /// and in the same round trip a second statement that <paramref name="followingSql"/> builds around the read's
+    /// statement (it gets the read as a subquery and the same parameters), whose rows of two text columns are returned
+    /// as they come. The daemon loads an aggregate's documents this way, keyed by the streams of the events it reads.
+    /// Both statements see the same events: every event up to a safe mark has committed and stays.
+    /// </summary>
+    internal async Task<(IReadOnlyList<EventEnvelope> Events, List<KeyValuePair<string, string>> Rows)> ReadAllWithAsync(
+        NpgsqlConnection connection, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, ShardFilter? shard,
+        Func<string, string> followingSql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        if (upToSequence <= afterSequence || eventTypes is { Count: 0 })
+        {
+            return ([], []);
+        }
+
+        var sql = ReadSql(eventTypes, shard);
+        await using var batch = new NpgsqlBatch(connection);
+        var read = new NpgsqlBatchCommand(sql);
+        AddReadParameters(read.Parameters, afterSequence, upToSequence, maxCount, eventTypes, shard);
+        // The second statement gets the read with only the columns it needs: the same rows, without sorting the bodies.
+        var following = new NpgsqlBatchCommand(followingSql(keyReads.GetOrAdd(sql, static read => read.Replace(ReadColumns, "seq, stream_id", StringComparison.Ordinal).Replace(OuterReadColumns, "e.seq, e.stream_id", StringComparison.Ordinal))));
+        AddReadParameters(following.Parameters, afterSequence, upToSequence, maxCount, eventTypes, shard);
+        batch.BatchCommands.Add(read);
+        batch.BatchCommands.Add(following);
+        var envelopes = new List<EventEnvelope>(Math.Min(maxCount, 1024));
+        var rows = new List<KeyValuePair<string, string>>();
+        try
+        {
+            if (prepareStatements)
+            {
+                await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await ReadEnvelopeRowsAsync(reader, envelopes, cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new(reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        catch (PostgresException e) when (IsMissingSchema(e))
+        {
+            throw MissingSchema(e);
+        }
+
+        return (envelopes, rows);
+    }
+
+    private string ReadSql(IReadOnlyCollection<string>? eventTypes, ShardFilter? shard) => shard is { } filter
+        ? ShardReadSql(filter.Count, eventTypes is not null)
+        : eventTypes is null ? readAllSql : readAllOfTypesSql;
+
+    private static void AddReadParameters(NpgsqlParameterCollection parameters, long afterSequence, long upToSequence, int maxCount, IReadOnlyCollection<string>? eventTypes, ShardFilter? shard)
+    {
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSequence, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
         if (shard is { } selected)
         {
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = selected.Index, NpgsqlDbType = NpgsqlDbType.Integer });
+            parameters.Add(new NpgsqlParameter<int> { TypedValue = selected.Index, NpgsqlDbType = NpgsqlDbType.Integer });
         }
 
         if (eventTypes is not null)
         {
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. eventTypes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. eventTypes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }
-
-        return await ReadEnvelopesAsync(command, Math.Min(maxCount, 1024), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The read statement of a shard of <paramref name="count"/> ($1 after, $2 up to, $3 limit, $4 shard[, $5 types]).</summary>
@@ -360,22 +421,7 @@ public sealed class PostgresEventStore
         {
             await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var typeName = reader.GetString(3);
-                var (data, error) = serializer.Deserialize(typeName, reader.GetString(4));
-                envelopes.Add(new EventEnvelope(
-                    reader.GetInt64(0),
-                    reader.GetString(1),
-                    reader.GetInt64(2),
-                    typeName,
-                    data,
-                    reader.GetFieldValue<DateTimeOffset>(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7),
-                    reader.IsDBNull(8) ? null : reader.GetString(8),
-                    error));
-            }
+            await ReadEnvelopeRowsAsync(reader, envelopes, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (IsMissingSchema(e))
         {
@@ -383,6 +429,26 @@ public sealed class PostgresEventStore
         }
 
         return envelopes;
+    }
+
+    private async Task ReadEnvelopeRowsAsync(NpgsqlDataReader reader, List<EventEnvelope> envelopes, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var typeName = reader.GetString(3);
+            var (data, error) = serializer.Deserialize(typeName, reader.GetString(4));
+            envelopes.Add(new EventEnvelope(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                typeName,
+                data,
+                reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                error));
+        }
     }
 
     // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.

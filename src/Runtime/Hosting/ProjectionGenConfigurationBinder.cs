@@ -46,6 +46,7 @@ internal static class ProjectionGenConfigurationBinder
                 case "RETRYDELAY": reader.TimeSpan(child, v => daemon.RetryDelay = v); break;
                 case "MAXRETRYDELAY": reader.TimeSpan(child, v => daemon.MaxRetryDelay = v); break;
                 case "DEFAULTBATCHSIZE": reader.Int64(child, v => daemon.DefaultBatchSize = (int)v, int.MaxValue); break;
+                case "CATCHUPBATCHSIZE": reader.Int64(child, v => daemon.CatchUpBatchSize = (int)v, int.MaxValue); break;
                 case "DEFAULTMAXRETRIES": reader.Int64(child, v => daemon.DefaultMaxRetries = (int)v, int.MaxValue); break;
                 case "CAPACITY": reader.Int64(child, v => daemon.Capacity = (int)v, int.MaxValue); break;
                 case "EVICTIONTIMEOUT": reader.TimeSpan(child, v => daemon.EvictionTimeout = v); break;

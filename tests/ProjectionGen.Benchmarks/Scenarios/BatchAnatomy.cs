@@ -12,7 +12,8 @@ namespace ProjectionGen.Benchmarks.Scenarios;
 /// <param name="HighWaterMark">Reading the safe high-water mark once (one round trip); the agent reads it only when it reaches the last one.</param>
 /// <param name="ReadEvents">Reading and deserializing one batch of events (one round trip).</param>
 /// <param name="LoadDocuments">Loading and deserializing the batch's summary documents (one round trip).</param>
-public sealed record BatchSteps(int Batches, double HighWaterMark, double ReadEvents, double LoadDocuments);
+/// <param name="ReadWithDocuments">Reading and deserializing one batch of events and its summaries in one round trip, as the daemon does (issue 14).</param>
+public sealed record BatchSteps(int Batches, double HighWaterMark, double ReadEvents, double LoadDocuments, double ReadWithDocuments);
 
 /// <summary>
 /// Replays the aggregate's read side over a caught-up database with the same public store calls and the same document
@@ -26,9 +27,11 @@ public static class BatchAnatomy
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = ProjectionGenRun.Store(dataSource);
         var types = new[] { store.Types.GetName(typeof(FundsDeposited)), store.Types.GetName(typeof(FundsWithdrawn)) };
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
         await using var connection = await dataSource.OpenConnectionAsync();
-        long mark = 0, read = 0, load = 0;
+        long mark = 0, read = 0, load = 0, folded = 0;
+        var table = new ProjectionGen.Daemon.DocumentTable("projectiongen.doc_bench_balance");
+        var typeInfo = json.GetTypeInfo(typeof(BalanceSummary));
         const int MarkReads = 20;
         for (var i = 0; i < MarkReads; i++)
         {
@@ -56,13 +59,26 @@ public static class BatchAnatomy
             }
 
             var t3 = Stopwatch.GetTimestamp();
+            var (foldedEvents, rows) = await store.ReadAllWithAsync(connection, position, head, batchSize, types, null, table.SelectForReadSql, CancellationToken.None);
+            foreach (var (_, document) in rows)
+            {
+                _ = JsonSerializer.Deserialize(document, typeInfo);
+            }
+
+            var t4 = Stopwatch.GetTimestamp();
+            if (foldedEvents.Count != events.Count || rows.Count == 0)
+            {
+                throw new InvalidOperationException($"The folded read returned {foldedEvents.Count} events and {rows.Count} documents; the separate read {events.Count} events.");
+            }
+
             read += t2 - t1;
             load += t3 - t2;
+            folded += t4 - t3;
             batches++;
             position = events[^1].Sequence;
         }
 
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / batches;
-        return new BatchSteps(batches, mark * 1000.0 / Stopwatch.Frequency / MarkReads, Ms(read), Ms(load));
+        return new BatchSteps(batches, mark * 1000.0 / Stopwatch.Frequency / MarkReads, Ms(read), Ms(load), Ms(folded));
     }
 }

@@ -85,6 +85,21 @@ public static class CatchUpScenario
         // The first catch-up after seeding runs slower (the server is still writing back the seed and the copy): settle on a discarded run.
         await ProjectAsync(new BalanceProjection(), CommitFencing.Full, "ProjectionGen aggregate (settling run, discarded)");
 
+        if (options.Runs("levers"))
+        {
+            await LeverComparison.RunAsync(context, plan, (projection, label, configure) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure));
+            if (anatomy is not null)
+            {
+                context.Progress($"read side per batch: events {anatomy.ReadEvents:F2} ms, documents {anatomy.LoadDocuments:F2} ms, both in one round trip {anatomy.ReadWithDocuments:F2} ms");
+            }
+
+            if (!runCatchUp && !runGuard)
+            {
+                await context.Databases.DropAsync(template);
+                return;
+            }
+        }
+
         // The fencing variants alternate so that load drifts on this shared machine hit each alike; the best run counts.
         var variants = runGuard ? new[] { CommitFencing.Full, CommitFencing.EpochOnly, CommitFencing.Unfenced } : [CommitFencing.Full];
         var repeats = runGuard ? options.GuardRepeats : 1;
@@ -159,7 +174,7 @@ public static class CatchUpScenario
             ReportCatchUp(context, plan, aggregate, (ledger, ledgerRuns), (ledgerQueued, queuedRuns), (ledgerPrepared, preparedRuns), multiStream, larger, marten, martenSeconds, aggregateRuns[CommitFencing.Full], limitAggregate, copy);
             if (anatomy is not null)
             {
-                ReportAnatomy(context, aggregate, anatomy);
+                ReportAnatomy(context, aggregate, anatomy, plan.Events);
             }
         }
 
@@ -213,12 +228,12 @@ public static class CatchUpScenario
             "Catch-up throughput",
             $"{n:N0} events over {plan.Streams:N0} streams ({plan.EventsPerAppend} events of one stream per append, so each batch touches many streams). "
             + "Each contender runs on a fresh database copied from one seeded template (Marten on its own database seeded through Marten); "
-            + "the clock runs from daemon start to the projection reaching the head. Batch size 500 (ProjectionGen's default).",
+            + "the clock runs from daemon start to the projection reaching the head. ProjectionGen with its defaults: batch size 500, growing to 2,000 while catching up (CatchUpBatchSize), the next batch read ahead.",
             ["contender", "seconds", "events/s", "× Marten", "of SQL limit", "batches", "time split"],
             rows,
             ["Correctness is checked after every contender: one summary per stream, every event applied, the expected total (and one ledger row per event).",
              $"Best of several runs, for both: ProjectionGen aggregate runs {string.Join(" / ", aggregateRuns.Select(r => BenchReport.Format(r.Elapsed.TotalSeconds, "F2")))} s; Marten runs {martenRuns} s (Marten's database seeded once through Marten and copied per run).",
-             "ProjectionGen's round trips per batch: safe high-water mark, event read, document load (aggregates only), one commit batch (writes + fenced progress).",
+             "ProjectionGen's round trips per batch: the event read (run ahead, on a second connection, while the previous batch applies and commits), the document load (aggregates), one commit batch (writes + fenced progress); the safe high-water mark once the agent reaches the last one.",
              "The multi-stream aggregate projects the same events routed by account to branch documents (Identity on each event): its batch routes, loads its few touched documents in one query and applies each document's events in sequence order."]));
 
         var ratio = aggregate.EventsPerSecond(n) / martenRate;
@@ -227,43 +242,68 @@ public static class CatchUpScenario
         report.AtLeast("aggregate catch-up vs SQL limit", aggregate.EventsPerSecond(n) / limitRate * 100, 25, "F1", " %");
     }
 
-    private static void ReportAnatomy(BenchContext context, CatchUpResult aggregate, BatchSteps steps)
+    private static void ReportAnatomy(BenchContext context, CatchUpResult aggregate, BatchSteps steps, int events)
     {
-        var perBatch = aggregate.BatchLoop.TotalMilliseconds / Math.Max(1, aggregate.Batches);
-        var commit = aggregate.CommitTime.TotalMilliseconds / Math.Max(1, aggregate.Batches);
-        var markPerBatch = steps.HighWaterMark / Math.Max(1, aggregate.Batches);
-        var rest = Math.Max(0, perBatch - markPerBatch - steps.ReadEvents - steps.LoadDocuments - commit);
+        // Per 500 events: the shipped daemon grows its batches while catching up, the replay reads batches of 500.
+        var per500 = 500.0 / events;
+        var perBatch = aggregate.BatchLoop.TotalMilliseconds * per500;
+        var commit = aggregate.CommitTime.TotalMilliseconds * per500;
+        var readSide = steps.ReadEvents;
+        var applySide = steps.LoadDocuments + commit;
         var rows = new List<IReadOnlyList<string>>();
         void Row(string step, string roundTrips, double ms)
         {
             rows.Add([step, roundTrips, BenchReport.Format(ms, "F2"), BenchReport.Format(ms / perBatch * 100, "F0") + " %"]);
-            context.Report.Measure("batch anatomy", step, "ms_per_batch", ms, "ms");
+            context.Report.Measure("batch anatomy", step, "ms_per_500_events", ms, "ms");
         }
 
-        Row("safe high-water mark (read once, when the agent reaches the last mark)", "1 per catch-up", markPerBatch);
-        Row("read + deserialize 500 events", "1", steps.ReadEvents);
-        Row("load + deserialize the batch's summaries", "1", steps.LoadDocuments);
-        Row("commit: serialize summaries, upsert (unnest), fenced progress", "1", commit);
-        Row("rest: handlers, batch set-up, scheduling (by difference, floored at 0)", "0", rest);
+        Row("safe high-water mark (read once, when the agent reaches the last mark)", "1 per catch-up", steps.HighWaterMark / Math.Max(1, steps.Batches));
+        Row("read + deserialize 500 events (replayed; in the daemon it runs ahead, on its own connection, while the previous batch applies and commits)", "1", steps.ReadEvents);
+        Row("load + deserialize their summaries (replayed; in the daemon part of the apply side)", "1", steps.LoadDocuments);
+        Row("lever 2 (not shipped): events and summaries in one round trip (replayed)", "1", steps.ReadWithDocuments);
+        Row("commit: serialize summaries, upsert (unnest), fenced progress (timed in the daemon)", "1", commit);
+        Row("the daemon's batch loop, per 500 events (measured)", "", perBatch);
         context.Report.Add(new ReportSection(
-            "Where a batch's time goes (ProjectionGen aggregate, batch size 500)",
-            $"The daemon's batch loop took {perBatch:F2} ms per batch ({aggregate.Batches} batches). The commit is timed inside the daemon "
-            + "(from the batch's commit call to its BatchCommitted event); the read side is replayed afterwards on the caught-up database with the same store calls and document query.",
-            ["step", "round trips", "ms per batch", "share"],
+            "Where a batch's time goes (ProjectionGen aggregate, per 500 events)",
+            $"The daemon (shipped defaults: the next batch read ahead, batches growing to 2,000 while catching up) took {perBatch:F2} ms per 500 events ({aggregate.Batches} batches). "
+            + "The commit is timed inside the daemon (from the batch's commit call to its BatchCommitted event); the read side is replayed afterwards on the caught-up database with the same store calls, in batches of 500.",
+            ["step", "round trips", "ms per 500 events", "share of the loop"],
             rows,
-            [$"One safe high-water mark read costs {steps.HighWaterMark:F2} ms; before this benchmark's change to SubscriptionAgent it was read on every batch.",
-             "The steps run one after another on one connection: nothing overlaps the next batch's reads with this batch's commit."]));
+            [$"One safe high-water mark read costs {steps.HighWaterMark:F2} ms.",
+             $"The read side ({readSide:F2} ms) runs while the previous batch loads its summaries, applies and commits ({applySide:F2} ms + handlers): a batch costs about the larger of the two, not their sum, so the shares add to more than 100 %.",
+             $"Lever 2 (not shipped) would save {steps.ReadEvents + steps.LoadDocuments - steps.ReadWithDocuments:F2} ms of round trip per 500 events in a sequential loop, but it moves the document load onto the read side, the longer one."]));
     }
 
     private static void ReportGuard(BenchContext context, WorkloadPlan plan, Dictionary<CommitFencing, List<CatchUpResult>> runs)
     {
+        // The variants of one round run back to back (rotated order), so each round gives a paired overhead: the fenced
+        // run against the unfenced run of the same round. Their median is the figure; their spread is the noise.
         var report = context.Report;
-        var unfenced = Best(runs[CommitFencing.Unfenced]).Elapsed.TotalSeconds;
+        var unfencedRuns = runs[CommitFencing.Unfenced];
         var rows = new List<IReadOnlyList<string>>();
+        double Quantile(IReadOnlyList<double> values, double q)
+        {
+            var sorted = values.Order().ToList();
+            var position = q * (sorted.Count - 1);
+            var low = (int)Math.Floor(position);
+            var high = Math.Min(sorted.Count - 1, low + 1);
+            return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+        }
+
+        double Median(IReadOnlyList<double> values) => Quantile(values, 0.5);
+
+        double fullMedian = double.NaN;
         foreach (var (variant, results) in runs)
         {
+            var paired = results.Zip(unfencedRuns, (r, u) => (r.Elapsed.TotalSeconds / u.Elapsed.TotalSeconds - 1) * 100).ToList();
+            var median = Median(paired);
             var best = Best(results).Elapsed.TotalSeconds;
-            var overhead = (best / unfenced - 1) * 100;
+            var bestOverhead = (best / Best(unfencedRuns).Elapsed.TotalSeconds - 1) * 100;
+            if (variant == CommitFencing.Full)
+            {
+                fullMedian = median;
+            }
+
             rows.Add([variant switch
                 {
                     CommitFencing.Full => "Full (as shipped: fenced progress update + server-side pg_locks check)",
@@ -271,19 +311,22 @@ public static class CatchUpScenario
                     _ => "Unfenced (plain progress update: no epoch, position or lock check)",
                 },
                 string.Join(" / ", results.Select(r => BenchReport.Format(r.Elapsed.TotalSeconds, "F2"))),
-                BenchReport.Format(plan.Events / best, "N0"),
-                variant == CommitFencing.Unfenced ? "baseline" : BenchReport.Format(overhead, "+0.0;-0.0") + " %"]);
+                BenchReport.Format(plan.Events / Median(results.Select(r => r.Elapsed.TotalSeconds).ToList()), "N0"),
+                variant == CommitFencing.Unfenced ? "baseline" : BenchReport.Format(median, "+0.0;-0.0") + " %",
+                variant == CommitFencing.Unfenced ? "" : $"{BenchReport.Format(Quantile(paired, 0.25), "+0.0;-0.0")} to {BenchReport.Format(Quantile(paired, 0.75), "+0.0;-0.0")} %",
+                variant == CommitFencing.Unfenced ? "" : $"{BenchReport.Format(paired.Min(), "+0.0;-0.0")} to {BenchReport.Format(paired.Max(), "+0.0;-0.0")} %",
+                variant == CommitFencing.Unfenced ? "baseline" : BenchReport.Format(bestOverhead, "+0.0;-0.0") + " %"]);
             report.Measure("guard", variant.ToString(), "best_seconds", best, "s");
-            report.Measure("guard", variant.ToString(), "overhead_percent", overhead, "%");
+            report.Measure("guard", variant.ToString(), "median_paired_overhead_percent", median, "%");
         }
 
         report.Add(new ReportSection(
             "Guard cost",
-            $"The ProjectionGen aggregate on the same {plan.Events:N0} events with the benchmark-only fencing switch; variants alternate in rotated order, best run counts.",
-            ["fencing", "runs (s)", "events/s (best)", "overhead vs unfenced"],
+            $"The ProjectionGen aggregate on the same {plan.Events:N0} events with the benchmark-only fencing switch, {unfencedRuns.Count} rounds; in each round the three variants run back to back in rotated order, "
+            + "so each round gives a paired overhead (the variant's run against the unfenced run of the same round).",
+            ["fencing", "runs (s)", "events/s (median)", "overhead: median of the rounds", "interquartile range", "min to max", "best vs best"],
             rows,
-            ["Differences within a few percent are inside this shared 2-core machine's run-to-run noise (compare the runs column)."]));
-        var full = Best(runs[CommitFencing.Full]).Elapsed.TotalSeconds;
-        report.Below("guard and fencing overhead", (full / unfenced - 1) * 100, 5, "F1", " %");
+            ["The spread of the paired overheads is this shared 2-core machine's run-to-run noise; the median is the figure the goal is judged on."]));
+        report.Below("guard and fencing overhead (median of paired rounds)", fullMedian, 5, "F1", " %");
     }
 }

@@ -101,7 +101,7 @@ public static class FailoverScenario
 
         if (target)
         {
-            context.Report.Below($"failover p99: {fault}", p99, 2000, "F0", " ms");
+            context.Report.Below($"failover p99: {fault}", p99, 1000, "F0", " ms");
         }
     }
 
