@@ -18,6 +18,7 @@ public sealed class ProjectionStatusReader
     private readonly PostgresEventStore store;
     private readonly ProgressTable progress;
     private readonly NodeRegistry registry;
+    private readonly Versions.ProjectionVersionTable versions;
     private readonly string locksSql;
 
     /// <summary>Creates a reader on <paramref name="store"/>'s connections and schema.</summary>
@@ -28,6 +29,7 @@ public sealed class ProjectionStatusReader
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
         registry = new NodeRegistry(schema);
+        versions = new Versions.ProjectionVersionTable(schema);
         locksSql = """
             SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, l.mode, coalesce(a.application_name, '')
             FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -40,7 +42,7 @@ public sealed class ProjectionStatusReader
     public async Task<IReadOnlyList<ProjectionStatus>> ReadAsync(CancellationToken cancellationToken = default) =>
         (await ReadClusterAsync(cancellationToken).ConfigureAwait(false)).Slots;
 
-    /// <summary>Reads the node registry and every slot.</summary>
+    /// <summary>Reads the node registry, every slot and every generation of the aggregate projections.</summary>
     public async Task<ClusterStatus> ReadClusterAsync(CancellationToken cancellationToken = default)
     {
         var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -124,7 +126,8 @@ public sealed class ProjectionStatusReader
                 }
             }
 
-            return new ClusterStatus(nodes, slots, appendsBlockedBy);
+            var generations = await Versions.ProjectionVersionOperations.ReadAsync(store, versions, connection, cancellationToken).ConfigureAwait(false);
+            return new ClusterStatus(nodes, slots, appendsBlockedBy) { Versions = generations };
         }
     }
 
