@@ -128,8 +128,11 @@ internal sealed class ProjectionVersionTable
             DECLARE
               v_table text;
             BEGIN
+              IF p_projection !~ '^[a-z][a-z0-9_]{0,47}$' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%L is not a projection name', p_projection);
+              END IF;
               SELECT table_name INTO v_table FROM {{q}}.projection_versions WHERE projection = p_projection AND state = 'live';
-              IF v_table IS NULL OR to_regclass(format('%I.%I', {{literal}}, v_table)) IS NULL THEN
+              IF v_table IS NULL OR v_table !~ '^[a-z_][a-z0-9_]{0,62}$' OR to_regclass(format('%I.%I', {{literal}}, v_table)) IS NULL THEN
                 RETURN;
               END IF;
               EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT id, data, last_seq, updated_at FROM %I.%I',
