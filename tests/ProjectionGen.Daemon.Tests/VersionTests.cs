@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Diagnostics;
 using ProjectionGen.EventStore;
 using ProjectionGen.Operations;
 using ProjectionGen.Tests.Projections;
@@ -139,6 +141,32 @@ public sealed class VersionTests(PostgresFixture postgres)
         var observations = new ReaderObservations();
         var reader = ReadContinuouslyAsync(database.ConnectionString, observations, stopReader.Token);
         var operations = new ProjectionVersionOperations(bed.Store, [new LedgerProjection(), new AccountBalanceProjection()]);
+
+        // Metrics: the build start (from the operations) and the switch (from the node that made it).
+        var measured = new ConcurrentQueue<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ProjectionGenTelemetry.MeterName && instrument.Name.StartsWith("projectiongen.version.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "projection")
+                {
+                    measured.Enqueue($"{instrument.Name} {tag.Value} {value}");
+                }
+            }
+        });
+        listener.Start();
+        using var telemetry = new ProjectionGenTelemetry();
+        using var watchOperations = telemetry.Attach(operations);
+        using var watchFirst = telemetry.Attach(first);
+        using var watchSecond = telemetry.Attach(second);
         var shadow = await operations.StartShadowRebuildAsync("account_balance", Ct);
         Assert.Equal("v1b", shadow);
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.StartShadowRebuildAsync("account_balance", Ct));
@@ -155,6 +183,8 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.Empty(observations.Errors);
         Assert.Empty(observations.Decreases);
         Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "v1"));
+        Assert.Contains("projectiongen.version.builds account_balance@v1b 1", measured);
+        Assert.Contains("projectiongen.version.switches account_balance@v1b 1", measured);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balanceTable: "projectiongen.doc_account_balance_v1b"));
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
 
