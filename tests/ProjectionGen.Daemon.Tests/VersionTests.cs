@@ -94,8 +94,38 @@ public sealed class VersionTests(PostgresFixture postgres)
         var node = bed.CreateDaemon("both-" + suffix, [new AccountBalanceProjection(), new AccountBalanceV2Projection()]);
         await node.StartAsync(Ct);
         await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(
+            () => node.GetStates().Single(s => s.Projection == "account_balance").Status != AgentStatus.Running,
+            TimeSpan.FromSeconds(30),
+            "v1's agent stops once v2 is live");
         await AppendManyAsync(bed.Store, streams: 30, eventsPerStream: 5, prefix: "b");
         var operations = new ProjectionVersionOperations(bed.Store, [new AccountBalanceV2Projection()]);
+
+        // The kept v1 stands still, owned by nobody: status shows it, and health checks do not count it as unowned or lagging.
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance@v2");
+        var monitor = new Health.ProjectionClusterMonitor(
+            new ProjectionStatusReader(bed.Store),
+            node,
+            new Health.ProjectionHealthOptions { UnownedThreshold = TimeSpan.FromMilliseconds(1), LagEventsThreshold = 5, SampleInterval = TimeSpan.FromMilliseconds(100) },
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Health.ProjectionClusterMonitor>.Instance);
+        using (var stopMonitor = new CancellationTokenSource())
+        {
+            var monitoring = monitor.RunAsync(stopMonitor.Token);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!monitor.LatestStatuses.Any(s => s.Projection == "account_balance" && !s.Projected && s.LagEvents >= 150))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "status shows the kept v1 behind, not projected: " + string.Join("; ", monitor.LatestStatuses.Select(s => $"{s.Projection} projected={s.Projected} lag={s.LagEvents}")));
+                await Task.Delay(20, Ct);
+            }
+
+            await Eventually.HoldsAsync(
+                () => monitor.Evaluate().Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                TimeSpan.FromSeconds(30),
+                "healthy with a kept generation behind: " + monitor.Evaluate().Description);
+            await stopMonitor.CancelAsync();
+            await monitoring;
+        }
 
         // The live generation cannot be retired; v1 stopped when v2 went live and is behind now.
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.RetireAsync("account_balance", "v2", Ct));

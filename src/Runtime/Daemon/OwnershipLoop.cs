@@ -388,7 +388,9 @@ internal sealed class OwnershipLoop
         var now = Time.GetUtcNow();
         foreach (var slot in slots)
         {
-            slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) ? null : slot.UnownedSince ?? now;
+            // A generation nobody runs (kept, or a lane never built) is not "unowned": when it starts building, its planned
+            // node goes first, as for any new slot.
+            slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) || !IsProjected(slot.Setup.Generation) ? null : slot.UnownedSince ?? now;
         }
 
         if (!registered)

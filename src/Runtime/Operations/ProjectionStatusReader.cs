@@ -87,6 +87,10 @@ public sealed class ProjectionStatusReader
                 }
             }
 
+            // The generations first: a slot of a kept or retired one is shown, but not projected (docs/versions.md).
+            var generations = await Versions.ProjectionVersionOperations.ReadAsync(store, versions, connection, cancellationToken).ConfigureAwait(false);
+            var idleKeys = generations.Where(g => !Versions.ProjectionVersionStates.IsProjected(g.State)).Select(g => g.SlotKey).ToHashSet(StringComparer.Ordinal);
+            var buildingKeys = generations.Where(g => g.State == Versions.ProjectionVersionStates.Building).Select(g => g.SlotKey).ToHashSet(StringComparer.Ordinal);
             var slots = new List<ProjectionStatus>();
             await using (var command = new NpgsqlCommand(progress.StatusSql, connection))
             {
@@ -122,11 +126,10 @@ public sealed class ProjectionStatusReader
                         readAt,
                         shard,
                         shards,
-                        foreign));
+                        foreign) { Projected = !idleKeys.Contains(reader.GetString(12)), Building = buildingKeys.Contains(reader.GetString(12)) });
                 }
             }
 
-            var generations = await Versions.ProjectionVersionOperations.ReadAsync(store, versions, connection, cancellationToken).ConfigureAwait(false);
             return new ClusterStatus(nodes, slots, appendsBlockedBy) { Versions = generations };
         }
     }
