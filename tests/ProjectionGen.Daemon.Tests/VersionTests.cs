@@ -329,6 +329,32 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.Equal(positions["account_balance"], (await bed.ReadPositionsAsync())["account_balance"]);
     }
 
+    [Fact]
+    public async Task A_switch_the_server_refuses_is_retried_and_costs_no_lock()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("version_refused");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await AppendManyAsync(bed.Store, streams: 20, eventsPerStream: 5, prefix: "x");
+        var v1Node = bed.CreateDaemon("v1-" + suffix, [new AccountBalanceProjection()]);
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
+
+        // Someone replaced the view by a table of the same name: CREATE OR REPLACE VIEW fails (42809).
+        await ExecuteAsync(bed, "DROP VIEW projectiongen.account_balance; CREATE TABLE projectiongen.account_balance (id text)");
+        var builderName = "v2-" + suffix;
+        var builder = bed.CreateDaemon(builderName, [new AccountBalanceV2Projection()]);
+        await builder.StartAsync(Ct);
+        await Eventually.HoldsAsync(() => bed.CountLogLines(1043, "42809") > 0, TimeSpan.FromSeconds(60), "the refused switch is logged");
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "v2"));
+
+        // The refusal cost no lock, and once the table is gone the next attempt switches.
+        await ExecuteAsync(bed, "DROP TABLE projectiongen.account_balance; SELECT projectiongen.set_projection_view('account_balance')");
+        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.LockLost && e.Node == builderName);
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
+    }
+
     private sealed class ReaderObservations
     {
         private int reads;

@@ -88,4 +88,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 1042, Level = LogLevel.Information, Message = "Generation not projected: {Projection} on node {Node} stops, its generation is {State}")]
     public static partial void GenerationStopped(ILogger logger, string projection, string node, string state);
+
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Error, Message = "Version switch failed: generation {Generation} of {Projection} on node {Node}: {SqlState} {Reason}; the build goes on and the switch is tried again in 10 s")]
+    public static partial void VersionSwitchFailed(ILogger logger, string projection, string generation, string node, string sqlState, string reason);
 }

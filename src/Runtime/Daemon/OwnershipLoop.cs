@@ -25,6 +25,7 @@ internal sealed class OwnershipLoop
     private static readonly TimeSpan MinReplanSpacing = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan HandoffBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PruneAfter = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan SwitchRetryAfterFailure = TimeSpan.FromSeconds(10);
 
     private readonly ProjectionDaemonOptions options;
     private readonly AgentServices services;
@@ -764,6 +765,14 @@ internal sealed class OwnershipLoop
             {
                 // Fenced (the heartbeat stops the deposed agent) or busy: the next heartbeat tries again.
                 slot.NextSwitchAttempt = Time.GetUtcNow() + options.HeartbeatInterval;
+                continue;
+            }
+            catch (PostgresException failed) when (!failed.SqlState.StartsWith("08", StringComparison.Ordinal) && !failed.SqlState.StartsWith("57", StringComparison.Ordinal))
+            {
+                // The server refused the switch itself (the view cannot be replaced, a privilege is missing): the session is
+                // fine, so this is no lock loss; the build goes on and the switch is tried again later.
+                DaemonLog.VersionSwitchFailed(Logger, generation.Projection, generation.Label, NodeName, failed.SqlState, failed.MessageText);
+                slot.NextSwitchAttempt = Time.GetUtcNow() + SwitchRetryAfterFailure;
                 continue;
             }
 

@@ -238,6 +238,13 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
+                // Every heartbeat reads the generations' states (docs/versions.md): refuse a schema from before them here,
+                // with the message below, rather than fail every heartbeat.
+                await using (var versionsExist = new NpgsqlCommand(versions.SnapshotSql + " LIMIT 0", connection))
+                {
+                    await versionsExist.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 // Lane a of each projection's version (lane b's rows are made by a shadow rebuild, docs/versions.md): its
                 // generation first (a projection that ran before versions existed is adopted as live), then its slots.
                 foreach (var setup in setups.Where(s => !s.Generation.LaneB))
@@ -256,7 +263,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                     }
                 }
             }
-            catch (PostgresException missing) when (missing.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName)
+            catch (PostgresException missing) when (missing.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.UndefinedFunction)
             {
                 throw new InvalidOperationException(
                     $"The event store schema '{store.Schema}' is missing or out of date: call PostgresEventStore.ApplySchemaAsync (or ProjectionSchemaInstaller) first. ({missing.SqlState}: {missing.MessageText})",
