@@ -146,10 +146,18 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.Contains(history, h => h.Kind == ProjectionHistoryKinds.Retired && h.Projection == "account_balance");
         Assert.Equal(2, history.Count(h => h.Kind == ProjectionHistoryKinds.Switched && h.Projection == "account_balance"));
 
-        // Still live and exact afterwards.
+        // Still live and exact afterwards, also after a restart of a node that still has version 2: it recreates v2's
+        // empty table and progress rows, but never runs the retired generation.
+        await node.StopAsync(Ct);
+        var again = bed.CreateDaemon("again-" + suffix, [new AccountBalanceProjection(), new AccountBalanceV2Projection()]);
+        await again.StartAsync(Ct);
         await AppendManyAsync(bed.Store, streams: 5, eventsPerStream: 3, prefix: "c");
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
+        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "v2"));
+        Assert.Equal(0, (await bed.ReadPositionsAsync())["account_balance@v2"]);
+        Assert.Equal(0, await CountAsync(bed, "projectiongen.doc_account_balance_v2"));
+        Assert.DoesNotContain(again.GetStates(), s => s.Projection.StartsWith("account_balance@v2", StringComparison.Ordinal) && s.Status == AgentStatus.Running);
     }
 
     [Fact]
