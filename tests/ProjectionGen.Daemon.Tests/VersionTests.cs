@@ -363,6 +363,18 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
     }
 
+    [Fact]
+    public async Task The_schema_installer_creates_the_table_of_the_version_a_node_will_build()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("version_installer");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+
+        await Hosting.ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), [new AccountBalanceV2Projection()], Ct);
+
+        Assert.True(await ExistsAsync(bed, "projectiongen.doc_account_balance_v2"));
+        Assert.False(await ExistsAsync(bed, "projectiongen.doc_account_balance_v2b"));
+    }
+
     private sealed class ReaderObservations
     {
         private int reads;
