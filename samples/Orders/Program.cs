@@ -26,8 +26,18 @@ var status = new Command("status", "The nodes, and owner, epoch, position and la
 status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
 
 var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary, order_ledger or sku_sales)" };
-var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0)") { requiredConnection, projection };
-rebuild.SetAction((result, ct) => RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
+var shadowOption = new Option<bool>("--shadow") { Description = "replay into a fresh table beside the live one and switch readers once it has caught up (docs/versions.md)" };
+var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0); --shadow rebuilds beside the live one") { requiredConnection, projection, shadowOption };
+rebuild.SetAction((result, ct) => result.GetValue(shadowOption)
+    ? VersionCommands.ShadowRebuildAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct)
+    : RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
+
+var versioned = new Argument<string>("projection") { Description = "an aggregate projection (order_summary or sku_sales)" };
+var generationArgument = new Argument<string>("generation") { Description = "a generation label as status shows it (v1, v1b, v2, ...)" };
+var switchBack = new Command("switch-back", "Switch readers back to a kept generation once it has caught up again") { requiredConnection, versioned, generationArgument };
+switchBack.SetAction((result, ct) => VersionCommands.SwitchBackAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
+var retire = new Command("retire", "Retire a kept generation: drop its table and progress rows") { requiredConnection, versioned, generationArgument };
+retire.SetAction((result, ct) => VersionCommands.RetireAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
 
 var undo = new Option<bool>("--undo") { Description = "end the drain instead" };
 var drain = new Command("drain", "Move every slot of a node to the other nodes (each after its current batch); --undo ends the drain") { requiredConnection, node, undo };
@@ -37,6 +47,6 @@ var paused = new Argument<string>("projection") { Description = "the paused proj
 var resume = new Command("resume", "Resume a projection paused on a poison event (after fixing the handler or the event)") { requiredConnection, paused };
 resume.SetAction((result, ct) => ClusterCommands.ResumeAsync(result.GetValue(requiredConnection)!, result.GetValue(paused)!, ct));
 
-var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, rebuild, drain, resume, connection };
+var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, rebuild, switchBack, retire, drain, resume, connection };
 root.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
 return await root.Parse(args).InvokeAsync();

@@ -12,7 +12,7 @@ namespace ProjectionGen.Tests;
 /// </summary>
 public sealed class DocumentTableNameTests(PostgresFixture postgres)
 {
-    private static readonly string[] OwnTables = ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq"];
+    private static readonly string[] OwnTables = ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq", "projection_versions"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -63,6 +63,22 @@ public sealed class DocumentTableNameTests(PostgresFixture postgres)
         Assert.Contains("'account_balance' and 'copy'", refused.Message, StringComparison.Ordinal);
         Assert.Contains("'projectiongen.doc_account_balance'", refused.Message, StringComparison.Ordinal);
         Assert.Contains("'one' and 'two'", Assert.IsType<ArgumentException>(bothExplicit).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_daemon_refuses_an_aggregate_projection_whose_view_or_generation_table_would_clash()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("table_views");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+
+        // The view is named after the projection (docs/versions.md): not a reserved name, not another projection's table.
+        var reserved = Record.Exception(() => bed.CreateDaemon("views-1", [new ForeignAggregateProjection("nodes", "node_documents")]));
+        var viewOnTable = Record.Exception(() => bed.CreateDaemon("views-2", [new ForeignAggregateProjection("balances", null), new ForeignAggregateProjection("other", "balances")]));
+        var generationTable = Record.Exception(() => bed.CreateDaemon("views-3", [new AccountBalanceProjection(), new ForeignAggregateProjection("copy", "doc_account_balance_v1b")]));
+
+        Assert.Contains("'projectiongen.nodes', which is reserved", Assert.IsType<ArgumentException>(reserved).Message, StringComparison.Ordinal);
+        Assert.Contains("would both own 'projectiongen.balances'", Assert.IsType<ArgumentException>(viewOnTable).Message, StringComparison.Ordinal);
+        Assert.Contains("'projectiongen.doc_account_balance_v1b'", Assert.IsType<ArgumentException>(generationTable).Message, StringComparison.Ordinal);
     }
 
     [Fact]

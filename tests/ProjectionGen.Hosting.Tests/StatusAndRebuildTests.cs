@@ -52,11 +52,14 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         var table = new StringWriter();
         Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status"], table, Ct));
         var lines = table.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        // The nodes first (a header and one node), then the slots (a header and three projections).
+        // The nodes first (a header and one node), then the slots (a header and three projections), then the generations
+        // of the aggregate projections (a header and account_balance's v1, live; docs/versions.md).
         Assert.StartsWith("NODE", lines[0], StringComparison.Ordinal);
         Assert.StartsWith(node, lines[1], StringComparison.Ordinal);
         Assert.StartsWith("PROJECTION", lines[2], StringComparison.Ordinal);
-        Assert.Equal(6, lines.Length);
+        Assert.StartsWith("PROJECTION", lines[6], StringComparison.Ordinal);
+        Assert.Matches(@"^account_balance\s+v1\s+1\s+live\s+doc_account_balance\s", lines[7]);
+        Assert.Equal(8, lines.Length);
         Assert.Contains(lines, l => l.StartsWith("ledger", StringComparison.Ordinal) && l.Contains(node, StringComparison.Ordinal));
 
         // While nobody holds its lock, the owner is shown as such.

@@ -117,6 +117,12 @@ internal static class DiagnosticDescriptors
         "Projection method would not receive derived events",
         "Method '{0}' handles '{1}', but a method receives only the events stored as exactly its type: {2}");
 
+    /// <summary>PGEN019: the projection's Version is out of range, or set on an event projection.</summary>
+    public static readonly DiagnosticDescriptor InvalidVersion = Error(
+        "PGEN019",
+        "Projection version is invalid",
+        "Projection '{0}' has Version = {1}, which {2}");
+
     /// <summary>PGEN030: a route method (Identity, Identities) cannot be used.</summary>
     public static readonly DiagnosticDescriptor UnusableRoute = Error(
         "PGEN030",

@@ -185,7 +185,8 @@ internal static class ProjectionInspector
             HasPublicDescriptor: IsDescriptorNameFree(type),
             HidesBaseDescriptor: HasBaseProjection(type),
             Routes: new EquatableArray<RouteCase>(routeCases),
-            NeedsInstance: entries.Any(e => !e.Call.IsStatic));
+            NeedsInstance: entries.Any(e => !e.Call.IsStatic),
+            Version: NamedInt(attribute, "Version", 1));
     }
 
     /// <summary>

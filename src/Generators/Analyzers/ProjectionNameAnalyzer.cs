@@ -25,7 +25,7 @@ public sealed class ProjectionNameAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            var named = new ConcurrentBag<(string Name, string Type, Location Location)>();
+            var named = new ConcurrentBag<(string Name, int Version, string Type, Location Location)>();
             ProjectionAttributes.OnProjections(start, (symbol, type, attribute) =>
             {
                 var name = ProjectionNames.Resolve(type, attribute);
@@ -36,12 +36,14 @@ public sealed class ProjectionNameAnalyzer : DiagnosticAnalyzer
                     symbol.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidName, location, name, display));
                 }
 
-                named.Add((name, display, location));
+                var version = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Version").Value.Value is int v ? v : 1;
+                named.Add((name, version, display, location));
             });
 
             start.RegisterCompilationEndAction(end =>
             {
-                foreach (var group in named.GroupBy(n => n.Name).Where(g => g.Count() > 1))
+                // Two versions of one projection share its name by design (docs/versions.md).
+                foreach (var group in named.GroupBy(n => (n.Name, n.Version)).Where(g => g.Count() > 1))
                 {
                     var members = group.OrderBy(m => m.Type, System.StringComparer.Ordinal).ToList();
                     foreach (var member in members)

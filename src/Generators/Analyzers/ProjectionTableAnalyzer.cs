@@ -26,7 +26,7 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            var tables = new ConcurrentBag<(string Table, string Type, Location Location)>();
+            var tables = new ConcurrentBag<(string Table, string Projection, string Type, Location Location)>();
             ProjectionAttributes.OnProjections(start, (symbol, type, attribute) =>
             {
                 var display = type.ToDisplayString(TypeFacts.MessageFormat);
@@ -48,15 +48,26 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
 
                 if (KeepsDocuments(type))
                 {
-                    tables.Add((DocumentTableNames.Effective(ProjectionNames.Resolve(type, attribute), explicitTable), display, location));
+                    // An aggregate projection also owns a view named after it (docs/versions.md).
+                    var name = ProjectionNames.Resolve(type, attribute);
+                    if (DocumentTableNames.Reserved.Contains(name))
+                    {
+                        symbol.ReportDiagnostic(Diagnostic.Create(
+                            DiagnosticDescriptors.InvalidTableName, location, name, display, "reserved as a view name: an aggregate projection's view is named after it (docs/versions.md), and this is one of ProjectionGen's own tables (rename the projection)"));
+                        return;
+                    }
+
+                    tables.Add((DocumentTableNames.Effective(name, explicitTable), name, display, location));
+                    tables.Add((name, name, display, location));
                 }
             });
 
             start.RegisterCompilationEndAction(end =>
             {
-                foreach (var group in tables.GroupBy(t => t.Table).Where(g => g.Count() > 1))
+                // Two versions of one projection share its table and view by design.
+                foreach (var group in tables.GroupBy(t => t.Table).Where(g => g.Select(m => m.Projection).Distinct().Count() > 1))
                 {
-                    var members = group.OrderBy(m => m.Type, System.StringComparer.Ordinal).ToList();
+                    var members = group.GroupBy(m => m.Projection).Select(g => g.First()).OrderBy(m => m.Type, System.StringComparer.Ordinal).ToList();
                     for (var i = 0; i < members.Count; i++)
                     {
                         var (member, other) = (members[i], members[i == 0 ? 1 : 0]);

@@ -108,15 +108,25 @@ internal static class ProjectionEmitter
         var tableName = model.TableName is null ? "null" : Literal(model.TableName);
 
         // Only a sharded or multi-stream projection names its shard count or shape, so the descriptors of the others stay as they were.
+        // A versioned projection names all three (the descriptor's versioned constructor takes them all).
         var optional = new System.Collections.Generic.List<string> { $"tableName: {tableName}" };
-        if (model.Shards != 1)
+        if (model.Version != 1)
         {
             optional.Add($"shards: {model.Shards}");
+            optional.Add($"multiStream: {(model.IsMultiStream ? "true" : "false")}");
+            optional.Add($"version: {model.Version}");
         }
-
-        if (model.IsMultiStream)
+        else
         {
-            optional.Add("multiStream: true");
+            if (model.Shards != 1)
+            {
+                optional.Add($"shards: {model.Shards}");
+            }
+
+            if (model.IsMultiStream)
+            {
+                optional.Add("multiStream: true");
+            }
         }
 
         for (var i = 0; i < optional.Count; i++)

@@ -25,6 +25,7 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="HidesBaseDescriptor">Whether a base class is a projection whose generated descriptor field the class's own hides (<c>new</c>).</param>
 /// <param name="Routes">For multi-stream aggregates, the routing switch cases, derived event types first; empty otherwise.</param>
 /// <param name="NeedsInstance">Some aggregate method is an instance method, so static generated code (live aggregation) creates an instance.</param>
+/// <param name="Version">From the attribute: the projection's version (1 unless set; docs/versions.md).</param>
 internal sealed record ProjectionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -46,7 +47,8 @@ internal sealed record ProjectionModel(
     bool HasPublicDescriptor,
     bool HidesBaseDescriptor,
     EquatableArray<RouteCase> Routes,
-    bool NeedsInstance)
+    bool NeedsInstance,
+    int Version = 1)
 {
     /// <summary>An aggregate whose documents are keyed by the ids its routes return.</summary>
     public bool IsMultiStream => Routes.Count > 0;

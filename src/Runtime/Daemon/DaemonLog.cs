@@ -79,4 +79,16 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 1024, Level = LogLevel.Information, Message = "Node deregistered: node {Node}")]
     public static partial void NodeDeregistered(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "Version build started: generation {Generation} of {Projection} builds beside the live one (registered by node {Node})")]
+    public static partial void VersionBuildStarted(ILogger logger, string projection, string generation, string node);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "Version switched: readers of {Projection} now read generation {Generation} (switched by node {Node} under epoch {Epoch})")]
+    public static partial void VersionSwitched(ILogger logger, string projection, string generation, string node, long epoch);
+
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Information, Message = "Generation not projected: {Projection} on node {Node} stops, its generation is {State}")]
+    public static partial void GenerationStopped(ILogger logger, string projection, string node, string state);
+
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Error, Message = "Version switch failed: generation {Generation} of {Projection} on node {Node}: {SqlState} {Reason}; the build goes on and the switch is tried again in 10 s")]
+    public static partial void VersionSwitchFailed(ILogger logger, string projection, string generation, string node, string sqlState, string reason);
 }

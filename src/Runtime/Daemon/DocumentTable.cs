@@ -4,9 +4,11 @@ namespace ProjectionGen.Daemon;
 internal sealed class DocumentTable
 {
     /// <param name="quotedName">The schema-qualified, validated and quoted table name.</param>
-    public DocumentTable(string quotedName)
+    /// <param name="name">The unqualified table name.</param>
+    public DocumentTable(string quotedName, string name = "")
     {
         QuotedName = quotedName;
+        Name = name;
         // Checked before creating: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists,
         // and a least-privilege runtime role has none (docs/operations.md). The name is a validated, quoted identifier.
         CreateSql = $"DO $create$ BEGIN IF to_regclass('{quotedName.Replace("'", "''", StringComparison.Ordinal)}') IS NULL THEN "
@@ -19,14 +21,21 @@ internal sealed class DocumentTable
     }
 
     /// <summary>The document table of an aggregate projection: its declared table, or <c>doc_</c> + name, in <paramref name="schema"/>.</summary>
-    public static DocumentTable For(string schema, ProjectionDescriptor descriptor)
+    public static DocumentTable For(string schema, ProjectionDescriptor descriptor) =>
+        For(schema, descriptor, Versions.ProjectionGeneration.Of(descriptor));
+
+    /// <summary>The document table of <paramref name="generation"/> of an aggregate projection (docs/versions.md).</summary>
+    public static DocumentTable For(string schema, ProjectionDescriptor descriptor, Versions.ProjectionGeneration generation)
     {
-        var tableName = DocumentTableNames.Of(descriptor);
+        var tableName = DocumentTableNames.Of(descriptor, generation);
         var quotedSchema = EventStore.PostgresIdentifier.Parse(schema, "EventStoreOptions.Schema").Quoted;
-        return new DocumentTable(quotedSchema + "." + EventStore.PostgresIdentifier.Parse(tableName, $"Document table of projection '{descriptor.Name}'").Quoted);
+        return new DocumentTable(quotedSchema + "." + EventStore.PostgresIdentifier.Parse(tableName, $"Document table of projection '{descriptor.Name}'").Quoted, tableName);
     }
 
     public string QuotedName { get; }
+
+    /// <summary>The unqualified table name (empty when created from a quoted name only).</summary>
+    public string Name { get; }
 
     public string CreateSql { get; }
 

@@ -25,6 +25,7 @@ internal sealed class OwnershipLoop
     private static readonly TimeSpan MinReplanSpacing = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan HandoffBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PruneAfter = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan SwitchRetryAfterFailure = TimeSpan.FromSeconds(10);
 
     private readonly ProjectionDaemonOptions options;
     private readonly AgentServices services;
@@ -32,6 +33,7 @@ internal sealed class OwnershipLoop
     private readonly Dictionary<string, ProjectionSlot> slotsByName;
     private readonly Dictionary<long, ProjectionSlot> slotsByKey;
     private readonly ProgressTable progress;
+    private readonly Versions.ProjectionVersionTable versions;
     private readonly Operations.ProjectionHistory history;
     private readonly NodeRegistry registry;
     private readonly string lockConnectionString;
@@ -50,6 +52,7 @@ internal sealed class OwnershipLoop
     private Dictionary<string, string?> plan = new(StringComparer.Ordinal);
     private Dictionary<string, NodeRecord> nodes = new(StringComparer.Ordinal);
     private Dictionary<long, int> holders = [];
+    private Dictionary<string, Dictionary<string, string>> generationStates = new(StringComparer.Ordinal);
     private DateTimeOffset nextPrune;
     private string placementSummary = "";
 
@@ -60,8 +63,10 @@ internal sealed class OwnershipLoop
         ProgressTable progress,
         NodeRegistry registry,
         string lockApplicationName,
-        Lock gate)
+        Lock gate,
+        Versions.ProjectionVersionTable versions)
     {
+        this.versions = versions;
         this.options = options;
         this.services = services;
         this.slots = slots;
@@ -76,9 +81,10 @@ internal sealed class OwnershipLoop
         eventsChannel = services.Store.NotificationChannel;
 
         // A node advertises only the projections its pins let it run: the registry is what every node plans from.
+        // One entry per version it runs (both lanes): "name:shards" for version 1, as before versions, "name@v2:shards" else.
         advertised = [.. slots.Select(s => s.Setup).Distinct()
-            .Where(setup => options.PinsAllow(setup.Name))
-            .Select(setup => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{setup.Name}:{setup.Shards}"))];
+            .Where(setup => !setup.Generation.LaneB && options.PinsAllow(setup.Name))
+            .Select(setup => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{setup.Generation.AdvertisedKey}:{setup.Shards}"))];
         version = typeof(OwnershipLoop).Assembly.GetName().Version?.ToString() ?? "unknown";
         advertisedText = string.Join(", ", advertised);
         capacityText = options.Capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
@@ -156,6 +162,8 @@ internal sealed class OwnershipLoop
                     await AcquireAsync(connection, stop, hardStop).ConfigureAwait(false);
                     nextAcquire = Time.GetUtcNow() + Jitter(options.AcquireInterval);
                 }
+
+                await TrySwitchAsync(connection, stop).ConfigureAwait(false);
 
                 // Sleep on the lock connection itself: a notification wakes agents or replans at once, a broken session
                 // fails the wait.
@@ -286,6 +294,7 @@ internal sealed class OwnershipLoop
         var epochs = new Dictionary<string, long>(StringComparer.Ordinal);
         var seenNodes = new Dictionary<string, NodeRecord>(StringComparer.Ordinal);
         var seenHolders = new Dictionary<long, int>();
+        var seenStates = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         bool registered;
         await using (var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) })
         {
@@ -294,6 +303,7 @@ internal sealed class OwnershipLoop
             batch.BatchCommands.Add(NodeRegistry.Command(progress.EpochsSql, new NpgsqlParameter<string[]> { TypedValue = [.. owned.Select(s => s.Name)] }));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.SnapshotSql));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.HeldKeysSql));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(versions.SnapshotSql));
             if (Time.GetUtcNow() >= nextPrune)
             {
                 batch.BatchCommands.Add(NodeRegistry.Command(registry.PruneSql, new NpgsqlParameter<TimeSpan> { TypedValue = PruneAfter }));
@@ -331,6 +341,18 @@ internal sealed class OwnershipLoop
             {
                 seenHolders[reader.GetInt64(0)] = reader.GetInt32(1);
             }
+
+            await reader.NextResultAsync(stop).ConfigureAwait(false);
+            while (await reader.ReadAsync(stop).ConfigureAwait(false))
+            {
+                var projection = reader.GetString(0);
+                if (!seenStates.TryGetValue(projection, out var states))
+                {
+                    seenStates[projection] = states = new Dictionary<string, string>(StringComparer.Ordinal);
+                }
+
+                states[reader.GetString(1)] = reader.GetString(2);
+            }
         }
 
         healthy = true;
@@ -360,12 +382,16 @@ internal sealed class OwnershipLoop
         }
 
         await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
+        generationStates = seenStates;
+        await StopUnprojectedAsync(lockConnection, stop).ConfigureAwait(false);
         nodes = seenNodes;
         holders = seenHolders;
         var now = Time.GetUtcNow();
         foreach (var slot in slots)
         {
-            slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) ? null : slot.UnownedSince ?? now;
+            // A generation nobody runs (kept, or a lane never built) is not "unowned": when it starts building, its planned
+            // node goes first, as for any new slot.
+            slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) || !IsProjected(slot.Setup.Generation) ? null : slot.UnownedSince ?? now;
         }
 
         if (!registered)
@@ -423,12 +449,22 @@ internal sealed class OwnershipLoop
                     continue;
                 }
 
+                // The entry's key names a projection's version; its slots are those of each lane the version's state says
+                // the nodes run (docs/versions.md).
                 var projection = entry[..separator];
                 runs.Add(projection);
-                for (var shard = 0; shard < shards; shard++)
+                foreach (var laneB in new[] { false, true })
                 {
-                    var name = ProjectionSetup.SlotName(projection, shard, shards);
-                    clusterSlots.TryAdd(name, new PlacementSlot(name, projection));
+                    if (Versions.ProjectionGeneration.FromAdvertised(projection, laneB) is not { } generation || !IsProjected(generation))
+                    {
+                        continue;
+                    }
+
+                    for (var shard = 0; shard < shards; shard++)
+                    {
+                        var name = ProjectionSetup.SlotName(generation.Key, shard, shards);
+                        clusterSlots.TryAdd(name, new PlacementSlot(name, projection));
+                    }
                 }
             }
 
@@ -532,7 +568,7 @@ internal sealed class OwnershipLoop
                 return;
             }
 
-            if (slot.IsHeld || slot.Retired || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name))
+            if (slot.IsHeld || slot.Retired || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name) || !IsProjected(slot.Setup.Generation))
             {
                 continue;
             }
@@ -643,6 +679,119 @@ internal sealed class OwnershipLoop
 
         agent.Start(hardStop);
         return true;
+    }
+
+    /// <summary>
+    /// Whether the nodes run <paramref name="generation"/>: its state in <c>projection_versions</c> is building or live. A
+    /// projection without rows there (an event projection) runs its original generation only (docs/versions.md).
+    /// </summary>
+    private bool IsProjected(Versions.ProjectionGeneration generation) =>
+        generationStates.TryGetValue(generation.Projection, out var states)
+            ? states.TryGetValue(generation.Label, out var state) && Versions.ProjectionVersionStates.IsProjected(state)
+            : !generation.LaneB;
+
+    private string StateOf(Versions.ProjectionGeneration generation) =>
+        generationStates.TryGetValue(generation.Projection, out var states) && states.TryGetValue(generation.Label, out var state) ? state : "unknown";
+
+    /// <summary>Stops this node's agents (and gives back paused slots) of generations that are no longer building or live.</summary>
+    private async Task StopUnprojectedAsync(LockConnection lockConnection, CancellationToken stop)
+    {
+        foreach (var slot in slots)
+        {
+            if (!slot.IsHeld || IsProjected(slot.Setup.Generation))
+            {
+                continue;
+            }
+
+            if (slot.Agent is { } agent)
+            {
+                if (!agent.StopRequested && agent.Ownership.LostCause is null)
+                {
+                    var state = StateOf(slot.Setup.Generation);
+                    DaemonLog.GenerationStopped(Logger, slot.Name, NodeName, state);
+                    agent.RequestStop($"generation {slot.Setup.Generation.Label} of {slot.Setup.Name} is {state}");
+                }
+            }
+            else if (slot.Paused)
+            {
+                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
+                lock (gate)
+                {
+                    slot.Paused = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tries the switch for each building generation whose first slot this node runs: one transaction, fenced by the
+    /// agent's epoch and lock like a commit, which switches only when the generation has caught up with the live one
+    /// (<c>switch_version</c>, docs/versions.md). Retried soon while it is close, else at the next heartbeat.
+    /// </summary>
+    private async Task TrySwitchAsync(LockConnection lockConnection, CancellationToken stop)
+    {
+        var now = Time.GetUtcNow();
+        foreach (var slot in slots)
+        {
+            if (slot.Shard != 0 || !slot.Setup.Versioned || now < slot.NextSwitchAttempt
+                || slot.Agent is not { StopRequested: false, Ownership.LostCause: null } agent
+                || StateOf(slot.Setup.Generation) != Versions.ProjectionVersionStates.Building)
+            {
+                continue;
+            }
+
+            var generation = slot.Setup.Generation;
+            string? declined;
+            try
+            {
+                await using var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) };
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {(int)BumpLockTimeout.TotalMilliseconds}")));
+                batch.BatchCommands.Add(NodeRegistry.Command(
+                    versions.SwitchSql,
+                    new NpgsqlParameter<string> { TypedValue = generation.Projection },
+                    new NpgsqlParameter<string> { TypedValue = generation.Label },
+                    new NpgsqlParameter<string> { TypedValue = slot.Name },
+                    new NpgsqlParameter<long> { TypedValue = agent.Ownership.Epoch },
+                    new NpgsqlParameter<int> { TypedValue = agent.Ownership.LockHolder.BackendPid },
+                    new NpgsqlParameter<DateTime> { TypedValue = agent.Ownership.LockHolder.BackendStart, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter<long> { TypedValue = agent.Ownership.LockKey.Value }));
+                batch.BatchCommands.Add(history.CreateVersionCommand(
+                    Operations.ProjectionHistoryKinds.Switched, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch, "readers switched to generation " + generation.Label, onlyIfSwitchedNow: true));
+                await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
+                await reader.ReadAsync(stop).ConfigureAwait(false);
+                declined = reader.IsDBNull(0) ? null : reader.GetString(0);
+            }
+            catch (PostgresException refused) when (refused.SqlState is "PG001" or "PG002" or PostgresErrorCodes.LockNotAvailable)
+            {
+                // Fenced (the heartbeat stops the deposed agent) or busy: the next heartbeat tries again.
+                slot.NextSwitchAttempt = Time.GetUtcNow() + options.HeartbeatInterval;
+                continue;
+            }
+            catch (PostgresException failed) when (!failed.SqlState.StartsWith("08", StringComparison.Ordinal) && !failed.SqlState.StartsWith("57", StringComparison.Ordinal))
+            {
+                // The server refused the switch itself (the view cannot be replaced, a privilege is missing): the session is
+                // fine, so this is no lock loss; the build goes on and the switch is tried again later.
+                DaemonLog.VersionSwitchFailed(Logger, generation.Projection, generation.Label, NodeName, failed.SqlState, failed.MessageText);
+                slot.NextSwitchAttempt = Time.GetUtcNow() + SwitchRetryAfterFailure;
+                continue;
+            }
+
+            if (declined is null)
+            {
+                DaemonLog.VersionSwitched(Logger, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch);
+                services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.VersionSwitched, generation.Key, NodeName, agent.Ownership.Epoch, Time.GetUtcNow(), "readers switched to generation " + generation.Label, agent.Position, agent.Position));
+                await NotifyAsync(lockConnection, "switch:" + generation.Key, stop).ConfigureAwait(false);
+                replanRequested = true;
+                slot.NextSwitchAttempt = Time.GetUtcNow() + options.HeartbeatInterval;
+                continue;
+            }
+
+            // Close behind (the live generation keeps committing): try again shortly; far behind: at the next heartbeat.
+            var close = declined.StartsWith("behind by ", StringComparison.Ordinal)
+                && long.TryParse(declined.AsSpan("behind by ".Length), System.Globalization.CultureInfo.InvariantCulture, out var gap)
+                && gap <= slot.Setup.BatchSize * 4L;
+            slot.NextSwitchAttempt = Time.GetUtcNow() + (close ? TimeSpan.FromMilliseconds(50) : options.HeartbeatInterval);
+        }
     }
 
     private TimeSpan BumpLockTimeout

@@ -28,6 +28,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly ILogger logger;
     private readonly NpgsqlDataSource batchConnections;
     private readonly ProgressTable progress;
+    private readonly Versions.ProjectionVersionTable versions;
     private readonly IReadOnlyList<ProjectionSetup> setups;
     private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly OwnershipLoop ownership;
@@ -62,6 +63,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         var time = timeProvider ?? TimeProvider.System;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
+        versions = new Versions.ProjectionVersionTable(schema);
         (setups, slots) = SlotCatalog.Build(projections, store, options);
 
         var batchBuilder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = BatchApplicationName(options.NodeName) };
@@ -76,7 +78,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             time,
             RaiseLifecycle,
             new SharedSafeMark(store, batchConnections, time));
-        ownership = new OwnershipLoop(options, services, slots, progress, new NodeRegistry(schema), LockApplicationName, gate);
+        ownership = new OwnershipLoop(options, services, slots, progress, new NodeRegistry(schema), LockApplicationName, gate, versions);
     }
 
     /// <summary>Raised for lock acquisitions and losses, handoffs, evictions, agent stops and pauses, dead letters and committed batches. Handlers run on daemon threads and must be quick.</summary>
@@ -105,7 +107,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     {
         lock (gate)
         {
-            return slots.Select(slot => slot.Agent is { } agent
+            // A lane-b slot (shadow rebuilds, docs/versions.md) shows once this node has run it.
+            return slots.Where(slot => !slot.Setup.Generation.LaneB || slot.IsHeld || slot.LastEpoch != 0).Select(slot => slot.Agent is { } agent
                     ? new ProjectionAgentState(slot.Name, agent.Status, agent.Ownership.Epoch, agent.Position, agent.LastCommitAt, agent.StopReason)
                     : new ProjectionAgentState(slot.Name, slot.Paused ? AgentStatus.Paused : slot.LastEpoch == 0 ? AgentStatus.NotOwned : AgentStatus.Stopped, slot.LastEpoch, slot.LastPosition, slot.LastCommitAt, slot.LastStopReason))
                 .ToList();
@@ -214,7 +217,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                     await serialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                foreach (var setup in setups)
+                foreach (var setup in setups.Where(s => !s.Generation.LaneB))
                 {
                     if (setup.DocumentTable is { } table)
                     {
@@ -235,10 +238,24 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
-                foreach (var setup in setups)
+                // Every heartbeat reads the generations' states (docs/versions.md): refuse a schema from before them here,
+                // with the message below, rather than fail every heartbeat.
+                await using (var versionsExist = new NpgsqlCommand(versions.SnapshotSql + " LIMIT 0", connection))
                 {
+                    await versionsExist.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // Lane a of each projection's version (lane b's rows are made by a shadow rebuild, docs/versions.md): its
+                // generation first (a projection that ran before versions existed is adopted as live), then its slots.
+                foreach (var setup in setups.Where(s => !s.Generation.LaneB))
+                {
+                    if (setup.Versioned)
+                    {
+                        await RegisterGenerationAsync(connection, setup, cancellationToken).ConfigureAwait(false);
+                    }
+
                     var names = slots.Where(s => s.Setup == setup).Select(s => s.Name).ToList();
-                    if (await progress.RegisterSlotsAsync(connection, setup.Name, names, cancellationToken).ConfigureAwait(false) is { } other)
+                    if (await progress.RegisterSlotsAsync(connection, setup.Key, names, cancellationToken).ConfigureAwait(false) is { } other)
                     {
                         throw new InvalidOperationException(
                             $"Projection '{setup.Name}' ran with {other} shard(s) and is now configured with {setup.Shards}: its progress and read model belong to the old split. "
@@ -246,12 +263,34 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                     }
                 }
             }
-            catch (PostgresException missing) when (missing.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName)
+            catch (PostgresException missing) when (missing.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.UndefinedFunction)
             {
                 throw new InvalidOperationException(
                     $"The event store schema '{store.Schema}' is missing or out of date: call PostgresEventStore.ApplySchemaAsync (or ProjectionSchemaInstaller) first. ({missing.SqlState}: {missing.MessageText})",
                     missing);
             }
+        }
+    }
+
+    private async Task RegisterGenerationAsync(NpgsqlConnection connection, ProjectionSetup setup, CancellationToken cancellationToken)
+    {
+        var generation = setup.Generation;
+        await using var command = new NpgsqlCommand(versions.RegisterSql, connection);
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Name));
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(generation.Label));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = generation.Version });
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Key));
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable!.Name));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = setup.Shards });
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(DocumentTableNames.Of(setup.Descriptor)));
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(setup.Name).Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var state = reader.GetString(0);
+        if (reader.GetBoolean(1) && state == Versions.ProjectionVersionStates.Building)
+        {
+            DaemonLog.VersionBuildStarted(logger, setup.Name, generation.Label, NodeName);
+            RaiseLifecycle(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.VersionBuildStarted, setup.Key, NodeName, 0, DateTimeOffset.UtcNow, $"version {generation.Version} of {setup.Name} builds beside the live one"));
         }
     }
 

@@ -36,6 +36,18 @@ public enum ProjectionLifecycleKind
     /// names the evicted node.
     /// </summary>
     NodeEvicted = 8,
+
+    /// <summary>
+    /// A generation of a projection started building beside the live one (a new version registered by a node, or a
+    /// shadow rebuild); <see cref="ProjectionLifecycleEventArgs.Projection"/> is its slot key (docs/versions.md).
+    /// </summary>
+    VersionBuildStarted = 9,
+
+    /// <summary>The node switched the projection's readers to a generation that had caught up, in one fenced transaction.</summary>
+    VersionSwitched = 10,
+
+    /// <summary>A kept generation was retired: its table dropped and its progress rows deleted.</summary>
+    VersionRetired = 11,
 }
 
 /// <summary>A lifecycle event of a projection on a node, for alerts, tests and demos.</summary>

@@ -12,10 +12,12 @@ internal sealed class ProjectionSetup
         int maxRetries,
         DocumentTable? documentTable,
         JsonTypeInfo? documentTypeInfo,
+        Versions.ProjectionGeneration generation,
         int catchUpBatchSize = 0)
     {
         CatchUpBatchSize = Math.Max(batchSize, catchUpBatchSize);
         Projection = projection;
+        Generation = generation;
         EventTypeNames = eventTypeNames;
         BatchSize = batchSize;
         MaxRetries = maxRetries;
@@ -28,6 +30,15 @@ internal sealed class ProjectionSetup
     public ProjectionDescriptor Descriptor => Projection.Descriptor;
 
     public string Name => Projection.Descriptor.Name;
+
+    /// <summary>The generation this setup runs (version and lane; docs/versions.md).</summary>
+    public Versions.ProjectionGeneration Generation { get; }
+
+    /// <summary>The generation's slot key: the projection name for version 1 lane a, else <c>name@v2</c>, <c>name@v1b</c>.</summary>
+    public string Key => Generation.Key;
+
+    /// <summary>Whether the projection has generations (aggregate projections), whose states decide whether nodes run them.</summary>
+    public bool Versioned => Descriptor.Kind == ProjectionKind.Aggregate;
 
     /// <summary>How many slots the projection is split into (1: not sharded).</summary>
     public int Shards => Projection.Descriptor.Shards;

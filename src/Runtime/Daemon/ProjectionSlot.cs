@@ -14,7 +14,7 @@ internal sealed class ProjectionSlot
         Setup = setup;
         Shard = shard;
         LockKey = lockKey;
-        Name = ProjectionSetup.SlotName(setup.Name, shard, setup.Shards);
+        Name = ProjectionSetup.SlotName(setup.Key, shard, setup.Shards);
         Filter = setup.Shards == 1 ? null : new ShardFilter(shard, setup.Shards);
     }
 
@@ -65,6 +65,9 @@ internal sealed class ProjectionSlot
 
     /// <summary>Since when the last cluster view saw nobody holding the slot's lock; <see langword="null"/> while held.</summary>
     public DateTimeOffset? UnownedSince { get; set; }
+
+    /// <summary>The ownership loop tries to switch readers to this slot's building generation no earlier than this (docs/versions.md).</summary>
+    public DateTimeOffset NextSwitchAttempt { get; set; }
 
     public long LastEpoch { get; set; }
 

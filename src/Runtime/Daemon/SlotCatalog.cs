@@ -23,17 +23,15 @@ internal static class SlotCatalog
         {
             var descriptor = projection.Descriptor;
             PostgresIdentifier.Parse(descriptor.Name, "Projection name");
-            if (!names.Add(descriptor.Name))
+            if (!names.Add(descriptor.Name + "@" + descriptor.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             {
                 throw new ArgumentException($"Two projections are named '{descriptor.Name}'; projection names must be unique.", nameof(projections));
             }
 
             var typeNames = descriptor.EventTypes.SelectMany(store.Types.GetStoredNamesReadAs).Distinct(StringComparer.Ordinal).ToArray();
-            DocumentTable? table = null;
             JsonTypeInfo? typeInfo = null;
             if (descriptor.Kind == ProjectionKind.Aggregate)
             {
-                table = DocumentTable.For(store.Schema, descriptor);
                 documentOptions ??= options.DocumentSerializerOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
                 typeInfo = documentOptions.GetTypeInfo(descriptor.DocumentType!);
             }
@@ -41,23 +39,32 @@ internal static class SlotCatalog
             var batchSize = descriptor.BatchSize > 0 ? descriptor.BatchSize : options.DefaultBatchSize;
             var maxRetries = descriptor.MaxRetries >= 0 ? descriptor.MaxRetries : options.DefaultMaxRetries;
             var catchUpBatchSize = descriptor.BatchSize > 0 ? batchSize : Math.Max(batchSize, options.CatchUpBatchSize);
-            var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, catchUpBatchSize);
-            setups.Add(setup);
-            for (var shard = 0; shard < descriptor.Shards; shard++)
-            {
-                var key = AdvisoryLockKey.ForSlot(store.Schema, descriptor.Name, shard, descriptor.Shards);
-                var slot = new ProjectionSlot(setup, shard, key);
-                if (keys.TryGetValue(key.Value, out var other))
-                {
-                    throw new ArgumentException($"Slots '{other}' and '{slot.Name}' hash to the same lock key {key}; rename one of the projections.", nameof(projections));
-                }
 
-                keys.Add(key.Value, slot.Name);
-                slots.Add(slot);
+            // An aggregate projection runs its version in two lanes: lane a, and lane b for shadow rebuilds; which of them
+            // the node actually runs is decided by their states in projection_versions (docs/versions.md).
+            var generation = Versions.ProjectionGeneration.Of(descriptor);
+            Versions.ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate ? [generation, generation.OtherLane] : [generation];
+            foreach (var lane in generations)
+            {
+                var table = descriptor.Kind == ProjectionKind.Aggregate ? DocumentTable.For(store.Schema, descriptor, lane) : null;
+                var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize);
+                setups.Add(setup);
+                for (var shard = 0; shard < descriptor.Shards; shard++)
+                {
+                    var key = AdvisoryLockKey.ForSlot(store.Schema, setup.Key, shard, descriptor.Shards);
+                    var slot = new ProjectionSlot(setup, shard, key);
+                    if (keys.TryGetValue(key.Value, out var other))
+                    {
+                        throw new ArgumentException($"Slots '{other}' and '{slot.Name}' hash to the same lock key {key}; rename one of the projections.", nameof(projections));
+                    }
+
+                    keys.Add(key.Value, slot.Name);
+                    slots.Add(slot);
+                }
             }
         }
 
-        DocumentTableNames.Validate(store.Schema, setups.Select(setup => setup.Descriptor));
+        DocumentTableNames.Validate(store.Schema, setups.Select(setup => setup.Descriptor).Distinct());
         if (setups.Count == 0)
         {
             throw new ArgumentException("The daemon needs at least one projection.", nameof(projections));

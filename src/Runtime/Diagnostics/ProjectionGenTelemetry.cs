@@ -15,7 +15,9 @@ namespace ProjectionGen.Diagnostics;
 /// Instruments: <c>projectiongen.events.processed</c>, <c>projectiongen.batches.committed</c>,
 /// <c>projectiongen.batch.duration</c> (s), <c>projectiongen.lag.events</c>, <c>projectiongen.lag.seconds</c> (s),
 /// <c>projectiongen.locks.held</c>, <c>projectiongen.lock.acquisitions</c>, <c>projectiongen.lock.losses</c> (tag
-/// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>. Every measurement is
+/// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>,
+/// <c>projectiongen.version.builds</c>, <c>projectiongen.version.switches</c>, <c>projectiongen.version.retirements</c>
+/// (docs/versions.md). Every measurement is
 /// tagged <c>projection</c>; those of one node also <c>node</c>.
 /// </remarks>
 public sealed class ProjectionGenTelemetry : IDisposable
@@ -44,6 +46,9 @@ public sealed class ProjectionGenTelemetry : IDisposable
     private readonly Counter<long> deadLettered;
     private readonly Counter<long> slotMoves;
     private readonly Counter<long> nodeEvictions;
+    private readonly Counter<long> versionBuilds;
+    private readonly Counter<long> versionSwitches;
+    private readonly Counter<long> versionRetirements;
     private readonly Lock gate = new();
     private readonly List<ProjectionDaemon> daemons = [];
     private Func<IReadOnlyList<ProjectionStatus>> lagSource = () => [];
@@ -62,6 +67,9 @@ public sealed class ProjectionGenTelemetry : IDisposable
         deadLettered = meter.CreateCounter<long>("projectiongen.events.dead_lettered", "{event}", "Events written to the dead-letter table.");
         slotMoves = meter.CreateCounter<long>("projectiongen.slot.moves", "{move}", "Slots a node handed to another node gracefully (rebalance or drain), by cause.");
         nodeEvictions = meter.CreateCounter<long>("projectiongen.node.evictions", "{eviction}", "Lock sessions of hung nodes (stale heartbeat) ended by this node.");
+        versionBuilds = meter.CreateCounter<long>("projectiongen.version.builds", "{build}", "Generations that started building beside the live one (a new version, a shadow rebuild or a switch back).");
+        versionSwitches = meter.CreateCounter<long>("projectiongen.version.switches", "{switch}", "Readers switched to a generation that had caught up (fenced, one transaction).");
+        versionRetirements = meter.CreateCounter<long>("projectiongen.version.retirements", "{retirement}", "Kept generations retired (table dropped, progress rows deleted).");
         meter.CreateObservableGauge("projectiongen.locks.held", ObserveLocksHeld, "{lock}", "Projection locks held by this process's nodes.");
         meter.CreateObservableGauge("projectiongen.lag.events", ObserveLagEvents, "{event}", "Sequence numbers between a projection's position and the safe high-water mark.");
         meter.CreateObservableGauge("projectiongen.lag.seconds", ObserveLagSeconds, "s", "Age of a projection's oldest unprocessed event.");
@@ -87,6 +95,14 @@ public sealed class ProjectionGenTelemetry : IDisposable
         });
     }
 
+    /// <summary>Records <paramref name="operations"/>' shadow rebuilds, switch-backs and retirements until the returned handle is disposed.</summary>
+    public IDisposable Attach(Versions.ProjectionVersionOperations operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        operations.Lifecycle += OnLifecycle;
+        return new Unsubscriber(() => operations.Lifecycle -= OnLifecycle);
+    }
+
     /// <summary>Sets where the lag gauges read the latest per-projection lag (the cluster monitor's last sample).</summary>
     public void ObserveLag(Func<IReadOnlyList<ProjectionStatus>> source)
     {
@@ -94,7 +110,7 @@ public sealed class ProjectionGenTelemetry : IDisposable
         lagSource = source;
     }
 
-    /// <summary>Records one lifecycle event (what <see cref="Attach"/> subscribes).</summary>
+    /// <summary>Records one lifecycle event (what <see cref="Attach(ProjectionDaemon)"/> subscribes).</summary>
     public void Record(ProjectionLifecycleEventArgs e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -128,6 +144,15 @@ public sealed class ProjectionGenTelemetry : IDisposable
                 break;
             case ProjectionLifecycleKind.NodeEvicted:
                 nodeEvictions.Add(1, node);
+                break;
+            case ProjectionLifecycleKind.VersionBuildStarted:
+                versionBuilds.Add(1, projection);
+                break;
+            case ProjectionLifecycleKind.VersionSwitched:
+                versionSwitches.Add(1, projection, node);
+                break;
+            case ProjectionLifecycleKind.VersionRetired:
+                versionRetirements.Add(1, projection);
                 break;
             default:
                 break;

@@ -23,6 +23,7 @@ public static class ProjectionGenServiceCollectionExtensions
     /// <see cref="PostgresEventStore"/> and its <see cref="EventTypeRegistry"/>, the node's <see cref="ProjectionDaemon"/>
     /// run as a hosted service, <see cref="ProjectionGenTelemetry"/>, alerts (<see cref="IProjectionAlertSink"/>, one
     /// that logs by default), <see cref="ProjectionStatusReader"/>, <see cref="ProjectionRebuilder"/>,
+    /// <see cref="ProjectionGen.Versions.ProjectionVersionOperations"/>,
     /// <see cref="ProjectionHistory"/>, <see cref="ProjectionLockHolderReader"/> and <see cref="ProjectionDeadLetters"/>. Add the
     /// projections with <see cref="ProjectionGenBuilder.AddProjections"/>.
     /// </summary>
@@ -79,6 +80,12 @@ public static class ProjectionGenServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProjectionRebuilder(
             sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, sp.GetService<ILogger<ProjectionRebuilder>>()));
         services.TryAddSingleton(sp => new ProjectionHistory(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp =>
+        {
+            var operations = new ProjectionGen.Versions.ProjectionVersionOperations(sp.GetRequiredService<PostgresEventStore>(), registrations.Projections);
+            sp.GetRequiredService<ProjectionGenTelemetry>().Attach(operations);
+            return operations;
+        });
         services.TryAddSingleton(sp => new ProjectionClusterOperations(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionLockHolderReader(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionDeadLetters(

@@ -7,4 +7,8 @@ namespace ProjectionGen.Operations;
 /// When a session holds the append marker exclusively (appends wait for it; see docs/operations.md), that session
 /// (<c>pid N, application_name</c>); otherwise <see langword="null"/>.
 /// </param>
-public sealed record ClusterStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<ProjectionStatus> Slots, string? AppendsBlockedBy);
+public sealed record ClusterStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<ProjectionStatus> Slots, string? AppendsBlockedBy)
+{
+    /// <summary>Every generation of every aggregate projection: live, building, kept or retired, its lag and when it switched (docs/versions.md).</summary>
+    public IReadOnlyList<Versions.ProjectionVersionStatus> Versions { get; init; } = [];
+}

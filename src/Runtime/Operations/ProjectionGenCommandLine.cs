@@ -4,15 +4,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ProjectionGen.Operations;
 
 /// <summary>
-/// The <c>status</c> and <c>rebuild</c> commands, for an application to expose on its command line (the projections
-/// live in the application, so only it can rebuild them): <c>status [--json]</c> and
-/// <c>rebuild &lt;projection&gt; [--json]</c>. Resolves <see cref="ProjectionStatusReader"/> and
-/// <see cref="ProjectionRebuilder"/> from a provider built with <c>AddProjectionGen</c>; the host need not be started.
+/// The <c>status</c>, <c>rebuild</c> and version commands, for an application to expose on its command line (the
+/// projections live in the application, so only it can rebuild them): <c>status [--json]</c>,
+/// <c>rebuild &lt;projection&gt; [--shadow] [--json]</c>, <c>switch-back &lt;projection&gt; &lt;generation&gt;</c> and
+/// <c>retire &lt;projection&gt; &lt;generation&gt;</c> (docs/versions.md). Resolves <see cref="ProjectionStatusReader"/>,
+/// <see cref="ProjectionRebuilder"/> and <see cref="Versions.ProjectionVersionOperations"/> from a provider built with
+/// <c>AddProjectionGen</c>; the host need not be started.
 /// </summary>
 public static class ProjectionGenCommandLine
 {
     /// <summary>Whether <paramref name="args"/> name one of these commands.</summary>
-    public static bool IsCommand(IReadOnlyList<string> args) => args is ["status", ..] or ["rebuild", ..];
+    public static bool IsCommand(IReadOnlyList<string> args) => args is ["status", ..] or ["rebuild", ..] or ["switch-back", ..] or ["retire", ..];
 
     /// <summary>Runs the command in <paramref name="args"/>, writing to <paramref name="output"/>.</summary>
     /// <returns>The process exit code: 0 on success, 2 on a usage error, 1 when the command failed.</returns>
@@ -22,13 +24,34 @@ public static class ProjectionGenCommandLine
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         var json = args.Contains("--json");
-        var operands = args.Where(a => a != "--json").ToList();
+        var shadow = args.Contains("--shadow");
+        var operands = args.Where(a => a is not "--json" and not "--shadow").ToList();
         switch (operands)
         {
             case ["status"]:
                 var status = await services.GetRequiredService<ProjectionStatusReader>().ReadClusterAsync(cancellationToken).ConfigureAwait(false);
                 await output.WriteAsync(json ? ProjectionStatusFormatter.ToJson(status) + Environment.NewLine : ProjectionStatusFormatter.ToTable(status)).ConfigureAwait(false);
                 return 0;
+            case ["rebuild", var shadowed] when shadow:
+                return await RunVersionCommandAsync(services, "rebuild --shadow", output, async operations =>
+                {
+                    var generation = await operations.StartShadowRebuildAsync(shadowed, cancellationToken).ConfigureAwait(false);
+                    return json
+                        ? $$"""{"projection":"{{shadowed}}","generation":"{{generation}}","state":"building"}"""
+                        : $"Shadow rebuild of {shadowed}: generation {generation} builds beside the live one; readers of its view are switched once it has caught up.";
+                }).ConfigureAwait(false);
+            case ["switch-back", var projection, var generation]:
+                return await RunVersionCommandAsync(services, "switch-back", output, async operations =>
+                {
+                    await operations.SwitchBackAsync(projection, generation, cancellationToken).ConfigureAwait(false);
+                    return $"Switching {projection} back to {generation}: it catches up from where it stopped, then readers are switched.";
+                }).ConfigureAwait(false);
+            case ["retire", var projection, var generation]:
+                return await RunVersionCommandAsync(services, "retire", output, async operations =>
+                {
+                    await operations.RetireAsync(projection, generation, cancellationToken).ConfigureAwait(false);
+                    return $"Retired generation {generation} of {projection}: its table is dropped, its progress rows deleted.";
+                }).ConfigureAwait(false);
             case ["rebuild", var projection]:
                 var rebuilder = services.GetRequiredService<ProjectionRebuilder>();
                 ProjectionRebuildResult result;
@@ -47,8 +70,22 @@ public static class ProjectionGenCommandLine
                     : $"Rebuilding {result.Projection}: epoch {Invariant(result.Epoch)}, position {Invariant(result.PreviousPosition)} -> 0, read model cleared; the owner ({result.PreviousOwner ?? "none"}) is fenced and a node replays it.").ConfigureAwait(false);
                 return 0;
             default:
-                await output.WriteLineAsync("usage: status [--json] | rebuild <projection> [--json]").ConfigureAwait(false);
+                await output.WriteLineAsync("usage: status [--json] | rebuild <projection> [--shadow] [--json] | switch-back <projection> <generation> | retire <projection> <generation>").ConfigureAwait(false);
                 return 2;
+        }
+    }
+
+    private static async Task<int> RunVersionCommandAsync(IServiceProvider services, string command, TextWriter output, Func<Versions.ProjectionVersionOperations, Task<string>> action)
+    {
+        try
+        {
+            await output.WriteLineAsync(await action(services.GetRequiredService<Versions.ProjectionVersionOperations>()).ConfigureAwait(false)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception failure) when (failure is ArgumentException or InvalidOperationException)
+        {
+            await output.WriteLineAsync(command + ": " + failure.Message).ConfigureAwait(false);
+            return 1;
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class ProjectionHistory
     private readonly NpgsqlDataSource? dataSource;
     private readonly string table;
     private readonly string progress;
+    private readonly string versions;
     private readonly string prune;
     private readonly string acquisitionSql;
     private readonly string readSql;
@@ -40,6 +41,7 @@ public sealed class ProjectionHistory
         this.dataSource = dataSource;
         table = schema.Qualify("projection_history");
         progress = schema.Qualify("progress");
+        versions = schema.Qualify("projection_versions");
         prune = $"""
             pruned AS (
               DELETE FROM {table} WHERE id IN (
@@ -124,6 +126,31 @@ public sealed class ProjectionHistory
             FROM (SELECT name, epoch, position, owner FROM {progress} WHERE name = $1 FOR UPDATE) p
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        return command;
+    }
+
+    /// <summary>
+    /// The statement that records a version event (<see cref="ProjectionHistoryKinds.BuildStarted"/>,
+    /// <see cref="ProjectionHistoryKinds.Switched"/>, <see cref="ProjectionHistoryKinds.Retired"/>) of <paramref name="projection"/>,
+    /// added to the transaction that makes the change. With <paramref name="onlyIfSwitchedNow"/>, the row is written only
+    /// when the same transaction switched generation <paramref name="generation"/> live (the switch may decline).
+    /// </summary>
+    internal NpgsqlBatchCommand CreateVersionCommand(string kind, string projection, string generation, string? node, long? epoch, string detail, bool onlyIfSwitchedNow = false)
+    {
+        var condition = onlyIfSwitchedNow
+            ? $"WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.projection = $2 AND v.generation = $6 AND v.state = 'live' AND v.switched_at = now())"
+            : "";
+        var command = new NpgsqlBatchCommand($"""
+            WITH {prune}
+            INSERT INTO {table} (kind, projection, node, epoch, detail)
+            SELECT $1, $2, $3, $4, $5 {condition}
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)node ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)epoch ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = detail });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = generation });
         return command;
     }
 

@@ -14,4 +14,13 @@ public static class ProjectionHistoryKinds
 
     /// <summary>The projection was rebuilt: epoch bumped, position reset to 0, read model emptied.</summary>
     public const string Rebuilt = "rebuilt";
+
+    /// <summary>A generation of the projection started building beside the live one (a new version, a shadow rebuild or a switch back; docs/versions.md).</summary>
+    public const string BuildStarted = "build-started";
+
+    /// <summary>The projection's readers were switched to another generation (<see cref="ProjectionHistoryEntry.Detail"/> names it).</summary>
+    public const string Switched = "switched";
+
+    /// <summary>A kept generation was retired: its table dropped, its progress rows deleted.</summary>
+    public const string Retired = "retired";
 }

@@ -56,6 +56,10 @@ public sealed class ProjectionRebuilder
         var generated = projections.FirstOrDefault(p => p.Descriptor.Name == projection)
             ?? throw new ArgumentException($"Unknown projection '{projection}'; known: {string.Join(", ", ProjectionNames)}.", nameof(projection));
         var descriptor = generated.Descriptor;
+
+        // The generation of the descriptor's version, lane a: for version 1 the projection's own name, as always
+        // (docs/versions.md; a shadow rebuild goes through ProjectionVersionOperations instead).
+        var key = Versions.ProjectionGeneration.Of(descriptor).Key;
         if (descriptor.Kind != ProjectionKind.Aggregate && generated is not IResettableProjection)
         {
             throw new InvalidOperationException(
@@ -72,8 +76,8 @@ public sealed class ProjectionRebuilder
                 // The slot rows for the projection's current shard count (replacing rows of another count: a rebuild is
                 // how a shard count changes), each slot's rebuild in the history, then every slot fenced by a new epoch
                 // and reset.
-                var slotNames = Enumerable.Range(0, descriptor.Shards).Select(shard => ProjectionSetup.SlotName(projection, shard, descriptor.Shards)).ToList();
-                foreach (var command in progress.ReshardCommands(projection, slotNames))
+                var slotNames = Enumerable.Range(0, descriptor.Shards).Select(shard => ProjectionSetup.SlotName(key, shard, descriptor.Shards)).ToList();
+                foreach (var command in progress.ReshardCommands(key, slotNames))
                 {
                     batch.BatchCommands.Add(command);
                 }
@@ -83,8 +87,8 @@ public sealed class ProjectionRebuilder
                     batch.BatchCommands.Add(history.CreateRebuildCommand(slot));
                 }
 
-                batch.BatchCommands.Add(Command(progress.RebuildSql, projection));
-                batch.BatchCommands.Add(Command(deadLettersSql, projection));
+                batch.BatchCommands.Add(Command(progress.RebuildSql, key));
+                batch.BatchCommands.Add(Command(deadLettersSql, key));
                 if (descriptor.Kind == ProjectionKind.Aggregate)
                 {
                     // Created first if the projection never ran, so the delete (and the first owner) find the table.

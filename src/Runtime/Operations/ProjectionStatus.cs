@@ -40,4 +40,14 @@ public sealed record ProjectionStatus(
     DateTimeOffset ReadAt,
     int Shard = 0,
     int ShardCount = 1,
-    string? ForeignHolder = null);
+    string? ForeignHolder = null)
+{
+    /// <summary>
+    /// Whether the nodes run this slot: <see langword="false"/> for a slot of a kept or retired generation of a versioned
+    /// projection (docs/versions.md), which no node owns and whose lag is expected; health checks skip those.
+    /// </summary>
+    public bool Projected { get; init; } = true;
+
+    /// <summary>Whether this slot belongs to a generation being built beside the live one (docs/versions.md): its lag is expected.</summary>
+    public bool Building { get; init; }
+}

@@ -44,9 +44,11 @@ public static class ProjectionStatusFormatter
         return text.ToString();
     }
 
+    private static readonly string[] VersionHeaders = ["PROJECTION", "GENERATION", "VERSION", "STATE", "TABLE", "POSITION", "LAG", "BUILD STARTED", "SWITCHED"];
+
     private static readonly string[] NodeHeaders = ["NODE", "ALIVE", "LAST HEARTBEAT", "SLOTS", "CAPACITY", "DRAINING", "TAGS", "VERSION"];
 
-    /// <summary>The nodes (a table), then every slot (see <see cref="ToTable(IReadOnlyList{ProjectionStatus})"/>), then any foreign lock holder.</summary>
+    /// <summary>The nodes (a table), then every slot (see <see cref="ToTable(IReadOnlyList{ProjectionStatus})"/>), any foreign lock holder, then every generation (docs/versions.md).</summary>
     public static string ToTable(ClusterStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
@@ -73,12 +75,30 @@ public static class ProjectionStatusFormatter
             text.AppendLine(CultureInfo.InvariantCulture, $"WARNING: the append marker is held exclusively by {blocker}: every append waits (see docs/operations.md).");
         }
 
+        if (status.Versions.Count > 0)
+        {
+            var versions = new List<string[]> { VersionHeaders };
+            versions.AddRange(status.Versions.Select(v => new[]
+            {
+                v.Projection,
+                v.Generation,
+                Invariant(v.Version),
+                v.State,
+                v.TableName,
+                v.Position is { } position ? Invariant(position) : "-",
+                v.Position is null ? "-" : Invariant(v.Lag),
+                Time(v.BuildStartedAt),
+                Time(v.SwitchedAt),
+            }));
+            text.AppendLine().Append(Render(versions));
+        }
+
         return text.ToString();
     }
 
     /// <summary>
-    /// A JSON object <c>{ "nodes": [...], "projections": [...], "appendsBlockedBy": ... }</c>: the nodes, and one object per
-    /// slot as <see cref="ToJson(IReadOnlyList{ProjectionStatus})"/> writes them.
+    /// A JSON object <c>{ "nodes": [...], "projections": [...], "appendsBlockedBy": ..., "versions": [...] }</c>: the nodes,
+    /// one object per slot as <see cref="ToJson(IReadOnlyList{ProjectionStatus})"/> writes them, and every generation.
     /// </summary>
     public static string ToJson(ClusterStatus status)
     {
@@ -122,6 +142,37 @@ public static class ProjectionStatusFormatter
             json.WritePropertyName("projections");
             WriteSlots(json, status.Slots);
             WriteNullable(json, "appendsBlockedBy", status.AppendsBlockedBy);
+            json.WriteStartArray("versions");
+            foreach (var v in status.Versions)
+            {
+                json.WriteStartObject();
+                json.WriteString("projection", v.Projection);
+                json.WriteString("generation", v.Generation);
+                json.WriteNumber("version", v.Version);
+                json.WriteString("state", v.State);
+                json.WriteString("slotKey", v.SlotKey);
+                json.WriteString("table", v.TableName);
+                json.WriteNumber("shardCount", v.Shards);
+                json.WriteNumber("slots", v.Slots);
+                if (v.Position is { } position)
+                {
+                    json.WriteNumber("position", position);
+                    json.WriteNumber("lagEvents", v.Lag);
+                }
+                else
+                {
+                    json.WriteNull("position");
+                    json.WriteNull("lagEvents");
+                }
+
+                json.WriteString("createdAt", v.CreatedAt);
+                WriteNullable(json, "buildStartedAt", v.BuildStartedAt);
+                WriteNullable(json, "switchedAt", v.SwitchedAt);
+                WriteNullable(json, "retiredAt", v.RetiredAt);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 

@@ -18,6 +18,7 @@ public sealed class ProjectionStatusReader
     private readonly PostgresEventStore store;
     private readonly ProgressTable progress;
     private readonly NodeRegistry registry;
+    private readonly Versions.ProjectionVersionTable versions;
     private readonly string locksSql;
 
     /// <summary>Creates a reader on <paramref name="store"/>'s connections and schema.</summary>
@@ -28,6 +29,7 @@ public sealed class ProjectionStatusReader
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
         registry = new NodeRegistry(schema);
+        versions = new Versions.ProjectionVersionTable(schema);
         locksSql = """
             SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, l.mode, coalesce(a.application_name, '')
             FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -40,7 +42,7 @@ public sealed class ProjectionStatusReader
     public async Task<IReadOnlyList<ProjectionStatus>> ReadAsync(CancellationToken cancellationToken = default) =>
         (await ReadClusterAsync(cancellationToken).ConfigureAwait(false)).Slots;
 
-    /// <summary>Reads the node registry and every slot.</summary>
+    /// <summary>Reads the node registry, every slot and every generation of the aggregate projections.</summary>
     public async Task<ClusterStatus> ReadClusterAsync(CancellationToken cancellationToken = default)
     {
         var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -85,6 +87,10 @@ public sealed class ProjectionStatusReader
                 }
             }
 
+            // The generations first: a slot of a kept or retired one is shown, but not projected (docs/versions.md).
+            var generations = await Versions.ProjectionVersionOperations.ReadAsync(store, versions, connection, cancellationToken).ConfigureAwait(false);
+            var idleKeys = generations.Where(g => !Versions.ProjectionVersionStates.IsProjected(g.State)).Select(g => g.SlotKey).ToHashSet(StringComparer.Ordinal);
+            var buildingKeys = generations.Where(g => g.State == Versions.ProjectionVersionStates.Building).Select(g => g.SlotKey).ToHashSet(StringComparer.Ordinal);
             var slots = new List<ProjectionStatus>();
             await using (var command = new NpgsqlCommand(progress.StatusSql, connection))
             {
@@ -120,11 +126,11 @@ public sealed class ProjectionStatusReader
                         readAt,
                         shard,
                         shards,
-                        foreign));
+                        foreign) { Projected = !idleKeys.Contains(reader.GetString(12)), Building = buildingKeys.Contains(reader.GetString(12)) });
                 }
             }
 
-            return new ClusterStatus(nodes, slots, appendsBlockedBy);
+            return new ClusterStatus(nodes, slots, appendsBlockedBy) { Versions = generations };
         }
     }
 

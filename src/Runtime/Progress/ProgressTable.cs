@@ -186,6 +186,32 @@ internal sealed class ProgressTable
     }
 
     /// <summary>
+    /// The statements that reset every slot row of generation <paramref name="key"/> to position 0 under a new epoch (which
+    /// fences any owner of them) for <paramref name="slotNames"/>, creating missing rows and deleting rows of another
+    /// shard count: the start of a shadow rebuild (docs/versions.md).
+    /// </summary>
+    public IEnumerable<NpgsqlBatchCommand> ResetSlotsCommands(string key, IReadOnlyList<string> slotNames)
+    {
+        var upsert = new NpgsqlBatchCommand($"""
+            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status)
+            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding'
+            FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)
+            ON CONFLICT (name) DO UPDATE SET shard = excluded.shard, shard_count = excluded.shard_count, epoch = p.epoch + 1,
+              position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
+            """);
+        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. slotNames], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = slotNames.Count });
+        var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE projection = $1 AND shard_count <> $2");
+        delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        delete.Parameters.Add(new NpgsqlParameter<int> { TypedValue = slotNames.Count });
+        return [upsert, delete];
+    }
+
+    /// <summary>Deletes every slot row of generation $1 (retirement; an owner's next commit finds no row and is fenced).</summary>
+    public string DeleteSlotsSql => $"DELETE FROM {table} WHERE projection = $1";
+
+    /// <summary>
     /// The statements that replace a projection's slot rows of another shard count by rows for <paramref name="slotNames"/>
     /// (a rebuild that changes the shard count): the old rows are deleted, which fences their owners (a commit finds no
     /// row), and the new rows start above every old epoch.

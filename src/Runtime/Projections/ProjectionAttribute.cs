@@ -57,4 +57,12 @@ public sealed class ProjectionAttribute : Attribute
     /// for a projection that already ran is refused at start-up until the projection is rebuilt (see docs/cluster.md).
     /// </summary>
     public int Shards { get; set; } = 1;
+
+    /// <summary>
+    /// The projection's version, 1 to <see cref="ProjectionDescriptor.MaxVersion"/> (default 1), for aggregate
+    /// projections. A new version is built beside the live one, into its own document table (<c>doc_name_v2</c>) with its
+    /// own progress rows, locks and epochs, while the live one keeps serving; readers of the view <c>{schema}.{name}</c>
+    /// are switched to it in one transaction once it has caught up (PGEN019; docs/versions.md).
+    /// </summary>
+    public int Version { get; set; } = 1;
 }

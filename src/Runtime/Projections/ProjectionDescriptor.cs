@@ -53,8 +53,61 @@ public sealed class ProjectionDescriptor
         MultiStream = multiStream;
     }
 
+    /// <summary>Creates the descriptor of a versioned projection; called by generated code for <c>Version</c> other than 1.</summary>
+    /// <param name="name">The projection name.</param>
+    /// <param name="kind">The projection shape.</param>
+    /// <param name="eventTypes">The handled event types.</param>
+    /// <param name="documentType">For aggregate projections, the document type.</param>
+    /// <param name="batchSize">The most events per batch; 0 for the daemon's default.</param>
+    /// <param name="maxRetries">Retries before the poison-event policy applies; -1 for the daemon's default.</param>
+    /// <param name="onPoisonEvent">The poison-event policy.</param>
+    /// <param name="tableName">For aggregate projections, the base document table, or <see langword="null"/> for the default.</param>
+    /// <param name="shards">How many slots the projection's streams are split into.</param>
+    /// <param name="multiStream">Whether an aggregate's documents are keyed by its routes' ids.</param>
+    /// <param name="version">The projection's version, 1 to <see cref="MaxVersion"/> (docs/versions.md).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> or <paramref name="shards"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A version other than 1 of an event projection.</exception>
+    public ProjectionDescriptor(
+        string name,
+        ProjectionKind kind,
+        IReadOnlyList<Type> eventTypes,
+        Type? documentType,
+        int batchSize,
+        int maxRetries,
+        PoisonEventPolicy onPoisonEvent,
+        string? tableName,
+        int shards,
+        bool multiStream,
+        int version)
+        : this(name, kind, eventTypes, documentType, batchSize, maxRetries, onPoisonEvent, tableName, shards, multiStream)
+    {
+        if (version < 1 || version > MaxVersion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), version, $"Projection '{name}' has Version = {version}; a version is 1 to {MaxVersion}.");
+        }
+
+        if (version != 1 && kind != ProjectionKind.Aggregate)
+        {
+            throw new ArgumentException(
+                $"Projection '{name}' is an event projection with Version = {version}: versions are built beside the live one into their own document table, which only aggregate projections have (docs/versions.md).",
+                nameof(version));
+        }
+
+        Version = version;
+    }
+
     /// <summary>The most shards a projection may have.</summary>
     public const int MaxShards = 256;
+
+    /// <summary>The highest projection version.</summary>
+    public const int MaxVersion = 999;
+
+    /// <summary>
+    /// The projection's version (1 unless the attribute says otherwise). A node with a newer version than the live one
+    /// builds it beside the live one, and readers of the projection's view are switched to it once it has caught up
+    /// (docs/versions.md).
+    /// </summary>
+    public int Version { get; } = 1;
 
     /// <summary>The projection name.</summary>
     public string Name { get; }

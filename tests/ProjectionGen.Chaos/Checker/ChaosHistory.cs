@@ -83,7 +83,8 @@ internal sealed class ChaosHistory
         var aggregates = new Dictionary<string, IReadOnlyDictionary<string, ChaosCounter>>(StringComparer.Ordinal);
         foreach (var descriptor in projections.Select(p => ProjectionSets.All[p]).Where(d => d.Kind == ProjectionKind.Aggregate && d.DocumentType == typeof(ChaosCounter)))
         {
-            var table = PostgresIdentifier.Parse(store.Schema, "schema").Qualify(descriptor.TableName ?? "doc_" + descriptor.Name);
+            // The projection's view: it reads the live generation, whichever a shadow rebuild or a switch back made live.
+            var table = PostgresIdentifier.Parse(store.Schema, "schema").Qualify(descriptor.Name);
             var counters = new Dictionary<string, ChaosCounter>(StringComparer.Ordinal);
             try
             {

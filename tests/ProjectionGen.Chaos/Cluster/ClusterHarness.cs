@@ -229,7 +229,9 @@ internal sealed class ClusterHarness : IAsyncDisposable
                     }
                 }
 
-                var late = Sampler.Slots.Slots.Where(s => positions.GetValueOrDefault(s) < mark).ToList();
+                // The slots the cluster runs now: after a version switch, the kept generation's slots stop where they are.
+                var projected = (await Sampler.SampleAsync(cancellationToken)).AllSlots;
+                var late = projected.Where(s => positions.GetValueOrDefault(s) < mark).ToList();
                 if (late.Count == 0)
                 {
                     return null;

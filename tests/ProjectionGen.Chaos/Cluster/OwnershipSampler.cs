@@ -20,6 +20,9 @@ internal sealed class OwnershipSampler(NpgsqlDataSource dataSource, SlotMap slot
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         """;
 
+    // The generations' states decide which slots the cluster runs (docs/versions.md); the schema is the fault suite's.
+    private const string VersionsSql = "SELECT projection, generation, state FROM projectiongen.projection_versions";
+
     private readonly Lock gate = new();
     private const int MaxKeptViolations = 500;
 
@@ -85,13 +88,25 @@ internal sealed class OwnershipSampler(NpgsqlDataSource dataSource, SlotMap slot
     public async Task<OwnershipSnapshot> SampleAsync(CancellationToken cancellationToken)
     {
         var rows = new List<(string Application, int Pid, long ClassId, long ObjId)>();
+        var states = new Dictionary<(string, string), string>();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var command = new NpgsqlCommand(Sql, connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            await using (var command = new NpgsqlCommand(VersionsSql, connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3)));
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    states[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
+                }
+            }
+
+            await using (var command = new NpgsqlCommand(Sql, connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3)));
+                }
             }
         }
 
@@ -106,7 +121,7 @@ internal sealed class OwnershipSampler(NpgsqlDataSource dataSource, SlotMap slot
             }
         }
 
-        var snapshot = new OwnershipSnapshot(timestamp, time, holders, slots.Slots);
+        var snapshot = new OwnershipSnapshot(timestamp, time, holders, slots.ProjectedSlots(states));
         lock (gate)
         {
             samples++;

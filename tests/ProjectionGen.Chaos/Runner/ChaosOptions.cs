@@ -33,6 +33,9 @@ internal sealed record ChaosOptions
     /// <summary>How soon a hung node's slots must run elsewhere, from its SIGSTOP.</summary>
     public TimeSpan HungBound { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How soon a shadow rebuild or a switch back must have gone live (it replays every event under the writers).</summary>
+    public TimeSpan VersionSwitchBound { get; init; } = TimeSpan.FromSeconds(90);
+
     public int Writers { get; init; } = 3;
 
     /// <summary>

@@ -41,6 +41,10 @@ internal static class ChaosRunner
         }
 
         cluster.StartWriters(options.Writers, seed);
+        using var stopReading = new CancellationTokenSource();
+        var views = new ViewReader(
+            cluster.DataSource, cluster.Store.Schema, [.. options.Projections.Where(p => Node.ProjectionSets.All[p].Kind == ProjectionKind.Aggregate)]);
+        var reading = views.RunAsync(TimeSpan.FromMilliseconds(20), stopReading.Token);
         var injector = new FaultInjector(server, cluster, options, random, log);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
@@ -56,6 +60,9 @@ internal static class ChaosRunner
         await cluster.StopWritersAsync();
 
         var liveness = await cluster.WaitForCatchUpAsync(options.CatchUpBound, cancellationToken);
+        await stopReading.CancelAsync();
+        await reading;
+        log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} view reads: {views.Reads}");
         var owners = await WaitForOneOwnerPerSlotAsync(cluster, cancellationToken);
         foreach (var node in cluster.Nodes)
         {
@@ -69,6 +76,7 @@ internal static class ChaosRunner
         violations.AddRange(InvariantChecker.CheckOverlappingOwnership(history));
         violations.AddRange(cluster.Sampler.Violations);
         violations.AddRange(injector.Violations);
+        violations.AddRange(views.Violations);
         if (liveness is { } late)
         {
             violations.Add($"I5 liveness: {late}");

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Npgsql;
 using ProjectionGen.Chaos.Cluster;
+using ProjectionGen.Chaos.Node;
 using ProjectionGen.Daemon;
 using ProjectionGen.Operations;
 using ProjectionGen.Testing;
+using ProjectionGen.Versions;
 
 namespace ProjectionGen.Chaos.Runner;
 
@@ -17,6 +19,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
     private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();
 
     private readonly HashSet<string> draining = new(StringComparer.Ordinal);
+    private readonly HashSet<string> shadowed = new(StringComparer.Ordinal);
 
     public List<InjectedFault> Injected { get; } = [];
 
@@ -54,7 +57,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
         }
 
         var at = DateTimeOffset.UtcNow;
-        var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout ? null : node.Name;
+        var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout or FaultKind.ShadowRebuild or FaultKind.VersionSwitchBack ? null : node.Name;
         log.WriteLine($"{at:HH:mm:ss.fff} fault {kind}{(target is null ? "" : " on " + target)}");
         try
         {
@@ -177,6 +180,10 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 break;
             }
 
+            case FaultKind.ShadowRebuild:
+            case FaultKind.VersionSwitchBack:
+                await SwitchVersionAsync(kind, cancellationToken);
+                break;
             case FaultKind.HungNode:
             {
                 await node.PauseAsync();
@@ -194,6 +201,67 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// A shadow rebuild (of a projection not shadow-rebuilt yet in this run) or a switch back to a kept generation, then
+    /// waits for the new generation to go live (I12: within <see cref="ChaosOptions.VersionSwitchBound"/>).
+    /// </summary>
+    private async Task SwitchVersionAsync(FaultKind kind, CancellationToken cancellationToken)
+    {
+        var aggregates = cluster.Projections.Where(p => ProjectionSets.All[p].Kind == ProjectionKind.Aggregate).ToList();
+        var operations = new ProjectionVersionOperations(cluster.Store, ProjectionSets.Create(aggregates));
+        var generations = await operations.ReadAsync(cancellationToken);
+        if (generations.FirstOrDefault(g => g.State == ProjectionVersionStates.Building) is { } building)
+        {
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   {building.Projection} {building.Generation} is still building: nothing to do");
+            return;
+        }
+
+        var kept = generations.Where(g => g.State == ProjectionVersionStates.Kept && aggregates.Contains(g.Projection)).ToList();
+        var fresh = aggregates.Where(p => !shadowed.Contains(p)).ToList();
+        string projection;
+        string generation;
+        if ((kind == FaultKind.VersionSwitchBack && kept.Count > 0) || (fresh.Count == 0 && kept.Count > 0))
+        {
+            var back = kept[random.Next(kept.Count)];
+            (projection, generation) = (back.Projection, back.Generation);
+            await operations.SwitchBackAsync(projection, generation, cancellationToken);
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   switching {projection} back to {generation}");
+        }
+        else if (fresh.Count > 0)
+        {
+            projection = fresh[random.Next(fresh.Count)];
+            shadowed.Add(projection);
+            generation = await operations.StartShadowRebuildAsync(projection, cancellationToken);
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   shadow rebuild of {projection} into {generation}");
+        }
+        else
+        {
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   no aggregate projection to shadow-rebuild or switch back");
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < options.VersionSwitchBound)
+        {
+            try
+            {
+                if ((await operations.ReadAsync(cancellationToken)).Any(g => g.Projection == projection && g.Generation == generation && g.State == ProjectionVersionStates.Live))
+                {
+                    log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   {projection} {generation} live after {ClusterHarness.Seconds(Stopwatch.GetElapsedTime(started))}");
+                    return;
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException)
+            {
+                // The server is restarting.
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        Violations.Add($"I12 version switch: {projection} {generation} not live within {ClusterHarness.Seconds(options.VersionSwitchBound)} ({kind})");
     }
 
     private async Task SettleAsync(CancellationToken cancellationToken)

@@ -53,4 +53,14 @@ internal enum FaultKind
     /// others must evict it and take its slots; on SIGCONT it must find itself fenced and rejoin.
     /// </summary>
     HungNode,
+
+    /// <summary>
+    /// A shadow rebuild of an aggregate projection through the operations API (docs/versions.md): a fresh generation is
+    /// built beside the live one under the other faults and the writers, and readers are switched to it once it has
+    /// caught up (I11, I12). Each projection is shadow-rebuilt at most once per run (a second one would restart a chain).
+    /// </summary>
+    ShadowRebuild,
+
+    /// <summary>A switch back to a kept generation (left by a shadow rebuild): it catches up from where it stopped, then readers are switched to it.</summary>
+    VersionSwitchBack,
 }
