@@ -51,7 +51,7 @@ internal sealed class DaemonTestBed : IAsyncDisposable
         var store = new PostgresEventStore(dataSource, new EventStoreOptions(), types);
         await store.ApplySchemaAsync(Ct);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
-        foreach (var sql in new[] { LedgerProjection.CreateTableSql, FragileProjection.CreateTableSql, PausingProjection.CreateTableSql, ShardedLedgerProjection.CreateTableSql })
+        foreach (var sql in new[] { LedgerProjection.CreateTableSql, FragileProjection.CreateTableSql, GrowingFragileProjection.CreateTableSql, PausingProjection.CreateTableSql, ShardedLedgerProjection.CreateTableSql })
         {
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync(Ct);

@@ -57,6 +57,50 @@ public sealed class PoisonEventTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_poison_event_deep_in_a_grown_catch_up_batch_gets_exactly_its_retries()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("poisongrow");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+
+        // 100 deposits, the 50th unlucky: batches grow 10, 20, 40 while catching up, so the first failure is in a batch
+        // of 40; the retry starts over at 10 events and commits the ones before the poison event in between.
+        var events = Enumerable.Range(1, 100).Select(i => (object)new Deposited("acct-grow", i == 50 ? 13 : 1)).ToArray();
+        var appended = await bed.Store.AppendAsync("acct-grow", events, ExpectedVersion.Any, cancellationToken: Ct);
+        var poison = appended.LastSequence - 50;
+
+        var fragile = new GrowingFragileProjection();
+        var daemon = bed.CreateDaemon("grow-" + Guid.NewGuid().ToString("N")[..6], [fragile], o =>
+        {
+            o.RetryDelay = TimeSpan.FromMilliseconds(10);
+            o.DefaultBatchSize = 10;
+            o.CatchUpBatchSize = 40;
+        });
+        await daemon.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "fragile_growing");
+
+        // MaxRetries = 2: three attempts in all, counted across the batches that retried it, then the dead letter.
+        Assert.Equal(3, fragile.Attempts);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using (var command = new NpgsqlCommand("SELECT seq, attempts FROM projectiongen.dead_letters WHERE projection = 'fragile_growing'", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal(poison, reader.GetInt64(0));
+            Assert.Equal(3, reader.GetInt32(1));
+            Assert.False(await reader.ReadAsync(Ct));
+        }
+
+        await using (var command = new NpgsqlCommand("SELECT count(*), count(DISTINCT seq) FROM fragile_growing_ledger", connection))
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal(99L, reader.GetInt64(0));
+            Assert.Equal(99L, reader.GetInt64(1));
+        }
+    }
+
+    [Fact]
     public async Task Under_the_pause_policy_a_poison_event_pauses_the_agent_and_nothing_after_it_is_projected()
     {
         await using var database = await postgres.CreateDatabaseAsync("pause");

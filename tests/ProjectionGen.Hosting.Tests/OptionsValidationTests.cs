@@ -54,6 +54,24 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_connection_string_with_several_hosts_must_target_the_primary()
+    {
+        var options = new ProjectionGen.Daemon.ProjectionDaemonOptions { NodeName = "hosts", ConnectionString = "Host=db1,db2;Username=app;Password=hunter2" };
+        var error = Assert.Single(options.Validate());
+        Assert.Equal("ConnectionString names several hosts: set Target Session Attributes=primary (or read-write) so that every connection of the daemon reaches the primary.", error);
+
+        options.LockConnectionString = "Host=db1,db2;Username=app;Target Session Attributes=prefer-standby";
+        Assert.Equal(2, options.Validate().Count);
+
+        options.ConnectionString = "Host=db1,db2;Username=app;Target Session Attributes=primary";
+        options.LockConnectionString = "Host=db1,db2;Username=app;Target Session Attributes=read-write";
+        Assert.Empty(options.Validate());
+        options.ConnectionString = "Host=db1;Username=app";
+        options.LockConnectionString = null;
+        Assert.Empty(options.Validate());
+    }
+
+    [Fact]
     public async Task Good_configuration_binds_every_section()
     {
         await using var host = HostedNode.Create(null, "binding", settings: new()

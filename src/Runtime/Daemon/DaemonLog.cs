@@ -80,6 +80,9 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1024, Level = LogLevel.Information, Message = "Node deregistered: node {Node}")]
     public static partial void NodeDeregistered(ILogger logger, string node);
 
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Debug, Message = "Read ahead failed: projection {Projection} reads its next batch itself")]
+    public static partial void ReadAheadFailed(ILogger logger, string projection, Exception exception);
+
     [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "Version build started: generation {Generation} of {Projection} builds beside the live one (registered by node {Node})")]
     public static partial void VersionBuildStarted(ILogger logger, string projection, string generation, string node);
 

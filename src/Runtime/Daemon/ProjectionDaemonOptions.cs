@@ -143,6 +143,8 @@ public sealed class ProjectionDaemonOptions
             errors.Add("NodeName must be 1 to 48 printable characters.");
         }
 
+        CheckReachesThePrimary(errors, ConnectionString, nameof(ConnectionString));
+        CheckReachesThePrimary(errors, LockConnectionString, nameof(LockConnectionString));
         CheckPositive(errors, HeartbeatInterval, nameof(HeartbeatInterval));
         CheckPositive(errors, HeartbeatTimeout, nameof(HeartbeatTimeout));
         CheckPositive(errors, AcquireInterval, nameof(AcquireInterval));
@@ -196,6 +198,37 @@ public sealed class ProjectionDaemonOptions
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// A connection string that names several hosts must make every connection reach the primary: a batch's events may
+    /// be read on one pooled connection and committed on another (docs/daemon.md, "Reading ahead"), and a read from a
+    /// lagging standby followed by a commit on the primary would skip the events the standby had not replayed yet.
+    /// </summary>
+    private static void CheckReachesThePrimary(List<string> errors, string? connectionString, string name)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return;
+        }
+
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // Reported as an invalid connection string (without quoting it) where the options are validated.
+            return;
+        }
+
+        var target = builder.TargetSessionAttributes;
+        if (builder.Host is { } host && host.Contains(',', StringComparison.Ordinal)
+            && !string.Equals(target, "primary", StringComparison.OrdinalIgnoreCase) && !string.Equals(target, "read-write", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{name} names several hosts: set Target Session Attributes=primary (or read-write) so that every connection of the daemon reaches the primary.");
+        }
     }
 
     private static void CheckPositive(List<string> errors, TimeSpan value, string name)

@@ -258,7 +258,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
         // While this batch is applied and committed, the next one is read on a connection of its own, from this
         // batch's planned end up to the same safe mark; it is used only if this batch commits (see docs/daemon.md).
-        if (services.Options.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil)
+        if (services.Options.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil && !gracefulStop.IsCancellationRequested)
         {
             StartReadAhead(to, mark, batchRead.Generation, LimitAfter(to), abort);
         }
@@ -308,7 +308,15 @@ internal sealed class SubscriptionAgent : IDisposable
             services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.EventDeadLettered, slot.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, deadLetter.Reason, deadLetter.Sequence, deadLetter.Sequence));
         }
 
-        handlerAttempts.Clear();
+        // Only the committed events' failures are settled: a failed event past a batch that shrank after the failure
+        // keeps its count for when a later batch reaches it again.
+        if (handlerAttempts.Count > 0)
+        {
+            foreach (var sequence in handlerAttempts.Keys.Where(sequence => sequence <= to).ToList())
+            {
+                handlerAttempts.Remove(sequence);
+            }
+        }
         DaemonLog.BatchCommitted(services.Logger, slot.Name, ownership.Epoch, from, to, events.Count);
         services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchCommitted, slot.Name, ownership.NodeName, ownership.Epoch, LastCommitAt.Value, null, from, to, events.Count, services.Time.GetElapsedTime(started)));
         return BatchOutcome.Committed;
@@ -339,9 +347,10 @@ internal sealed class SubscriptionAgent : IDisposable
                 documents[id] = JsonSerializer.Deserialize(json, setup.DocumentTypeInfo!);
             }
         }
-        catch (JsonException)
+        catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            // The batch loads its documents itself then, and that load names the stream and table that cannot be read.
+            // Whatever a document's contract throws (JsonException, or a converter's own exception), the batch loads
+            // its documents itself then, where the failure is the batch's and names its events, stream and table.
             return new BatchRead(from, mark, generation, limit, read, null);
         }
 
@@ -383,6 +392,11 @@ internal sealed class SubscriptionAgent : IDisposable
         readAhead = null;
         await ((Task)pending.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         pending.Cancel.Dispose();
+        if (pending.Read.Exception is { InnerException: { } failure })
+        {
+            DaemonLog.ReadAheadFailed(services.Logger, slot.Name, failure);
+        }
+
         return pending.Read.IsCompletedSuccessfully ? pending.Read.Result : null;
     }
 
@@ -421,7 +435,7 @@ internal sealed class SubscriptionAgent : IDisposable
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception failure) when (failure is not OperationCanceledException)
         {
             return ahead with { Documents = null };
         }
@@ -471,7 +485,9 @@ internal sealed class SubscriptionAgent : IDisposable
         var delay = services.Options.RetryDelayFor(++consecutiveFailures);
         if (attempted is { Count: > 1 })
         {
-            isolateUntil = attempted[^1].Sequence;
+            // Isolated one at a time: at most a batch size of them (a grown catch-up batch is larger); if the failing
+            // event lies beyond, the next batch reaches it and isolates from there.
+            isolateUntil = attempted[Math.Min(attempted.Count, setup.BatchSize) - 1].Sequence;
             DaemonLog.BatchFailed(services.Logger, slot.Name, Position, attempted.Count, delay, failure);
             await Task.Delay(delay, services.Time, abort).ConfigureAwait(false);
             return true;
