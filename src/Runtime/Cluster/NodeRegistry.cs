@@ -124,12 +124,4 @@ internal sealed class NodeRegistry
         reader.GetInt32(9),
         reader.IsDBNull(10) ? null : reader.GetString(10),
         reader.GetFieldValue<DateTimeOffset>(11));
-
-    /// <summary>A command of <paramref name="sql"/> with positional parameters.</summary>
-    public static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
 }

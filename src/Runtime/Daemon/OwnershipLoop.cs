@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Cluster;
+using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
@@ -298,15 +299,15 @@ internal sealed class OwnershipLoop
         bool registered;
         await using (var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) })
         {
-            batch.BatchCommands.Add(NodeRegistry.Command(registry.HeartbeatSql, new NpgsqlParameter<string> { TypedValue = NodeName }, new NpgsqlParameter<int> { TypedValue = held }));
+            batch.BatchCommands.Add(BatchCommands.Create(registry.HeartbeatSql, new NpgsqlParameter<string> { TypedValue = NodeName }, new NpgsqlParameter<int> { TypedValue = held }));
             batch.BatchCommands.Add(lockConnection.CreateLostKeysCommand());
-            batch.BatchCommands.Add(NodeRegistry.Command(progress.EpochsSql, new NpgsqlParameter<string[]> { TypedValue = [.. owned.Select(s => s.Name)] }));
+            batch.BatchCommands.Add(BatchCommands.Create(progress.EpochsSql, new NpgsqlParameter<string[]> { TypedValue = [.. owned.Select(s => s.Name)] }));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.SnapshotSql));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.HeldKeysSql));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(versions.SnapshotSql));
             if (Time.GetUtcNow() >= nextPrune)
             {
-                batch.BatchCommands.Add(NodeRegistry.Command(registry.PruneSql, new NpgsqlParameter<TimeSpan> { TypedValue = PruneAfter }));
+                batch.BatchCommands.Add(BatchCommands.Create(registry.PruneSql, new NpgsqlParameter<TimeSpan> { TypedValue = PruneAfter }));
                 nextPrune = Time.GetUtcNow() + TimeSpan.FromMinutes(1);
             }
 
@@ -621,7 +622,7 @@ internal sealed class OwnershipLoop
             // bounded, so that a long rebuild or a stuck commit of one slot never stalls this loop (and every other slot).
             await using var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) };
             batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {(int)BumpLockTimeout.TotalMilliseconds}")));
-            batch.BatchCommands.Add(NodeRegistry.Command(
+            batch.BatchCommands.Add(BatchCommands.Create(
                 progress.AcquireSql,
                 new NpgsqlParameter<string> { TypedValue = slot.Name },
                 new NpgsqlParameter<string> { TypedValue = NodeName },
@@ -746,7 +747,7 @@ internal sealed class OwnershipLoop
             {
                 await using var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) };
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {(int)BumpLockTimeout.TotalMilliseconds}")));
-                batch.BatchCommands.Add(NodeRegistry.Command(
+                batch.BatchCommands.Add(BatchCommands.Create(
                     versions.SwitchSql,
                     new NpgsqlParameter<string> { TypedValue = generation.Projection },
                     new NpgsqlParameter<string> { TypedValue = generation.Label },

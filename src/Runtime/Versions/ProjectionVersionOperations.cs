@@ -110,8 +110,8 @@ public sealed class ProjectionVersionOperations
                 batch.BatchCommands.Add(command);
             }
 
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(
+            batch.BatchCommands.Add(BatchCommands.Create(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
+            batch.BatchCommands.Add(BatchCommands.Create(
                 versions.StartBuildSql,
                 ProjectionVersionTable.Text(projection),
                 ProjectionVersionTable.Text(target.Label),
@@ -141,7 +141,7 @@ public sealed class ProjectionVersionOperations
             await EnsureStateAsync(connection, transaction, projection, target.Label, ProjectionVersionStates.Kept, "switched back to", cancellationToken).ConfigureAwait(false);
             await EnsureNothingBuildingAsync(connection, transaction, projection, cancellationToken).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(versions.SwitchBackSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
+            batch.BatchCommands.Add(BatchCommands.Create(versions.SwitchBackSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
             batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"switch back to {target.Label}: it catches up, then readers are switched"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionBuildStarted, $"switch back to {target.Label}");
@@ -163,9 +163,9 @@ public sealed class ProjectionVersionOperations
             var quoted = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema").Qualify(table);
             await using var batch = new NpgsqlBatch(connection, transaction);
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"DROP TABLE IF EXISTS {quoted}"));
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(progress.DeleteSlotsSql, ProjectionVersionTable.Text(target.Key)));
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
-            batch.BatchCommands.Add(ProjectionVersionTable.Command(versions.RetireSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
+            batch.BatchCommands.Add(BatchCommands.Create(progress.DeleteSlotsSql, ProjectionVersionTable.Text(target.Key)));
+            batch.BatchCommands.Add(BatchCommands.Create(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
+            batch.BatchCommands.Add(BatchCommands.Create(versions.RetireSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
             batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.Retired, projection, target.Label, null, null, $"generation {target.Label} retired: {table} dropped"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionRetired, $"generation {target.Label} retired");

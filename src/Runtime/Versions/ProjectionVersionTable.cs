@@ -94,14 +94,6 @@ internal sealed class ProjectionVersionTable
     /// <summary>The serializing lock of every change to <paramref name="projection"/>'s generations.</summary>
     public AdvisoryLockKey RegistrationKey(string projection) => AdvisoryLockKey.ForSlotRegistration(Schema.Value, projection);
 
-    /// <summary>A batch command with positional parameters.</summary>
-    public static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
     /// <summary>A text parameter.</summary>
     public static NpgsqlParameter Text(string value) => new NpgsqlParameter<string> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
 
