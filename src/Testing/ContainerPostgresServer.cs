@@ -51,6 +51,12 @@ internal sealed class ContainerPostgresServer : PostgresServer
         }
     }
 
+    /// <summary>A container when a Docker engine is reachable, otherwise null.</summary>
+    public static async Task<PostgresServer?> TryLaunchAsync(PostgresServerOptions options, CancellationToken cancellationToken) =>
+        await IsDockerAvailableAsync(cancellationToken).ConfigureAwait(false) ? await LaunchAsync(options, cancellationToken).ConfigureAwait(false) : null;
+
+    // Testcontainers is not trim-compatible (its assembly produces trim warnings): reached only while the DockerSupport
+    // feature switch is on (DockerFeature), which a trimmed application turns off.
     public static async Task<PostgresServer> LaunchAsync(PostgresServerOptions options, CancellationToken cancellationToken)
     {
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));

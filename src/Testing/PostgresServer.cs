@@ -30,7 +30,8 @@ public abstract class PostgresServer : IAsyncDisposable
     /// <summary>
     /// Starts (or connects to) a server, trying in order: an existing server from
     /// <see cref="PostgresServerOptions.ConnectionEnvironmentVariable"/> (when allowed), local PostgreSQL binaries,
-    /// then Docker through Testcontainers.
+    /// then Docker through Testcontainers (unless the application turned the feature switch
+    /// <c>ProjectionGen.Testing.DockerSupport</c> off, as a trimmed application does: docs/testing.md).
     /// </summary>
     /// <exception cref="InvalidOperationException">No source is available; the message names all three.</exception>
     public static async Task<PostgresServer> StartAsync(PostgresServerOptions? options = null, CancellationToken cancellationToken = default)
@@ -48,9 +49,12 @@ public abstract class PostgresServer : IAsyncDisposable
             return await LocalPostgresServer.LaunchAsync(binaries, options, cancellationToken).ConfigureAwait(false);
         }
 
-        if (await ContainerPostgresServer.IsDockerAvailableAsync(cancellationToken).ConfigureAwait(false))
+        // The call is guarded before any await: the trimmer removes it when the switch is off (an await's resumption
+        // would otherwise keep it reachable from the state machine's dispatch).
+        var container = DockerFeature.IsSupported ? await ContainerPostgresServer.TryLaunchAsync(options, cancellationToken).ConfigureAwait(false) : null;
+        if (container is not null)
         {
-            return await ContainerPostgresServer.LaunchAsync(options, cancellationToken).ConfigureAwait(false);
+            return container;
         }
 
         throw new InvalidOperationException(

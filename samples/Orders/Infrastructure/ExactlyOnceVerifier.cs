@@ -12,8 +12,6 @@ namespace Orders.Infrastructure;
 /// </summary>
 internal static class ExactlyOnceVerifier
 {
-    private static readonly JsonSerializerOptions DocumentJson = new(JsonSerializerDefaults.Web);
-
     /// <summary>The projections the verifier checks.</summary>
     public static readonly string[] Projections = ["order_summary", "order_ledger", "sku_sales"];
 
@@ -94,7 +92,7 @@ internal static class ExactlyOnceVerifier
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                actual[reader.GetString(0)] = JsonSerializer.Deserialize<OrderSummary>(reader.GetString(1), DocumentJson)!;
+                actual[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), VerifierJson.Default.OrderSummary)!;
             }
         }
 
@@ -118,7 +116,7 @@ internal static class ExactlyOnceVerifier
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                actualSales[reader.GetString(0)] = JsonSerializer.Deserialize<SkuSales>(reader.GetString(1), DocumentJson)!;
+                actualSales[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), VerifierJson.Default.SkuSales)!;
             }
         }
 
