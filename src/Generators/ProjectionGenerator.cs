@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ProjectionGen.Generators.Analysis;
 using ProjectionGen.Generators.Emit;
+using ProjectionGen.Generators.Json;
 using ProjectionGen.Generators.Model;
 
 namespace ProjectionGen.Generators;
@@ -52,6 +53,52 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
         });
 
         InitializeUpcasters(context);
+        InitializeJsonContracts(context);
+    }
+
+    /// <summary>
+    /// <c>ProjectionGen.Generated.GeneratedJsonContracts</c>: System.Text.Json contracts for every projection's event and
+    /// document types, and per projection the partial that hands them to the runtime (docs/generator.md, JSON contracts).
+    /// </summary>
+    private static void InitializeJsonContracts(IncrementalGeneratorInitializationContext context)
+    {
+        var sets = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeMetadataName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: static (syntax, cancellationToken) =>
+                {
+                    var type = (INamedTypeSymbol)syntax.TargetSymbol;
+                    var model = ProjectionInspector.Inspect(type, syntax.Attributes[0], cancellationToken).Model;
+                    return JsonContractReader.Read(type, model, cancellationToken);
+                })
+            .Where(static set => set is not null)
+            .Select(static (set, _) => set!)
+            .WithTrackingName(TrackingNames.JsonContracts);
+
+        context.RegisterSourceOutput(sets, static (output, set) =>
+            output.AddSource(set.HintName, JsonContractEmitter.EmitProjection(set)));
+
+        var upcasterSources = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                UpcasterInspector.AttributeMetadataName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: static (syntax, cancellationToken) => JsonContractReader.ReadUpcasterSources((INamedTypeSymbol)syntax.TargetSymbol, cancellationToken))
+            .WithTrackingName(TrackingNames.UpcasterJsonContracts);
+
+        var merged = sets
+            .Collect()
+            .Combine(upcasterSources.Collect())
+            .Select(static (all, _) => (Any: all.Left.Length > 0, Types: JsonContractEmitter.Merge(all.Left, all.Right)))
+            .WithTrackingName(TrackingNames.JsonContractRegistration);
+
+        context.RegisterSourceOutput(merged, static (output, registry) =>
+        {
+            if (registry.Any)
+            {
+                output.AddSource(JsonContractEmitter.HintName, JsonContractEmitter.EmitResolver(registry.Types));
+            }
+        });
     }
 
     /// <summary>

@@ -17,4 +17,13 @@ internal static class TrackingNames
 
     /// <summary>Every upcaster of the compilation, checked and ordered, for the upcaster registration file.</summary>
     public const string UpcasterRegistration = nameof(UpcasterRegistration);
+
+    /// <summary>The System.Text.Json contracts one projection needs (docs/generator.md, JSON contracts).</summary>
+    public const string JsonContracts = nameof(JsonContracts);
+
+    /// <summary>The System.Text.Json contracts of the old types one <c>[EventUpcasters]</c> class reads.</summary>
+    public const string UpcasterJsonContracts = nameof(UpcasterJsonContracts);
+
+    /// <summary>Every projection's contracts, merged, for the resolver file.</summary>
+    public const string JsonContractRegistration = nameof(JsonContractRegistration);
 }

@@ -52,7 +52,8 @@ internal sealed class OrdersDatabase : IAsyncDisposable
     private static EventTypeRegistry CreateTypes() =>
         new EventTypeRegistry()
             .Register<OrderPlaced>().Register<ItemAdded>().Register<OrderShipped>().Register<OrderCancelled>()
-            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All)
+            .AddJsonContracts(ProjectionGen.Generated.GeneratedJsonContracts.Resolver);
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

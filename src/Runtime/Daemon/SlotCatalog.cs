@@ -18,8 +18,9 @@ internal static class SlotCatalog
         var slots = new List<ProjectionSlot>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         var keys = new Dictionary<long, string>();
+        var all = projections.ToList();
         JsonSerializerOptions? documentOptions = null;
-        foreach (var projection in projections)
+        foreach (var projection in all)
         {
             var descriptor = projection.Descriptor;
             PostgresIdentifier.Parse(descriptor.Name, "Projection name");
@@ -32,8 +33,19 @@ internal static class SlotCatalog
             JsonTypeInfo? typeInfo = null;
             if (descriptor.Kind == ProjectionKind.Aggregate)
             {
-                documentOptions ??= options.DocumentSerializerOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
-                typeInfo = documentOptions.GetTypeInfo(descriptor.DocumentType!);
+                documentOptions ??= options.DocumentSerializerOptions ?? DefaultJsonOptions.Create(DefaultJsonOptions.ContractsOf(all));
+                try
+                {
+                    typeInfo = documentOptions.GetTypeInfo(descriptor.DocumentType!);
+                }
+                catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+                {
+                    throw new ArgumentException(
+                        $"Projection '{descriptor.Name}': no JSON contract for its document type {descriptor.DocumentType!.FullName} ({e.Message}); "
+                        + "give the type a shape the generator serves, or pass ProjectionDaemonOptions.DocumentSerializerOptions with a resolver that covers it (docs/generator.md, JSON contracts).",
+                        nameof(projections),
+                        e);
+                }
             }
 
             var batchSize = descriptor.BatchSize > 0 ? descriptor.BatchSize : options.DefaultBatchSize;

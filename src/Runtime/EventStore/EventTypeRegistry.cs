@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ProjectionGen.EventStore;
 
@@ -23,6 +24,39 @@ public sealed class EventTypeRegistry
     private readonly ConcurrentDictionary<string, Type> typesByName = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, EventUpcaster> upcastersByType = new();
     private readonly ConcurrentDictionary<string, EventUpcaster> upcastersByName = new(StringComparer.Ordinal);
+    private readonly List<IJsonTypeInfoResolver> jsonContracts = [];
+
+    /// <summary>
+    /// Adds generated System.Text.Json contracts (pass <c>ProjectionGen.Generated.GeneratedJsonContracts.Resolver</c>):
+    /// a store created without <see cref="EventStoreOptions.SerializerOptions"/> serializes the events they cover without
+    /// reflection (docs/generator.md, JSON contracts). Add them before creating the store; each resolver counts once.
+    /// </summary>
+    /// <returns>This registry, for chaining.</returns>
+    public EventTypeRegistry AddJsonContracts(IJsonTypeInfoResolver contracts)
+    {
+        ArgumentNullException.ThrowIfNull(contracts);
+        lock (gate)
+        {
+            if (!jsonContracts.Contains(contracts))
+            {
+                jsonContracts.Add(contracts);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>The generated contracts added so far, in the order added.</summary>
+    internal IReadOnlyList<IJsonTypeInfoResolver> JsonContracts
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. jsonContracts];
+            }
+        }
+    }
 
     /// <summary>Registers <typeparamref name="T"/> under its attribute name or default name.</summary>
     /// <returns>This registry, for chaining.</returns>

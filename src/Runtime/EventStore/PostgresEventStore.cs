@@ -52,7 +52,7 @@ public sealed class PostgresEventStore
 
         this.dataSource = dataSource;
         this.types = types;
-        serializer = new EventSerializer(types, options.SerializerOptions ?? ReflectionJsonOptions.Create("EventStoreOptions.SerializerOptions"), options.MaxEventBytes);
+        serializer = new EventSerializer(types, options.SerializerOptions ?? DefaultJsonOptions.Create(types.JsonContracts), options.MaxEventBytes);
         schemaContext = new SchemaContext(schema, Locking.AdvisoryLockKey.ForAppendMarker(schema.Value).Value, PostgresIdentifier.Parse(channelName, "EventStoreOptions.Schema"));
         prepareStatements = options.PrepareStatements;
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);

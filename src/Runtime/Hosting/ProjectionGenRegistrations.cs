@@ -23,6 +23,12 @@ internal sealed class ProjectionGenRegistrations
             registry.GetOrRegisterName(type);
         }
 
+        // The generated JSON contracts of every projection's assembly, ahead of reflection in the store's default options.
+        foreach (var source in Projections.OfType<IJsonContractSource>())
+        {
+            registry.AddJsonContracts(source.JsonContracts);
+        }
+
         return registry;
     }
 }

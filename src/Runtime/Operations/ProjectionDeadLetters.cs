@@ -24,7 +24,7 @@ public sealed class ProjectionDeadLetters
 
     private readonly PostgresEventStore store;
     private readonly IReadOnlyList<IGeneratedProjection> projections;
-    private readonly JsonSerializerOptions? documentOptions;
+    private readonly JsonSerializerOptions documentOptions;
     private readonly string schema;
     private readonly string readSql;
     private readonly string countSql;
@@ -43,7 +43,7 @@ public sealed class ProjectionDeadLetters
         ArgumentNullException.ThrowIfNull(projections);
         this.store = store;
         this.projections = [.. projections];
-        documentOptions = documentSerializerOptions;
+        documentOptions = documentSerializerOptions ?? DefaultJsonOptions.Create(DefaultJsonOptions.ContractsOf(this.projections));
         schema = store.Schema;
         var s = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         var deadLetters = s.Qualify("dead_letters");
@@ -230,7 +230,7 @@ public sealed class ProjectionDeadLetters
             }
 
             var table = DocumentTable.For(owner.schema, descriptor);
-            var options = owner.documentOptions ?? ReflectionJsonOptions.Create("ProjectionDaemonOptions.DocumentSerializerOptions");
+            var options = owner.documentOptions;
             if (descriptor.DocumentType != typeof(TDocument) || options.GetTypeInfo(typeof(TDocument)) is not System.Text.Json.Serialization.Metadata.JsonTypeInfo<TDocument> typeInfo)
             {
                 throw new InvalidOperationException($"Projection '{descriptor.Name}' keeps documents of type {descriptor.DocumentType?.FullName ?? "(none)"}, not {typeof(TDocument).FullName}.");

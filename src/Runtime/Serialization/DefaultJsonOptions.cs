@@ -1,0 +1,35 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ProjectionGen.Serialization;
+
+/// <summary>
+/// The JSON options used when an application passes none: web defaults (camelCase names, case-insensitive reads,
+/// numbers also read from strings), the generated contracts first, then reflection-based contracts for the types they do
+/// not cover, where reflection is enabled (docs/generator.md, JSON contracts).
+/// </summary>
+internal static class DefaultJsonOptions
+{
+    /// <summary>Creates the default options over <paramref name="generated"/> (each resolver once, in order).</summary>
+    public static JsonSerializerOptions Create(IEnumerable<IJsonTypeInfoResolver> generated)
+    {
+        var resolvers = generated.Distinct().ToList();
+        if (JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            resolvers.Add(Reflection());
+        }
+
+        return new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine([.. resolvers]) };
+    }
+
+    /// <summary>The generated contracts of <paramref name="projections"/>, each once.</summary>
+    public static IEnumerable<IJsonTypeInfoResolver> ContractsOf(IEnumerable<IGeneratedProjection> projections) =>
+        projections.OfType<IJsonContractSource>().Select(source => source.JsonContracts).Distinct();
+
+    // Reached only while the feature switch System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault is on; a trimmed
+    // or AOT application turns it off (the SDK does so by default), and the trimmer then removes this call.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault, a feature switch that is off in trimmed applications.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault, a feature switch that is off in AOT applications.")]
+    private static DefaultJsonTypeInfoResolver Reflection() => new();
+}
