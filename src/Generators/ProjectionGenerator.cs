@@ -58,7 +58,7 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
 
     /// <summary>
     /// <c>ProjectionGen.Generated.GeneratedJsonContracts</c>: System.Text.Json contracts for every projection's event and
-    /// document types, and per projection the partial that hands them to the runtime (docs/generator.md, JSON contracts).
+    /// document types, with the partials that hand them to the runtime, in one file (docs/generator.md, JSON contracts).
     /// </summary>
     private static void InitializeJsonContracts(IncrementalGeneratorInitializationContext context)
     {
@@ -76,9 +76,6 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
             .Select(static (set, _) => set!)
             .WithTrackingName(TrackingNames.JsonContracts);
 
-        context.RegisterSourceOutput(sets, static (output, set) =>
-            output.AddSource(set.HintName, JsonContractEmitter.EmitProjection(set)));
-
         var upcasterSources = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 UpcasterInspector.AttributeMetadataName,
@@ -89,14 +86,14 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
         var merged = sets
             .Collect()
             .Combine(upcasterSources.Collect())
-            .Select(static (all, _) => (Any: all.Left.Length > 0, Types: JsonContractEmitter.Merge(all.Left, all.Right)))
+            .Select(static (all, _) => JsonContractEmitter.Merge(all.Left, all.Right))
             .WithTrackingName(TrackingNames.JsonContractRegistration);
 
         context.RegisterSourceOutput(merged, static (output, registry) =>
         {
-            if (registry.Any)
+            if (registry.Projections.Count > 0)
             {
-                output.AddSource(JsonContractEmitter.HintName, JsonContractEmitter.EmitResolver(registry.Types));
+                output.AddSource(JsonContractEmitter.HintName, JsonContractEmitter.Emit(registry));
             }
         });
     }

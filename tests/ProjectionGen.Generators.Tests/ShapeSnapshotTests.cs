@@ -31,6 +31,7 @@ public sealed class ShapeSnapshotTests
         Assert.Empty(Run.GeneratorDiagnostics);
         Assert.Equal(
             [
+                "ProjectionGen.Generated.GeneratedJsonContracts.g.cs",
                 "ProjectionGen.Generated.GeneratedProjections.g.cs",
                 "ProjectionGen.Generated.GeneratedUpcasters.g.cs",
                 "Shop.Projections.AccountTotalsProjection.g.cs",

@@ -30,6 +30,7 @@ public sealed class SnapshotTests
         Assert.Empty(Run.GeneratorDiagnostics);
         Assert.Equal(
             [
+                "ProjectionGen.Generated.GeneratedJsonContracts.g.cs",
                 "ProjectionGen.Generated.GeneratedProjections.g.cs",
                 "Shop.Projections.CartProjection.g.cs",
                 "Shop.Projections.LedgerProjection.g.cs",
@@ -76,7 +77,7 @@ public sealed class SnapshotTests
             """);
 
         Assert.Equal(
-            ["GlobalProjection.g.cs", "ProjectionGen.Generated.GeneratedProjections.g.cs", "Shop.Nested.Outer.Middle.Inner.g.cs"],
+            ["GlobalProjection.g.cs", "ProjectionGen.Generated.GeneratedJsonContracts.g.cs", "ProjectionGen.Generated.GeneratedProjections.g.cs", "Shop.Nested.Outer.Middle.Inner.g.cs"],
             run.Result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
         Assert.Contains("partial record struct Middle", run.Source("Shop.Nested.Outer.Middle.Inner.g.cs"));
         Assert.Empty(run.Output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));

@@ -32,10 +32,17 @@ internal sealed class SampleApp : IAsyncDisposable
 
     public int Id => process.Id;
 
-    public static SampleApp Start(params string[] arguments)
+    public static SampleApp Start(params string[] arguments) => StartExecutable(null, arguments);
+
+    /// <summary>Starts <paramref name="executable"/> (a published sample), or the built sample through dotnet when null.</summary>
+    public static SampleApp StartExecutable(string? executable, params string[] arguments)
     {
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sample", "Orders.dll"));
+        var startInfo = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null)
+        {
+            startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sample", "Orders.dll"));
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -45,9 +52,12 @@ internal sealed class SampleApp : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] arguments) => RunExecutableAsync(null, timeout, arguments);
+
+    /// <summary>Runs a command of <paramref name="executable"/> (see <see cref="StartExecutable"/>) to its end.</summary>
+    public static async Task<(int ExitCode, string Output)> RunExecutableAsync(string? executable, TimeSpan timeout, params string[] arguments)
     {
-        await using var app = Start(arguments);
+        await using var app = StartExecutable(executable, arguments);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(timeout);
         await app.process.WaitForExitAsync(deadline.Token);

@@ -67,17 +67,23 @@ internal sealed record JsonParameterModel(string Name, string Type, bool IsNulla
 /// <param name="Reason">Why its contract is not generated.</param>
 internal sealed record JsonFallback(string Type, string Reason);
 
-/// <summary>The contracts one projection needs: its event and document types and what their properties reach.</summary>
+/// <summary>A projection class that hands the contracts to the runtime (<c>IJsonContractSource</c>).</summary>
 /// <param name="Namespace">The projection's namespace (empty for the global namespace).</param>
 /// <param name="ClassName">The projection class name (escaped).</param>
+/// <param name="ContainingTypes">Declarations of the (partial) containing types, outermost first.</param>
 /// <param name="TypeKeyword"><c>class</c> or <c>record</c>.</param>
-/// <param name="HintName">The generated file's hint name.</param>
+internal sealed record JsonProjectionRef(string Namespace, string ClassName, EquatableArray<string> ContainingTypes, string TypeKeyword);
+
+/// <summary>The contracts one projection needs: its event and document types and what their properties reach.</summary>
+/// <param name="Projection">The projection.</param>
 /// <param name="Types">Every type with a generated contract.</param>
 /// <param name="Fallbacks">Every type reached that keeps the options' resolver.</param>
 internal sealed record JsonContractSet(
-    string Namespace,
-    string ClassName,
-    string TypeKeyword,
-    string HintName,
+    JsonProjectionRef Projection,
     EquatableArray<JsonTypeModel> Types,
     EquatableArray<JsonFallback> Fallbacks);
+
+/// <summary>Everything of the one contracts file: the projections, ordered, and the distinct types, ordered by name.</summary>
+/// <param name="Projections">The projections that hand the contracts to the runtime.</param>
+/// <param name="Types">The types with a generated contract.</param>
+internal sealed record JsonContractRegistry(EquatableArray<JsonProjectionRef> Projections, EquatableArray<JsonTypeModel> Types);

@@ -58,12 +58,8 @@ internal static class JsonContractReader
 
         var roots = Roots(projection, model);
         var (types, fallbacks) = ReadClosure(roots, projection.ContainingAssembly, cancellationToken);
-        var ns = projection.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(TypeFacts.NamespaceFormat) : "";
         return new JsonContractSet(
-            ns,
-            TypeFacts.EscapedName(projection),
-            projection.IsRecord ? "record" : "class",
-            model.HintName.Replace(".g.cs", ".JsonContracts.g.cs"),
+            new JsonProjectionRef(model.Namespace, model.ClassName, model.ContainingTypes, model.TypeKeyword),
             new EquatableArray<JsonTypeModel>(types),
             new EquatableArray<JsonFallback>(fallbacks));
     }
