@@ -67,6 +67,17 @@ internal static class JsonContractEmitter
             WriteContract(writer, i, types[i]);
         }
 
+        // Init-only setters, called as reflection calls them (a metadata-level accessor: no reflection, trim-safe).
+        for (var i = 0; i < types.Count; i++)
+        {
+            foreach (var property in types[i].Properties.Where(p => p.IsInitOnly))
+            {
+                writer.Line();
+                writer.Line($"[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = {Literal("set_" + property.ClrName)})]");
+                writer.Line($"private static extern void {InitName(i, property)}({types[i].Type} target, {property.Type} value);");
+            }
+        }
+
         writer.Line();
         writer.Line("// A converter in the options wins over the generated contract, as it does over reflection.");
         writer.Open($"private static global::System.Text.Json.Serialization.JsonConverter? OptionsConverter(global::System.Type type, {Options} options)");
@@ -139,14 +150,14 @@ internal static class JsonContractEmitter
                 writer.Line($"return {Metadata}.JsonMetadataServices.CreateDictionaryInfo<{t}, string, {type.Element}>(options, new {Metadata}.JsonCollectionInfoValues<{t}> {{ ObjectCreator = static () => new {t}() }});");
                 break;
             default:
-                WriteObject(writer, type);
+                WriteObject(writer, index, type);
                 break;
         }
 
         writer.Close();
     }
 
-    private static void WriteObject(SourceWriter writer, JsonTypeModel type)
+    private static void WriteObject(SourceWriter writer, int index, JsonTypeModel type)
     {
         var t = type.Type;
         writer.Line($"var info = new {Metadata}.JsonObjectInfoValues<{t}>");
@@ -175,7 +186,9 @@ internal static class JsonContractEmitter
         writer.Open();
         foreach (var property in type.Properties)
         {
-            var setter = property.HasPublicSetter ? $"static (obj, value) => (({t})obj).{property.Name} = value!" : "null";
+            var setter = !property.HasPublicSetter ? "null"
+                : property.IsInitOnly ? $"static (obj, value) => {InitName(index, property)}(({t})obj, value!)"
+                : $"static (obj, value) => (({t})obj).{property.Name} = value!";
             var jsonName = property.JsonName is null ? "null" : Literal(property.JsonName);
             writer.Line($"{Metadata}.JsonMetadataServices.CreatePropertyInfo<{property.Type}>(options, new {Metadata}.JsonPropertyInfoValues<{property.Type}>");
             writer.Open();
@@ -195,6 +208,8 @@ internal static class JsonContractEmitter
         writer.Line();
         writer.Line($"return {Metadata}.JsonMetadataServices.CreateObjectInfo<{t}>(options, info);");
     }
+
+    private static string InitName(int index, JsonPropertyModel property) => $"Init{index}_{property.ClrName}";
 
     private static string Bool(bool value) => value ? "true" : "false";
 

@@ -51,9 +51,10 @@ internal sealed record JsonTypeModel(
 /// <param name="ClrName">The CLR name as reflection reports it (the contract's PropertyName).</param>
 /// <param name="Type">The property type, fully qualified.</param>
 /// <param name="JsonName">The <c>[JsonPropertyName]</c>, or null for the naming policy.</param>
-/// <param name="HasPublicSetter">Whether deserialization sets it (a public, non-init setter).</param>
+/// <param name="HasPublicSetter">Whether it has a public setter (reflection's contract then has one too).</param>
+/// <param name="IsInitOnly">Whether that setter is <c>init</c>: the contract calls it through an <c>UnsafeAccessor</c>, as reflection does.</param>
 /// <param name="IsVirtual">Whether the property is virtual.</param>
-internal sealed record JsonPropertyModel(string Name, string ClrName, string Type, string? JsonName, bool HasPublicSetter, bool IsVirtual);
+internal sealed record JsonPropertyModel(string Name, string ClrName, string Type, string? JsonName, bool HasPublicSetter, bool IsInitOnly, bool IsVirtual);
 
 /// <summary>One constructor parameter.</summary>
 /// <param name="Name">The parameter name as reflection reports it.</param>

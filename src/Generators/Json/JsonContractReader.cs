@@ -343,7 +343,8 @@ internal static class JsonContractReader
                 property.Name,
                 Qualified(property.Type),
                 jsonName,
-                setterPublic && !isInit,
+                setterPublic,
+                setterPublic && isInit,
                 property.IsVirtual || property.IsOverride || property.IsAbstract)));
             reached.Add(property.Type);
         }
@@ -396,13 +397,10 @@ internal static class JsonContractReader
             }
         }
 
-        foreach (var (symbol, _) in properties)
+        if (type.IsGenericType && properties.Any(p => p.Model.IsInitOnly))
         {
-            if (symbol.SetMethod is { IsInitOnly: true, DeclaredAccessibility: Accessibility.Public } && !bound.Contains(symbol.Name))
-            {
-                reason = $"property {symbol.Name} is init-only and not set through the constructor";
-                return null;
-            }
+            reason = "a generic type with init-only properties";
+            return null;
         }
 
         return new JsonTypeModel(

@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.CodeAnalysis;
+using ProjectionGen.Generators.Tests.Infrastructure;
+
+namespace ProjectionGen.Generators.Tests;
+
+/// <summary>
+/// The generated System.Text.Json contracts (docs/generator.md, JSON contracts) write and read byte-identical JSON to
+/// the reflection-based contracts of the runtime's default options, for every type of the test projections and the
+/// Orders sample; the checker itself fails on a contract that differs.
+/// </summary>
+public sealed class JsonContractTests
+{
+    private static readonly Lazy<Assembly> ShapesAssembly = new(() => Compile(JsonContractSources.Shapes));
+
+    public static TheoryData<string> SourceSets => ["samples", "shapes", "json-shapes", "orders"];
+
+    [Theory]
+    [MemberData(nameof(SourceSets))]
+    public void Every_generated_contract_gives_the_same_json_as_reflection_both_ways(string sources)
+    {
+        var assembly = sources switch
+        {
+            "samples" => Compile(SampleSources.All),
+            "shapes" => Compile(ShapeSources.All),
+            "json-shapes" => ShapesAssembly.Value,
+            _ => Compile(OrdersSources()),
+        };
+
+        var (types, resolver) = Contracts(assembly);
+        Assert.NotEmpty(types);
+        var problems = types.SelectMany(type => JsonContractChecker.Check(type, resolver)).ToList();
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void Supported_shapes_get_contracts_and_the_others_are_left_to_the_options_resolver()
+    {
+        var (types, _) = Contracts(ShapesAssembly.Value);
+        var names = types.Select(t => t.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var expected in new[]
+                 {
+                     "Shapes.Everything", "Shapes.Line", "Shapes.Address", "Shapes.Tier", "System.Nullable`1[Shapes.Tier]", "System.Nullable`1[System.Int32]",
+                     "System.Int32[]", "System.Collections.Generic.List`1[Shapes.Line]", "System.Collections.Generic.Dictionary`2[System.String,System.Int32]",
+                     "System.Collections.Generic.Dictionary`2[System.String,System.Collections.Generic.List`1[Shapes.Address]]", "Shapes.Renamed",
+                     "Shapes.WithPrivateSetter", "Shapes.ByConstructor", "Shapes.ShapeBoard", "Shapes.InitOnly", "System.Guid", "System.DateOnly", "System.Decimal",
+                 })
+        {
+            Assert.Contains(expected, names);
+        }
+
+        foreach (var fallback in new[] { "Shapes.Converted", "Shapes.WithExtension", "Shapes.Child", "Shapes.Parent", "Shapes.Point" })
+        {
+            Assert.DoesNotContain(fallback, names);
+        }
+    }
+
+    [Fact]
+    public void The_checker_fails_on_a_contract_that_differs_from_reflection()
+    {
+        var (types, resolver) = Contracts(ShapesAssembly.Value);
+        var renamed = types.Single(t => t.Name == "Renamed");
+        var line = types.Single(t => t.Name == "Line");
+        var address = types.Single(t => t.Name == "Address");
+        Assert.Empty(JsonContractChecker.Check(renamed, resolver));
+
+        // Another JSON name, a property that is no longer read, a missing property: each is a different contract.
+        var otherName = resolver.WithAddedModifier(info =>
+        {
+            if (info.Type == renamed)
+            {
+                info.Properties[0].Name = "value";
+            }
+        });
+        var notRead = resolver.WithAddedModifier(info =>
+        {
+            if (info.Type == address)
+            {
+                info.Properties[0].Set = null;
+            }
+        });
+        var missing = resolver.WithAddedModifier(info =>
+        {
+            if (info.Type == line)
+            {
+                info.Properties.RemoveAt(2);
+            }
+        });
+
+        Assert.Contains(JsonContractChecker.Check(renamed, otherName), p => p.Contains("renamed_value", StringComparison.Ordinal));
+        Assert.Contains(JsonContractChecker.Check(address, notRead), p => p.Contains("setter", StringComparison.Ordinal));
+        Assert.Contains(JsonContractChecker.Check(address, notRead), p => p.Contains("read by generated", StringComparison.Ordinal));
+        Assert.Contains(JsonContractChecker.Check(line, missing), p => p.Contains("property count", StringComparison.Ordinal));
+        Assert.Contains(JsonContractChecker.Check(line, missing), p => p.Contains("written by generated", StringComparison.Ordinal));
+    }
+
+    private static (IReadOnlyList<Type> Types, IJsonTypeInfoResolver Resolver) Contracts(Assembly assembly)
+    {
+        var contracts = assembly.GetType("ProjectionGen.Generated.GeneratedJsonContracts", throwOnError: true)!;
+        return ((IReadOnlyList<Type>)contracts.GetProperty("Types")!.GetValue(null)!, (IJsonTypeInfoResolver)contracts.GetProperty("Resolver")!.GetValue(null)!);
+    }
+
+    /// <summary>The Orders sample's events, upcasters and projections, as the sample builds them.</summary>
+    private static string[] OrdersSources() =>
+        [.. new[] { "Events", "Projections" }
+            .SelectMany(folder => Directory.GetFiles(Path.Combine(TestPaths.RepositoryRoot, "samples", "Orders", folder), "*.cs"))
+            .Order(StringComparer.Ordinal)
+            .Select(File.ReadAllText)];
+
+    private static Assembly Compile(string[] sources)
+    {
+        var run = GeneratorRun.Of(sources);
+        using var image = new MemoryStream();
+        var result = run.Output.Emit(image);
+        var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(result.Success && problems.Count == 0, "The generated code does not compile cleanly: " + string.Join("; ", problems));
+        return Assembly.Load(image.ToArray());
+    }
+
+    private static Assembly Compile(string source) => Compile([source]);
+}
