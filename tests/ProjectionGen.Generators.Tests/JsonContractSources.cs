@@ -94,6 +94,24 @@ internal static class JsonContractSources
         public struct Point
         {
             public int X { get; set; }
+
+            public int Y { get; init; }
+        }
+
+        public readonly record struct Stamp(int Cents, string By);
+
+        public class Base
+        {
+            public virtual string Kind { get; set; } = "base";
+
+            public int Shared { get; init; }
+        }
+
+        public sealed class Derived : Base
+        {
+            public override string Kind { get; set; } = "derived";
+
+            public int Own { get; set; }
         }
 
         public sealed class ShapeBoard
@@ -127,6 +145,10 @@ internal static class JsonContractSources
             public static void Apply(Child e, ShapeBoard board) { }
 
             public static void Apply(InitOnly e, ShapeBoard board) { }
+
+            public static void Apply(Stamp e, ShapeBoard board) { }
+
+            public static void Apply(Derived e, ShapeBoard board) { }
         }
         """;
 }

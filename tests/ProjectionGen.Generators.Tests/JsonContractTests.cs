@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using ProjectionGen.Generators.Tests.Infrastructure;
 
 namespace ProjectionGen.Generators.Tests;
@@ -44,15 +45,45 @@ public sealed class JsonContractTests
                      "Shapes.Everything", "Shapes.Line", "Shapes.Address", "Shapes.Tier", "System.Nullable`1[Shapes.Tier]", "System.Nullable`1[System.Int32]",
                      "System.Int32[]", "System.Collections.Generic.List`1[Shapes.Line]", "System.Collections.Generic.Dictionary`2[System.String,System.Int32]",
                      "System.Collections.Generic.Dictionary`2[System.String,System.Collections.Generic.List`1[Shapes.Address]]", "Shapes.Renamed",
-                     "Shapes.WithPrivateSetter", "Shapes.ByConstructor", "Shapes.ShapeBoard", "Shapes.InitOnly", "System.Guid", "System.DateOnly", "System.Decimal",
+                     "Shapes.WithPrivateSetter", "Shapes.ByConstructor", "Shapes.ShapeBoard", "Shapes.InitOnly", "Shapes.Point", "Shapes.Derived", "System.Guid", "System.DateOnly", "System.Decimal",
                  })
         {
             Assert.Contains(expected, names);
         }
 
-        foreach (var fallback in new[] { "Shapes.Converted", "Shapes.WithExtension", "Shapes.Child", "Shapes.Parent", "Shapes.Point" })
+        foreach (var fallback in new[] { "Shapes.Converted", "Shapes.WithExtension", "Shapes.Child", "Shapes.Parent" })
         {
             Assert.DoesNotContain(fallback, names);
+        }
+    }
+
+    [Fact]
+    public async Task Types_left_to_the_options_resolver_are_reported_as_information_with_the_reason()
+    {
+        var compilation = TestCompilation.Create(JsonContractSources.Shapes);
+        var diagnostics = await compilation
+            .WithAnalyzers([new Analyzers.JsonContractAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
+
+        Assert.All(diagnostics, d =>
+        {
+            Assert.Equal("PGEN060", d.Id);
+            Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+            Assert.Contains("Projection 'shape_board' serializes", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        });
+        var messages = diagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(3, messages.Count);
+        Assert.Contains(messages, m => m.Contains("'Converted'", StringComparison.Ordinal) && m.Contains("property Tier carries a System.Text.Json attribute", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'WithExtension'", StringComparison.Ordinal) && m.Contains("property Extra", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Child'", StringComparison.Ordinal) && m.Contains("its base class Parent carries a System.Text.Json attribute", StringComparison.Ordinal));
+        Assert.Contains("PGEN060 | ProjectionGen | Info |", File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md")), StringComparison.Ordinal);
+
+        // The test projections and the sample serialize nothing the generator leaves to reflection.
+        foreach (var sources in new[] { SampleSources.All, ShapeSources.All, OrdersSources() })
+        {
+            Assert.Empty(await TestCompilation.Create(sources)
+                .WithAnalyzers([new Analyzers.JsonContractAnalyzer()])
+                .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken));
         }
     }
 

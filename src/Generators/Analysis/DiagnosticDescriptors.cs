@@ -193,6 +193,15 @@ internal static class DiagnosticDescriptors
         "Method '{0}' takes event type '{1}', but '{2}' upcasts every '{1}' to '{3}' when it is read, so the method never runs; take '{4}' instead",
         WellKnownDiagnosticTags.CompilationEnd);
 
+    /// <summary>PGEN060 (information): a type a projection serializes keeps the options' own JSON resolver.</summary>
+    public static readonly DiagnosticDescriptor JsonContractFallback = new(
+        "PGEN060",
+        "Type keeps the serializer options' own JSON resolver",
+        "Projection '{0}' serializes '{1}' without a generated JSON contract ({2}): it keeps the options' own resolver, reflection unless the application passes a resolver that covers it (docs/generator.md, JSON contracts)",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true);
+
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);
 }

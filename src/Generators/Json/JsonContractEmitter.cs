@@ -72,9 +72,10 @@ internal static class JsonContractEmitter
         {
             foreach (var property in types[i].Properties.Where(p => p.IsInitOnly))
             {
+                var target = types[i].Kind == JsonTypeKind.Struct ? $"ref {types[i].Type}" : property.DeclaringType;
                 writer.Line();
                 writer.Line($"[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = {Literal("set_" + property.ClrName)})]");
-                writer.Line($"private static extern void {InitName(i, property)}({types[i].Type} target, {property.Type} value);");
+                writer.Line($"private static extern void {InitName(i, property)}({target} target, {property.Type} value);");
             }
         }
 
@@ -186,16 +187,18 @@ internal static class JsonContractEmitter
         writer.Open();
         foreach (var property in type.Properties)
         {
+            var isStruct = type.Kind == JsonTypeKind.Struct;
+            var target = isStruct ? $"global::System.Runtime.CompilerServices.Unsafe.Unbox<{t}>(obj)" : $"(({t})obj)";
             var setter = !property.HasPublicSetter ? "null"
-                : property.IsInitOnly ? $"static (obj, value) => {InitName(index, property)}(({t})obj, value!)"
-                : $"static (obj, value) => (({t})obj).{property.Name} = value!";
+                : property.IsInitOnly ? $"static (obj, value) => {InitName(index, property)}({(isStruct ? "ref " : "")}{target}, value!)"
+                : $"static (obj, value) => {target}.{property.Name} = value!";
             var jsonName = property.JsonName is null ? "null" : Literal(property.JsonName);
             writer.Line($"{Metadata}.JsonMetadataServices.CreatePropertyInfo<{property.Type}>(options, new {Metadata}.JsonPropertyInfoValues<{property.Type}>");
             writer.Open();
             writer.Line("IsProperty = true,");
             writer.Line("IsPublic = true,");
             writer.Line($"IsVirtual = {Bool(property.IsVirtual)},");
-            writer.Line($"DeclaringType = typeof({t}),");
+            writer.Line($"DeclaringType = typeof({property.DeclaringType}),");
             writer.Line($"Getter = static obj => (({t})obj).{property.Name},");
             writer.Line($"Setter = {setter},");
             writer.Line($"PropertyName = {Literal(property.ClrName)},");

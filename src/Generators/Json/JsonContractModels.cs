@@ -25,6 +25,9 @@ internal enum JsonTypeKind
 
     /// <summary>A class of public properties, made through a parameterless or a single public constructor.</summary>
     Object,
+
+    /// <summary>A struct of public properties, made like a class (or as <c>default</c> without a declared constructor).</summary>
+    Struct,
 }
 
 /// <summary>One type's contract, as strings only, so the pipeline compares it by value.</summary>
@@ -54,7 +57,8 @@ internal sealed record JsonTypeModel(
 /// <param name="HasPublicSetter">Whether it has a public setter (reflection's contract then has one too).</param>
 /// <param name="IsInitOnly">Whether that setter is <c>init</c>: the contract calls it through an <c>UnsafeAccessor</c>, as reflection does.</param>
 /// <param name="IsVirtual">Whether the property is virtual.</param>
-internal sealed record JsonPropertyModel(string Name, string ClrName, string Type, string? JsonName, bool HasPublicSetter, bool IsInitOnly, bool IsVirtual);
+/// <param name="DeclaringType">The type that declares it, fully qualified (a base class for inherited properties).</param>
+internal sealed record JsonPropertyModel(string Name, string ClrName, string Type, string? JsonName, bool HasPublicSetter, bool IsInitOnly, bool IsVirtual, string DeclaringType);
 
 /// <summary>One constructor parameter.</summary>
 /// <param name="Name">The parameter name as reflection reports it.</param>

@@ -270,16 +270,24 @@ internal static class JsonContractReader
     private static JsonTypeModel? DescribeObject(INamedTypeSymbol type, string name, IAssemblySymbol assembly, List<ITypeSymbol> reached, out string? reason)
     {
         reason = null;
-        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic)
+        var isStruct = type.TypeKind == TypeKind.Struct;
+        if ((type.TypeKind != TypeKind.Class && !isStruct) || type.IsAbstract || type.IsStatic || type.IsRefLikeType)
         {
-            reason = type.TypeKind == TypeKind.Struct ? "structs are left to the options' resolver" : "only concrete classes get generated contracts";
+            reason = "only concrete classes and structs get generated contracts";
             return null;
         }
 
-        if (type.BaseType is not { SpecialType: SpecialType.System_Object })
+        // The class and its base classes, most derived first: reflection lists properties in that order.
+        var hierarchy = new List<INamedTypeSymbol>();
+        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
-            reason = "it derives from a class other than object (inherited properties keep the options' resolver)";
-            return null;
+            if (!SymbolEqualityComparer.Default.Equals(current, type) && (HasJsonAttribute(current.GetAttributes(), allowPropertyName: false) || !IsAccessible(current, assembly)))
+            {
+                reason = $"its base class {current.Name} carries a System.Text.Json attribute or is not accessible";
+                return null;
+            }
+
+            hierarchy.Add(current);
         }
 
         if (type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() is "System.Collections.IEnumerable"))
@@ -288,7 +296,7 @@ internal static class JsonContractReader
             return null;
         }
 
-        var members = type.GetMembers();
+        var members = hierarchy.SelectMany(t => t.GetMembers()).ToList();
         if (members.OfType<IFieldSymbol>().Any(f => !f.IsStatic && !f.IsImplicitlyDeclared && f.DeclaredAccessibility == Accessibility.Public))
         {
             reason = "it has public fields (serialized only with IncludeFields)";
@@ -296,10 +304,17 @@ internal static class JsonContractReader
         }
 
         var properties = new List<(IPropertySymbol Symbol, JsonPropertyModel Model)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in members.OfType<IPropertySymbol>())
         {
             if (property.IsStatic || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public)
             {
+                continue;
+            }
+
+            if (!names.Add(property.Name))
+            {
+                // An override or a hiding property of a derived class: reflection keeps the most derived one.
                 continue;
             }
 
@@ -345,7 +360,8 @@ internal static class JsonContractReader
                 jsonName,
                 setterPublic,
                 setterPublic && isInit,
-                property.IsVirtual || property.IsOverride || property.IsAbstract)));
+                property.IsVirtual || property.IsOverride || property.IsAbstract,
+                Qualified(property.ContainingType))));
             reached.Add(property.Type);
         }
 
@@ -358,7 +374,9 @@ internal static class JsonContractReader
 
         var parameters = new List<JsonParameterModel>();
         var bound = new HashSet<string>(StringComparer.Ordinal);
-        if (!constructors.Any(c => c.Parameters.Length == 0))
+        // Reflection makes a struct as default(T) (or through its parameterless constructor) and sets its properties; it
+        // takes a struct's parameterized constructor only with [JsonConstructor], which is left to it above.
+        if (!isStruct && !constructors.Any(c => c.Parameters.Length == 0))
         {
             if (constructors.Count != 1)
             {
@@ -405,7 +423,7 @@ internal static class JsonContractReader
 
         return new JsonTypeModel(
             name,
-            JsonTypeKind.Object,
+            isStruct ? JsonTypeKind.Struct : JsonTypeKind.Object,
             null,
             null,
             new EquatableArray<JsonPropertyModel>(properties.Select(p => p.Model)),
