@@ -38,6 +38,9 @@ public sealed record BenchOptions
     /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>
     public int GuardRepeats { get; init; } = 3;
 
+    /// <summary>Only the lever variants whose name contains this text (all when null).</summary>
+    public string? LeverFilter { get; init; }
+
     /// <summary>Runs of Marten's async daemon (each on a fresh copy of its seeded database, best taken).</summary>
     public int MartenRepeats { get; init; } = 2;
 
@@ -90,7 +93,8 @@ public sealed record BenchOptions
           --memory-events N     events of the peak-memory catch-up (default 1000000)
           --scale-events N,M    event counts of the catch-up-at-scale runs (default 1000000; the 5M profile:
                                 --only catchup,scale --scale-events 1000000,5000000)
-          --guard-repeats N     runs per fencing variant (default 3)
+          --guard-repeats N     runs per fencing variant and per lever variant (default 3)
+          --lever-filter TEXT   only the lever variants whose name contains TEXT (e.g. "JSON")
           --marten-repeats N    runs of Marten's daemon (default 2)
           --no-bdn              dispatch micro-benchmark with a stopwatch loop instead of BenchmarkDotNet
           --no-append           skip the append-throughput table
@@ -139,6 +143,7 @@ public sealed record BenchOptions
                 "--memory-events" => options with { MemoryEvents = Number() },
                 "--scale-events" => options with { ScaleEvents = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{arg} needs positive whole numbers."))] },
                 "--guard-repeats" => options with { GuardRepeats = Number() },
+                "--lever-filter" => options with { LeverFilter = Value() },
                 "--marten-repeats" => options with { MartenRepeats = Number() },
                 "--no-bdn" => options with { BenchmarkDotNet = false },
                 "--no-append" => options with { AppendTable = false },

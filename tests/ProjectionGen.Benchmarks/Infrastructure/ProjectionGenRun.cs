@@ -27,10 +27,17 @@ public sealed record CatchUpResult(TimeSpan Elapsed, TimeSpan ToLockAcquired, in
 internal static class ProjectionGenRun
 {
     /// <summary>The event types of the workload.</summary>
-    public static EventTypeRegistry Types() => new EventTypeRegistry().Register<FundsDeposited>().Register<FundsWithdrawn>();
+    public static EventTypeRegistry Types() => new EventTypeRegistry()
+        .Register<FundsDeposited>().Register<FundsWithdrawn>()
+        .AddJsonContracts(((IJsonContractSource)new BalanceProjection()).JsonContracts);
 
-    /// <summary>A store on <paramref name="dataSource"/> with the workload's types.</summary>
-    public static PostgresEventStore Store(NpgsqlDataSource dataSource) => new(dataSource, new EventStoreOptions(), Types());
+    /// <summary>Reflection-based contracts with the web defaults: the runtime's default options before the generated contracts (lever 4).</summary>
+    public static System.Text.Json.JsonSerializerOptions ReflectionJson() =>
+        new(System.Text.Json.JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+
+    /// <summary>A store on <paramref name="dataSource"/> with the workload's types (and <paramref name="serializerOptions"/> when given).</summary>
+    public static PostgresEventStore Store(NpgsqlDataSource dataSource, System.Text.Json.JsonSerializerOptions? serializerOptions = null) =>
+        new(dataSource, new EventStoreOptions { SerializerOptions = serializerOptions }, Types());
 
     /// <summary>Creates the schema and the ledger table and appends the plan's events with <paramref name="writers"/> concurrent writers; returns the head.</summary>
     public static async Task<long> SeedAsync(string connectionString, WorkloadPlan plan, int writers = 4)
@@ -65,10 +72,10 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool reflectionJson = false)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = Store(dataSource);
+        var store = Store(dataSource, reflectionJson ? ReflectionJson() : null);
         long commitTicks = 0;
         long lastCommitted = 0;
         long beforeCommit = 0;
@@ -85,6 +92,11 @@ internal static class ProjectionGenRun
             },
         };
         configure?.Invoke(options);
+        if (reflectionJson)
+        {
+            options.DocumentSerializerOptions = ReflectionJson();
+        }
+
         var batches = 0;
         long acquired = 0;
         var reached = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

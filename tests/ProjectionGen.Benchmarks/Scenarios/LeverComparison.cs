@@ -16,24 +16,34 @@ public static class LeverComparison
     /// <param name="context">The run.</param>
     /// <param name="plan">The seeded workload.</param>
     /// <param name="project">Runs one catch-up on a fresh copy of the seeded database and checks it.</param>
-    public static async Task RunAsync(BenchContext context, WorkloadPlan plan, Func<IGeneratedProjection, string, Action<ProjectionDaemonOptions>, Task<CatchUpResult>> project)
+    /// <remarks>
+    /// Lever 4 (generated System.Text.Json contracts, docs/generator.md) is compared by its "reflection JSON contracts"
+    /// variants: the shipped defaults with the event store's and the documents' options set to reflection-based web
+    /// defaults, which is what the runtime used before the generated contracts.
+    /// </remarks>
+    public static async Task RunAsync(BenchContext context, WorkloadPlan plan, Func<IGeneratedProjection, string, Action<ProjectionDaemonOptions>, bool, Task<CatchUpResult>> project)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(project);
-        var variants = new (string Name, Func<IGeneratedProjection> Projection, Action<ProjectionDaemonOptions> Configure)[]
+        var all = new (string Name, Func<IGeneratedProjection> Projection, Action<ProjectionDaemonOptions> Configure, bool ReflectionJson)[]
         {
-            ("aggregate: before (sequential: read, document load, commit; batches of 500)", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }),
-            ("aggregate: lever 2, document load folded into the read", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }),
-            ("aggregate: lever 1, read ahead", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }),
-            ("aggregate: levers 1 + 2", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }),
-            ("aggregate: levers 1 + 3, catch-up batches up to 2,000 (shipped defaults)", () => new BalanceProjection(), _ => { }),
-            ("aggregate: levers 1 + 2 + 3", () => new BalanceProjection(), o => o.FoldDocumentLoad = true),
-            ("aggregate: levers 1 + 3, catch-up batches up to 5,000", () => new BalanceProjection(), o => o.CatchUpBatchSize = 5_000),
-            ("event projection (ledger): before (sequential, batches of 500)", () => new LedgerProjection(), o => { o.ReadAhead = false; o.CatchUpBatchSize = 500; }),
-            ("event projection (ledger): lever 1, read ahead", () => new LedgerProjection(), o => { o.ReadAhead = true; o.CatchUpBatchSize = 500; }),
-            ("event projection (ledger): levers 1 + 3 (shipped defaults)", () => new LedgerProjection(), _ => { }),
+            ("aggregate: before (sequential: read, document load, commit; batches of 500)", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }, false),
+            ("aggregate: lever 2, document load folded into the read", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }, false),
+            ("aggregate: lever 1, read ahead", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }, false),
+            ("aggregate: levers 1 + 2", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }, false),
+            ("aggregate: levers 1 + 3, catch-up batches up to 2,000 (shipped defaults)", () => new BalanceProjection(), _ => { }, false),
+            ("aggregate: levers 1 + 2 + 3", () => new BalanceProjection(), o => o.FoldDocumentLoad = true, false),
+            ("aggregate: levers 1 + 3, catch-up batches up to 5,000", () => new BalanceProjection(), o => o.CatchUpBatchSize = 5_000, false),
+            ("event projection (ledger): before (sequential, batches of 500)", () => new LedgerProjection(), o => { o.ReadAhead = false; o.CatchUpBatchSize = 500; }, false),
+            ("event projection (ledger): lever 1, read ahead", () => new LedgerProjection(), o => { o.ReadAhead = true; o.CatchUpBatchSize = 500; }, false),
+            ("event projection (ledger): levers 1 + 3 (shipped defaults)", () => new LedgerProjection(), _ => { }, false),
+            ("aggregate: shipped defaults, generated JSON contracts (lever 4)", () => new BalanceProjection(), _ => { }, false),
+            ("aggregate: shipped defaults, reflection JSON contracts (before lever 4)", () => new BalanceProjection(), _ => { }, true),
+            ("event projection (ledger): shipped defaults, generated JSON contracts (lever 4)", () => new LedgerProjection(), _ => { }, false),
+            ("event projection (ledger): shipped defaults, reflection JSON contracts (before lever 4)", () => new LedgerProjection(), _ => { }, true),
         };
+        var variants = all.Where(v => context.Options.LeverFilter is not { } filter || v.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
         var runs = variants.Select(_ => new List<CatchUpResult>()).ToArray();
         var repeats = Math.Max(1, context.Options.GuardRepeats);
         for (var r = 0; r < repeats; r++)
@@ -41,8 +51,8 @@ public static class LeverComparison
             for (var k = 0; k < variants.Length; k++)
             {
                 var i = (k + r) % variants.Length;
-                var (name, projection, configure) = variants[i];
-                runs[i].Add(await project(projection(), $"lever {name} (run {r + 1})", configure));
+                var (name, projection, configure, reflectionJson) = variants[i];
+                runs[i].Add(await project(projection(), $"lever {name} (run {r + 1})", configure, reflectionJson));
             }
         }
 
@@ -70,5 +80,41 @@ public static class LeverComparison
             rows,
             ["The commit is timed from the batch's commit call to its BatchCommitted event; with the read ahead the next batch's read runs meanwhile on a second connection.",
              "Differences within about 10 % are inside this shared 2-core machine's run-to-run noise (compare the runs column)."]));
+        ReportJsonContracts(context, plan, variants.Select(v => v.Name).ToArray(), runs, repeats);
+    }
+
+    /// <summary>Lever 4 as paired rounds: each round's generated-contracts run against its reflection-contracts run.</summary>
+    private static void ReportJsonContracts(BenchContext context, WorkloadPlan plan, string[] names, List<CatchUpResult>[] runs, int repeats)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var kind in new[] { "aggregate", "event projection (ledger)" })
+        {
+            var generated = Array.FindIndex(names, n => n.StartsWith(kind + ": shipped defaults, generated JSON", StringComparison.Ordinal));
+            var reflection = Array.FindIndex(names, n => n.StartsWith(kind + ": shipped defaults, reflection JSON", StringComparison.Ordinal));
+            if (generated < 0 || reflection < 0)
+            {
+                continue;
+            }
+
+            // Positive: the generated contracts are faster in that round.
+            var gains = runs[generated].Zip(runs[reflection], (g, r) => (r.Elapsed.TotalSeconds / g.Elapsed.TotalSeconds - 1) * 100).Order().ToList();
+            var median = gains[gains.Count / 2];
+            rows.Add([kind,
+                BenchReport.Format(plan.Events / runs[reflection].Select(x => x.Elapsed.TotalSeconds).Order().ElementAt(repeats / 2), "N0"),
+                BenchReport.Format(plan.Events / runs[generated].Select(x => x.Elapsed.TotalSeconds).Order().ElementAt(repeats / 2), "N0"),
+                BenchReport.Format(median, "F1") + " %",
+                $"{BenchReport.Format(gains[0], "F1")} to {BenchReport.Format(gains[^1], "F1")} %"]);
+            context.Report.Measure("levers", kind + ": generated JSON contracts", "median_paired_gain", median, "%");
+        }
+
+        if (rows.Count > 0)
+        {
+            context.Report.Add(new ReportSection(
+                "Lever 4: generated JSON contracts against reflection contracts (paired rounds)",
+                $"{plan.Events:N0} events, shipped defaults; in each of {repeats} rounds both variants run on fresh copies of the seeded database; the gain of a round is the reflection run's time over the generated run's, minus 1.",
+                ["projection", "median events/s, reflection contracts", "median events/s, generated contracts", "gain: median of the rounds", "min to max"],
+                rows,
+                ["The generated contracts are needed for trimming and AOT either way (docs/generator.md, JSON contracts)."]));
+        }
     }
 }
