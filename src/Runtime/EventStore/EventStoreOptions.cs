@@ -15,8 +15,9 @@ public sealed class EventStoreOptions
     public string Schema { get; set; } = "projectiongen";
 
     /// <summary>
-    /// The System.Text.Json options for event bodies. Plug a source-generated <c>JsonSerializerContext</c> in through
-    /// <see cref="JsonSerializerOptions.TypeInfoResolver"/> to serialize without reflection. Default: reflection-based options with <see cref="JsonSerializerDefaults.Web"/> (camelCase names).
+    /// The System.Text.Json options for event bodies, used as given when set. Default: <see cref="JsonSerializerDefaults.Web"/>
+    /// (camelCase names) with the generated contracts of <see cref="EventTypeRegistry.AddJsonContracts"/> first, then
+    /// reflection-based contracts where reflection is enabled (docs/generator.md, JSON contracts).
     /// </summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 
