@@ -109,12 +109,80 @@ public static class LeverComparison
 
         if (rows.Count > 0)
         {
+            var (read, write) = SerializationCost();
+            rows.Add(["in process: read one event body (ns)", BenchReport.Format(read.Reflection, "F0"), BenchReport.Format(read.Generated, "F0"),
+                BenchReport.Format((read.Reflection / read.Generated - 1) * 100, "F1") + " %", "median of 15 alternating rounds"]);
+            rows.Add(["in process: write one summary document (ns)", BenchReport.Format(write.Reflection, "F0"), BenchReport.Format(write.Generated, "F0"),
+                BenchReport.Format((write.Reflection / write.Generated - 1) * 100, "F1") + " %", "median of 15 alternating rounds"]);
+            context.Report.Measure("levers", "generated JSON contracts: read one event body", "ns", read.Generated, "ns");
+            context.Report.Measure("levers", "reflection JSON contracts: read one event body", "ns", read.Reflection, "ns");
             context.Report.Add(new ReportSection(
                 "Lever 4: generated JSON contracts against reflection contracts (paired rounds)",
                 $"{plan.Events:N0} events, shipped defaults; in each of {repeats} rounds both variants run on fresh copies of the seeded database; the gain of a round is the reflection run's time over the generated run's, minus 1.",
                 ["projection", "median events/s, reflection contracts", "median events/s, generated contracts", "gain: median of the rounds", "min to max"],
                 rows,
-                ["The generated contracts are needed for trimming and AOT either way (docs/generator.md, JSON contracts)."]));
+                ["The generated contracts are needed for trimming and AOT either way (docs/generator.md, JSON contracts).",
+                 "The in-process rows time System.Text.Json alone with each variant's options (no database): reading a FundsDeposited body and writing a BalanceSummary, 20,000 of each per round."]));
         }
+    }
+
+    /// <summary>Nanoseconds per event body read and per summary written, generated against reflection contracts (medians of alternating rounds).</summary>
+    private static ((double Generated, double Reflection) Read, (double Generated, double Reflection) Write) SerializationCost()
+    {
+        var generated = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(((IJsonContractSource)new BalanceProjection()).JsonContracts),
+        };
+        var reflection = Infrastructure.ProjectionGenRun.ReflectionJson();
+        const int Operations = 20_000;
+        const string Body = """{"account":"acc-00042","amount":17}""";
+        var summary = new BalanceSummary { Balance = 1234, Events = 56 };
+        var read = (Generated: new List<double>(), Reflection: new List<double>());
+        var write = (Generated: new List<double>(), Reflection: new List<double>());
+        double Time(System.Text.Json.JsonSerializerOptions options, bool reading)
+        {
+            var deposited = options.GetTypeInfo(typeof(FundsDeposited));
+            var summaries = options.GetTypeInfo(typeof(BalanceSummary));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < Operations; i++)
+            {
+                if (reading)
+                {
+                    System.Text.Json.JsonSerializer.Deserialize(Body, deposited);
+                }
+                else
+                {
+                    System.Text.Json.JsonSerializer.Serialize(summary, summaries);
+                }
+            }
+
+            return clock.Elapsed.TotalMilliseconds * 1_000_000 / Operations;
+        }
+
+        Time(generated, true);
+        Time(reflection, true);
+        Time(generated, false);
+        Time(reflection, false);
+        for (var round = 0; round < 15; round++)
+        {
+            // Alternating which variant goes first, so a drift of the machine's load hits both alike.
+            foreach (var reading in new[] { true, false })
+            {
+                var (g, r) = reading ? read : write;
+                if (round % 2 == 0)
+                {
+                    g.Add(Time(generated, reading));
+                    r.Add(Time(reflection, reading));
+                }
+                else
+                {
+                    r.Add(Time(reflection, reading));
+                    g.Add(Time(generated, reading));
+                }
+            }
+        }
+
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        return ((Median(read.Generated), Median(read.Reflection)), (Median(write.Generated), Median(write.Reflection)));
     }
 }
