@@ -5,14 +5,15 @@ using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
+using ProjectionGen.Serialization;
 using ProjectionGen.Tests.Projections;
 using Xunit;
 
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// The generated JSON contracts in the runtime (docs/generator.md, JSON contracts): without options of its own, the
-/// event store asks them first and the daemon takes its documents' contracts from them; options the application sets
+/// The generated JSON contracts in the runtime (docs/generator.md, JSON contracts): the defaults where reflection is
+/// disabled (trimmed or AOT), found through the projections and the hosting registrations; options the application sets
 /// are used as given, and a document type they do not cover is refused when the daemon is created.
 /// </summary>
 public sealed class JsonContractRuntimeTests(PostgresFixture postgres)
@@ -20,16 +21,25 @@ public sealed class JsonContractRuntimeTests(PostgresFixture postgres)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Without_options_the_store_asks_the_generated_contracts_first_and_the_daemon_takes_its_documents_from_them()
+    public async Task The_defaults_are_reflection_where_it_is_enabled_and_the_generated_contracts_alone_where_it_is_not()
     {
-        await using var database = await postgres.CreateDatabaseAsync("json_contracts");
         var generated = ((IJsonContractSource)new AccountBalanceProjection()).JsonContracts;
-        var asked = new ConcurrentQueue<Type>();
-        var types = DaemonTestBed.Registry().AddJsonContracts(new RecordingResolver(generated, asked));
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        var store = new PostgresEventStore(dataSource, new EventStoreOptions(), types);
-        await store.ApplySchemaAsync(Ct);
 
+        // This process has reflection enabled: the web defaults with reflection-based contracts, as before the generated ones.
+        Assert.True(JsonSerializer.IsReflectionEnabledByDefault);
+        Assert.IsType<DefaultJsonTypeInfoResolver>(DefaultJsonOptions.Create([generated]).TypeInfoResolver);
+
+        // A trimmed or AOT application's defaults: the web defaults over the generated contracts alone (TrimmedSampleTests
+        // runs them for real in a trimmed binary). Here they are passed as options, the way an application opts in.
+        var trimmed = DefaultJsonOptions.Generated([generated, generated]);
+        Assert.Equal([generated], trimmed.TypeInfoResolverChain);
+        var asked = new ConcurrentQueue<Type>();
+        var recording = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new RecordingResolver(generated, asked) };
+
+        await using var database = await postgres.CreateDatabaseAsync("json_contracts");
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var store = new PostgresEventStore(dataSource, new EventStoreOptions { SerializerOptions = recording }, DaemonTestBed.Registry());
+        await store.ApplySchemaAsync(Ct);
         await store.AppendAsync("acc-1", [new Deposited("acc-1", 5)], ExpectedVersion.Any, cancellationToken: Ct);
         var read = await store.ReadStreamAsync("acc-1", Ct);
 
@@ -40,7 +50,8 @@ public sealed class JsonContractRuntimeTests(PostgresFixture postgres)
             Assert.Equal("""{"amount": 5, "account": "acc-1"}""", (string?)await command.ExecuteScalarAsync(Ct));
         }
 
-        var (setups, _) = SlotCatalog.Build([new AccountBalanceProjection()], store, new ProjectionDaemonOptions { ConnectionString = database.ConnectionString, NodeName = "n" });
+        var options = new ProjectionDaemonOptions { ConnectionString = database.ConnectionString, NodeName = "n", DocumentSerializerOptions = trimmed };
+        var (setups, _) = SlotCatalog.Build([new AccountBalanceProjection()], store, options);
         var document = setups[0].DocumentTypeInfo!;
         Assert.Same(typeof(AccountBalanceProjection).Assembly, document.CreateObject!.Method.Module.Assembly);
         Assert.Same(JsonNamingPolicy.CamelCase, document.Options.PropertyNamingPolicy);

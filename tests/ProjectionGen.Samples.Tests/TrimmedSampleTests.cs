@@ -37,7 +37,7 @@ public sealed partial class TrimmedSampleTests(PostgresFixture postgres)
                 "dotnet",
                 ["publish", Path.Combine(root, "samples", "Orders"), "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishTrimmed=true", "-o", output, "-nologo"],
                 root,
-                TimeSpan.FromMinutes(15));
+                TimeSpan.FromMinutes(9));
             Assert.True(publish.ExitCode == 0, $"dotnet publish exited with {publish.ExitCode}:{Environment.NewLine}{publish.Output}");
             Assert.DoesNotMatch(TrimWarning(), publish.Output);
             Assert.Contains("Optimizing assemblies for size", publish.Output, StringComparison.Ordinal);

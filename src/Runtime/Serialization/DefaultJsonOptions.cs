@@ -6,22 +6,19 @@ namespace ProjectionGen.Serialization;
 
 /// <summary>
 /// The JSON options used when an application passes none: web defaults (camelCase names, case-insensitive reads,
-/// numbers also read from strings), the generated contracts first, then reflection-based contracts for the types they do
-/// not cover, where reflection is enabled (docs/generator.md, JSON contracts).
+/// numbers also read from strings) with reflection-based contracts where reflection is enabled, as before the generated
+/// contracts (they measured no faster: docs/benchmarks.md, lever 4), and the generated contracts where it is not, as in
+/// a trimmed or AOT application (docs/generator.md, JSON contracts).
 /// </summary>
 internal static class DefaultJsonOptions
 {
     /// <summary>Creates the default options over <paramref name="generated"/> (each resolver once, in order).</summary>
-    public static JsonSerializerOptions Create(IEnumerable<IJsonTypeInfoResolver> generated)
-    {
-        var resolvers = generated.Distinct().ToList();
-        if (JsonSerializer.IsReflectionEnabledByDefault)
-        {
-            resolvers.Add(Reflection());
-        }
+    public static JsonSerializerOptions Create(IEnumerable<IJsonTypeInfoResolver> generated) =>
+        JsonSerializer.IsReflectionEnabledByDefault ? new(JsonSerializerDefaults.Web) { TypeInfoResolver = Reflection() } : Generated(generated);
 
-        return new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine([.. resolvers]) };
-    }
+    /// <summary>The web defaults over <paramref name="generated"/> alone: the default of a trimmed or AOT application.</summary>
+    public static JsonSerializerOptions Generated(IEnumerable<IJsonTypeInfoResolver> generated) =>
+        new(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine([.. generated.Distinct()]) };
 
     /// <summary>The generated contracts of <paramref name="projections"/>, each once.</summary>
     public static IEnumerable<IJsonTypeInfoResolver> ContractsOf(IEnumerable<IGeneratedProjection> projections) =>

@@ -31,9 +31,13 @@ internal static class ProjectionGenRun
         .Register<FundsDeposited>().Register<FundsWithdrawn>()
         .AddJsonContracts(((IJsonContractSource)new BalanceProjection()).JsonContracts);
 
-    /// <summary>Reflection-based contracts with the web defaults: the runtime's default options before the generated contracts (lever 4).</summary>
+    /// <summary>Reflection-based contracts with the web defaults: the runtime's default where reflection is enabled.</summary>
     public static System.Text.Json.JsonSerializerOptions ReflectionJson() =>
         new(System.Text.Json.JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+
+    /// <summary>The generated contracts alone with the web defaults: the runtime's default in a trimmed or AOT application (lever 4).</summary>
+    public static System.Text.Json.JsonSerializerOptions GeneratedJson() =>
+        new(System.Text.Json.JsonSerializerDefaults.Web) { TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(((IJsonContractSource)new BalanceProjection()).JsonContracts) };
 
     /// <summary>A store on <paramref name="dataSource"/> with the workload's types (and <paramref name="serializerOptions"/> when given).</summary>
     public static PostgresEventStore Store(NpgsqlDataSource dataSource, System.Text.Json.JsonSerializerOptions? serializerOptions = null) =>
@@ -72,10 +76,10 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool reflectionJson = false)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = Store(dataSource, reflectionJson ? ReflectionJson() : null);
+        var store = Store(dataSource, generatedJson ? GeneratedJson() : null);
         long commitTicks = 0;
         long lastCommitted = 0;
         long beforeCommit = 0;
@@ -92,9 +96,9 @@ internal static class ProjectionGenRun
             },
         };
         configure?.Invoke(options);
-        if (reflectionJson)
+        if (generatedJson)
         {
-            options.DocumentSerializerOptions = ReflectionJson();
+            options.DocumentSerializerOptions = GeneratedJson();
         }
 
         var batches = 0;

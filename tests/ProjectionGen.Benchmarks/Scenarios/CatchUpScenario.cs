@@ -49,13 +49,13 @@ public static class CatchUpScenario
 
         BatchSteps? anatomy = null;
         var martenSeconds = "";
-        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool reflectionJson = false)
+        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false)
         {
             var database = await context.Databases.CreateAsync("run", template);
             try
             {
                 context.Progress($"{label}: catching up");
-                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize, configure, reflectionJson);
+                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize, configure, generatedJson);
                 if (projection is BalanceProjection)
                 {
                     await ProjectionGenRun.VerifyBalancesAsync(database, plan);
@@ -87,7 +87,7 @@ public static class CatchUpScenario
 
         if (options.Runs("levers"))
         {
-            await LeverComparison.RunAsync(context, plan, (projection, label, configure, reflectionJson) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure, reflectionJson: reflectionJson));
+            await LeverComparison.RunAsync(context, plan, (projection, label, configure, generatedJson) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure, generatedJson: generatedJson));
             if (anatomy is not null)
             {
                 context.Progress($"read side per batch: events {anatomy.ReadEvents:F2} ms, documents {anatomy.LoadDocuments:F2} ms, both in one round trip {anatomy.ReadWithDocuments:F2} ms");
