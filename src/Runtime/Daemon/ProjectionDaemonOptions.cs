@@ -76,9 +76,9 @@ public sealed class ProjectionDaemonOptions
     public TimeSpan PlacementFallback { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Serializer options for aggregate documents, used as given when set. Default: web defaults (camelCase) with the
-    /// projections' generated contracts (<see cref="IJsonContractSource"/>) first, then reflection-based contracts where
-    /// reflection is enabled (docs/generator.md, JSON contracts).
+    /// Serializer options for aggregate documents, used as given when set. Default: web defaults (camelCase) with
+    /// reflection-based contracts, or, where reflection-based serialization is disabled (trimmed or AOT applications), the
+    /// projections' generated contracts (<see cref="IJsonContractSource"/>; docs/generator.md, JSON contracts).
     /// </summary>
     public JsonSerializerOptions? DocumentSerializerOptions { get; set; }
 

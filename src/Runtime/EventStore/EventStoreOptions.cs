@@ -16,8 +16,8 @@ public sealed class EventStoreOptions
 
     /// <summary>
     /// The System.Text.Json options for event bodies, used as given when set. Default: <see cref="JsonSerializerDefaults.Web"/>
-    /// (camelCase names) with the generated contracts of <see cref="EventTypeRegistry.AddJsonContracts"/> first, then
-    /// reflection-based contracts where reflection is enabled (docs/generator.md, JSON contracts).
+    /// (camelCase names) with reflection-based contracts, or, where reflection-based serialization is disabled (trimmed
+    /// or AOT applications), the generated contracts of <see cref="EventTypeRegistry.AddJsonContracts"/> (docs/generator.md, JSON contracts).
     /// </summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 

@@ -28,8 +28,9 @@ public sealed class EventTypeRegistry
 
     /// <summary>
     /// Adds generated System.Text.Json contracts (pass <c>ProjectionGen.Generated.GeneratedJsonContracts.Resolver</c>):
-    /// a store created without <see cref="EventStoreOptions.SerializerOptions"/> serializes the events they cover without
-    /// reflection (docs/generator.md, JSON contracts). Add them before creating the store; each resolver counts once.
+    /// where reflection-based serialization is disabled (trimmed or AOT applications), a store created without
+    /// <see cref="EventStoreOptions.SerializerOptions"/> serializes events through them (docs/generator.md, JSON
+    /// contracts). Add them before creating the store; each resolver counts once.
     /// </summary>
     /// <returns>This registry, for chaining.</returns>
     public EventTypeRegistry AddJsonContracts(IJsonTypeInfoResolver contracts)

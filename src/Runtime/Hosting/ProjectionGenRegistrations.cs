@@ -23,7 +23,7 @@ internal sealed class ProjectionGenRegistrations
             registry.GetOrRegisterName(type);
         }
 
-        // The generated JSON contracts of every projection's assembly, ahead of reflection in the store's default options.
+        // The generated JSON contracts of every projection's assembly: the store's default where reflection is disabled.
         foreach (var source in Projections.OfType<IJsonContractSource>())
         {
             registry.AddJsonContracts(source.JsonContracts);

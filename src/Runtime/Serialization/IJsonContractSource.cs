@@ -4,8 +4,8 @@ namespace ProjectionGen;
 
 /// <summary>
 /// Implemented by every generated projection: the System.Text.Json contracts the generator wrote for the event and
-/// document types of the projections of its assembly (docs/generator.md, JSON contracts). The runtime puts them first in
-/// the resolver chain of the default serializer options.
+/// document types of the projections of its assembly (docs/generator.md, JSON contracts). Where reflection-based
+/// serialization is disabled (trimmed or AOT applications), the runtime's default serializer options use them.
 /// </summary>
 public interface IJsonContractSource
 {
