@@ -17,4 +17,7 @@ internal static class TrackingNames
 
     /// <summary>Every upcaster of the compilation, checked and ordered, for the upcaster registration file.</summary>
     public const string UpcasterRegistration = nameof(UpcasterRegistration);
+
+    /// <summary>The model of one <c>[ProjectionRow]</c> type.</summary>
+    public const string Row = nameof(Row);
 }
