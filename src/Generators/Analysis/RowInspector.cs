@@ -66,6 +66,7 @@ internal static class RowInspector
 
         var columns = new List<RowColumnModel>();
         var names = new HashSet<string>(System.StringComparer.Ordinal);
+        var candidates = 0;
         foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -74,6 +75,7 @@ internal static class RowInspector
                 continue;
             }
 
+            candidates++;
             var propertyLocation = property.Locations.FirstOrDefault() ?? location;
             if (!IsSupported(property.Type))
             {
@@ -98,7 +100,7 @@ internal static class RowInspector
             columns.Add(new RowColumnModel(column, TypeFacts.EscapedName(property)));
         }
 
-        if (columns.Count == 0 && !problems.Any(p => p.Descriptor == DiagnosticDescriptors.UnsupportedRowColumn))
+        if (candidates == 0)
         {
             problems.Add(Unusable(location, display, "it has no public instance property with a getter, so a row would have no column"));
         }
