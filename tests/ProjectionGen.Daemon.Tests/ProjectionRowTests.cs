@@ -100,25 +100,30 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         Assert.Equal(["5 other table 50"], await ReadStringsAsync(database.ConnectionString, "SELECT seq || ' ' || account || ' ' || amount FROM fragile_rows"));
     }
 
-    [Fact]
-    public async Task Catch_up_writes_exactly_one_row_per_event_with_rows_and_free_sql_interleaved()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Catch_up_writes_exactly_one_row_per_event_with_rows_and_free_sql_interleaved(bool copy)
     {
         await using var database = await postgres.CreateDatabaseAsync("row_catchup");
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         await ExecuteAsync(database.ConnectionString, RowLedgerProjection.CreateTableSql);
         await bed.AppendAsync(400, streams: 17, seed: 14);
 
-        var daemon = bed.CreateDaemon("rows-" + Guid.NewGuid().ToString("N")[..6], [new RowLedgerProjection()]);
+        var daemon = bed.CreateDaemon("rows-" + Guid.NewGuid().ToString("N")[..6], [new RowLedgerProjection()], o => Configure(o, copy));
         await daemon.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "row_ledger");
 
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "row_ledger"));
+        Assert.Contains(bed.Lifecycle, e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "row_ledger" } && e.ToPosition > e.FromPosition);
         var accounts = await ReadStringsAsync(database.ConnectionString, "SELECT count(*) FILTER (WHERE account LIKE 'acct-%') || ' of ' || count(*) FROM row_ledger");
         Assert.Equal(["400 of 400"], accounts);
     }
 
-    [Fact]
-    public async Task A_refused_commit_writes_no_row()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_refused_commit_writes_no_row(bool copy)
     {
         await using var database = await postgres.CreateDatabaseAsync("row_fencing");
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
@@ -128,19 +133,23 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         var paused = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var old = bed.CreateDaemon("old-" + suffix, [new RowLedgerProjection()], options => options.BeforeCommit = async batch =>
+        var old = bed.CreateDaemon("old-" + suffix, [new RowLedgerProjection()], options =>
         {
-            // Passed the guard with rows queued: pause here, once.
-            if (batch.Events.Count > 0 && paused.TrySetResult(batch.Epoch))
+            Configure(options, copy);
+            options.BeforeCommit = async batch =>
             {
-                await resume.Task;
-            }
+                // Passed the guard with rows queued: pause here, once.
+                if (batch.Events.Count > 0 && paused.TrySetResult(batch.Epoch))
+                {
+                    await resume.Task;
+                }
+            };
         });
         await old.StartAsync(Ct);
         var oldEpoch = await paused.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(old.LockApplicationName, Ct));
-        var successor = bed.CreateDaemon("new-" + suffix, [new RowLedgerProjection()]);
+        var successor = bed.CreateDaemon("new-" + suffix, [new RowLedgerProjection()], o => Configure(o, copy));
         await successor.StartAsync(Ct);
         await Eventually.HoldsAsync(
             () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "row_ledger" } && e.Node == successor.NodeName && e.Epoch > oldEpoch && e.ToPosition > e.FromPosition),
@@ -157,8 +166,10 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.BatchCommitted && e.Node == old.NodeName && e.Epoch == oldEpoch && e.ToPosition > e.FromPosition);
     }
 
-    [Fact]
-    public async Task A_retried_then_dead_lettered_batch_writes_each_row_once_and_the_poison_events_row_never()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_retried_then_dead_lettered_batch_writes_each_row_once_and_the_poison_events_row_never(bool copy)
     {
         await using var database = await postgres.CreateDatabaseAsync("row_poison");
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
@@ -170,7 +181,11 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         }
 
         var fragile = new FragileRowProjection();
-        var daemon = bed.CreateDaemon("rowpoison-" + Guid.NewGuid().ToString("N")[..6], [fragile], o => o.RetryDelay = TimeSpan.FromMilliseconds(10));
+        var daemon = bed.CreateDaemon("rowpoison-" + Guid.NewGuid().ToString("N")[..6], [fragile], o =>
+        {
+            Configure(o, copy);
+            o.RetryDelay = TimeSpan.FromMilliseconds(10);
+        });
         await daemon.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "fragile_rows");
 
@@ -196,6 +211,15 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         var bad = new BatchWriter();
         bad.Insert(new BadTableRow());
         Assert.Throws<ArgumentException>(() => bad.CommitCommands(group: true).ToList());
+    }
+
+    /// <summary>With <paramref name="copy"/>, every run of rows is sent with binary COPY (the measured alternative) instead of an unnest INSERT.</summary>
+    private static void Configure(ProjectionDaemonOptions options, bool copy)
+    {
+        if (copy)
+        {
+            options.RowCopyThreshold = 1;
+        }
     }
 
     private static T? Nullable<T>(NpgsqlDataReader reader, int ordinal) where T : struct =>

@@ -24,7 +24,40 @@ internal sealed class BatchWriter : IProjectionWriter
             return group && commands.Count > 1 ? InsertGrouping.Group(commands, columns, []) : commands;
         }
 
-        return WithRows(group);
+        return CommitSequence(group, int.MaxValue).Select(step => step.Command!);
+    }
+
+    /// <summary>Whether a run holds at least <paramref name="copyThreshold"/> rows, so <see cref="CommitSequence"/> has a run to copy.</summary>
+    public bool HasCopyRuns(int copyThreshold) => runs.Exists(r => r.Buffer.Count >= copyThreshold);
+
+    /// <summary>
+    /// The commit in queue order: each step either a command to send in a batch or a run of rows to send with binary
+    /// COPY (a run of at least <paramref name="copyThreshold"/> rows); every other run of rows is one unnest INSERT command.
+    /// </summary>
+    public IEnumerable<(NpgsqlBatchCommand? Command, RowRun? Copy)> CommitSequence(bool group, int copyThreshold)
+    {
+        var shapes = new Dictionary<(string Sql, int Parameters), string?>();
+        var start = 0;
+        foreach (var run in runs)
+        {
+            if (run.Buffer.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var command in Segment(start, run.Position, group, shapes))
+            {
+                yield return (command, null);
+            }
+
+            yield return run.Buffer.Count >= copyThreshold ? (null, run) : (run.ToCommand(ResolveRowTable(run.Table)), null);
+            start = run.Position;
+        }
+
+        foreach (var command in Segment(start, commands.Count, group, shapes))
+        {
+            yield return (command, null);
+        }
     }
 
     /// <summary>How many rows <see cref="Insert{TRow}(TRow)"/> queued.</summary>
@@ -118,32 +151,6 @@ internal sealed class BatchWriter : IProjectionWriter
         }
 
         Add(command, types);
-    }
-
-    private IEnumerable<NpgsqlBatchCommand> WithRows(bool group)
-    {
-        var shapes = new Dictionary<(string Sql, int Parameters), string?>();
-        var start = 0;
-        foreach (var run in runs)
-        {
-            if (run.Buffer.Count == 0)
-            {
-                continue;
-            }
-
-            foreach (var command in Segment(start, run.Position, group, shapes))
-            {
-                yield return command;
-            }
-
-            yield return run.ToCommand(ResolveRowTable(run.Table));
-            start = run.Position;
-        }
-
-        foreach (var command in Segment(start, commands.Count, group, shapes))
-        {
-            yield return command;
-        }
     }
 
     private IEnumerable<NpgsqlBatchCommand> Segment(int start, int end, bool group, Dictionary<(string Sql, int Parameters), string?> shapes)

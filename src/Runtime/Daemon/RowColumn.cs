@@ -13,4 +13,7 @@ internal abstract class RowColumn
 
     /// <summary>The array parameter holding every value of the column, in order.</summary>
     public abstract NpgsqlParameter ToParameter();
+
+    /// <summary>Writes the value of row <paramref name="row"/> as the importer's next column.</summary>
+    public abstract ValueTask WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancellationToken);
 }

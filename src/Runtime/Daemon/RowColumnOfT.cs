@@ -18,5 +18,12 @@ internal sealed class RowColumn<T> : RowColumn
     public override void RemoveLast() => values.RemoveAt(values.Count - 1);
 
     /// <inheritdoc />
+    public override ValueTask WriteAsync(NpgsqlBinaryImporter importer, int row, CancellationToken cancellationToken)
+    {
+        var value = values[row];
+        return value is null ? new ValueTask(importer.WriteNullAsync(cancellationToken)) : new ValueTask(importer.WriteAsync(value, cancellationToken));
+    }
+
+    /// <inheritdoc />
     public override NpgsqlParameter ToParameter() => new NpgsqlParameter<T[]> { TypedValue = values.ToArray() };
 }

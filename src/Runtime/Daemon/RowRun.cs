@@ -40,15 +40,30 @@ internal sealed class RowRun
     /// <summary>The rows' values.</summary>
     public ProjectionRowBuffer Buffer { get; }
 
+    /// <summary>Sends the run's rows into <paramref name="table"/> (already resolved and quoted) with one binary COPY, in the connection's open transaction.</summary>
+    public async Task CopyAsync(NpgsqlConnection connection, string table, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("COPY ").Append(table).Append(" (");
+        AppendColumns(sql);
+        await using var importer = await connection.BeginBinaryImportAsync(sql.Append(") FROM STDIN (FORMAT BINARY)").ToString(), cancellationToken).ConfigureAwait(false);
+        var columns = Buffer.Columns;
+        for (var row = 0; row < Buffer.Count; row++)
+        {
+            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            for (var c = 0; c < columns.Count; c++)
+            {
+                await columns[c].WriteAsync(importer, row, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The one INSERT of the run's rows into <paramref name="table"/> (already resolved and quoted).</summary>
     public NpgsqlBatchCommand ToCommand(string table)
     {
         var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (");
-        for (var c = 0; c < ColumnNames.Count; c++)
-        {
-            sql.Append(c == 0 ? "" : ", ").Append(PostgresIdentifier.Parse(ColumnNames[c], $"The column name of {RowType.Name}").Quoted);
-        }
-
+        AppendColumns(sql);
         sql.Append(") SELECT * FROM ROWS FROM (");
         for (var c = 1; c <= ColumnNames.Count; c++)
         {
@@ -62,5 +77,13 @@ internal sealed class RowRun
         }
 
         return command;
+    }
+
+    private void AppendColumns(StringBuilder sql)
+    {
+        for (var c = 0; c < ColumnNames.Count; c++)
+        {
+            sql.Append(c == 0 ? "" : ", ").Append(PostgresIdentifier.Parse(ColumnNames[c], $"The column name of {RowType.Name}").Quoted);
+        }
     }
 }
