@@ -88,6 +88,7 @@ public static class CatchUpScenario
 
         if (options.Runs("levers"))
         {
+            await RowWriteComparison.RunAsync(context);
             await LeverComparison.RunAsync(context, plan, (projection, label, configure) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure));
             if (anatomy is not null)
             {
