@@ -61,11 +61,14 @@ public static class RowWriteComparison
                         await connections[v].OpenAsync();
                     }
 
+                    var random = new Random(size);
                     for (var r = -2; r < rounds; r++)
                     {
-                        for (var k = 0; k < variants.Length; k++)
+                        // A fresh random order each round: no way always follows the same other way.
+                        var order = Enumerable.Range(0, variants.Length).ToArray();
+                        random.Shuffle(order);
+                        foreach (var v in order)
                         {
-                            var v = (k + Math.Max(0, r)) % variants.Length;
                             var (queued, committed) = await MeasureAsync(connections[v], variants[v].Way, size, r);
                             if (r >= 0)
                             {
@@ -105,7 +108,7 @@ public static class RowWriteComparison
             context.Report.Add(new ReportSection(
                 "Typed rows (issue 14): the write lever on its own",
                 $"Queue a batch of ledger rows (seq bigint, account text, amount int) the way a handler does, then commit them with an UPDATE standing in for the fenced progress update; {rounds} rounds after 2 discarded, "
-                + "the ways alternating in rotated order, each on its own open connection to the same database, the table truncated after every batch (not timed).",
+                + "the ways in a fresh random order each round, each on its own open connection to the same database, the table truncated after every batch (not timed).",
                 ["rows per batch", "way", "queue ms (median)", "commit ms (median, interquartile range)", "total ms (median)", "rows/s", "vs writer.Execute"],
                 rows,
                 ["Queue: the handlers' calls (writer.Execute builds a command with typed parameters per row; writer.Insert appends the values to typed column buffers). Commit: the commit batch's round trip (for COPY: BEGIN with the update, the COPY, COMMIT).",
