@@ -75,7 +75,8 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
     public async Task Rows_and_free_sql_keep_their_queue_order_in_one_transaction()
     {
         await using var database = await postgres.CreateDatabaseAsync("row_order");
-        await ExecuteAsync(database.ConnectionString, RowLedgerProjection.CreateTableSql + "; CREATE TABLE seen (label text NOT NULL, rows bigint NOT NULL, ord bigint GENERATED ALWAYS AS IDENTITY)");
+        // Wider column types than the row's (int into bigint, string into varchar): the INSERT casts as any INSERT does.
+        await ExecuteAsync(database.ConnectionString, "CREATE TABLE row_ledger (seq bigint NOT NULL, account varchar(20) NOT NULL, amount bigint NOT NULL); CREATE TABLE seen (label text NOT NULL, rows bigint NOT NULL, ord bigint GENERATED ALWAYS AS IDENTITY)");
         var writer = new BatchWriter();
         const string See = "INSERT INTO seen (label, rows) SELECT $1, count(*) FROM row_ledger";
         writer.Execute(See, "start");

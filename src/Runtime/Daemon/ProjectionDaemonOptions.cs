@@ -102,8 +102,8 @@ public sealed class ProjectionDaemonOptions
     /// <summary>
     /// The fewest rows of one run (<see cref="IProjectionWriter.Insert{TRow}(TRow)"/>) that are sent with binary COPY in
     /// an explicit transaction instead of one unnest INSERT in the commit batch (see docs/daemon.md, "Writes"):
-    /// <see cref="int.MaxValue"/>, never, because COPY did not pay (docs/benchmarks.md); set only by the benchmark that
-    /// measures it and the tests that keep it correct.
+    /// <see cref="int.MaxValue"/>, never, because COPY measured slower than the unnest INSERT at batch sizes up to 2,000
+    /// rows (docs/benchmarks.md, "Typed rows"); set only by the benchmark that measures it and the tests that keep it correct.
     /// </summary>
     internal int RowCopyThreshold { get; set; } = int.MaxValue;
 
