@@ -93,7 +93,9 @@ internal sealed class BatchWriter : IProjectionWriter
     /// physical table it is written to.
     /// </summary>
     /// <param name="declared">The table the row type declares.</param>
-    internal static string ResolveRowTable(string declared) => PostgresIdentifier.Parse(declared, "The table of a projection row").Quoted;
+#pragma warning disable CA1822 // An instance method on purpose: where rows go may depend on the batch (docs/daemon.md, "Writes: typed rows").
+    internal string ResolveRowTable(string declared) => PostgresIdentifier.Parse(declared, "The table of a projection row").Quoted;
+#pragma warning restore CA1822
 
     public void Execute(string sql) => Add(Create(sql), null);
 

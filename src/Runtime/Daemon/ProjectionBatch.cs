@@ -186,7 +186,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
                     await pending.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 }
 
-                await copy!.CopyAsync(connection, BatchWriter.ResolveRowTable(copy.Table), CancellationToken.None).ConfigureAwait(false);
+                await copy!.CopyAsync(connection, writer.ResolveRowTable(copy.Table), CancellationToken.None).ConfigureAwait(false);
                 if (!ReferenceEquals(pending, first))
                 {
                     await pending.DisposeAsync().ConfigureAwait(false);

@@ -156,7 +156,7 @@ public static class RowWriteComparison
                     throw new InvalidOperationException($"Expected only copies, got {command?.CommandText}.");
                 }
 
-                await copy.CopyAsync(connection, BatchWriter.ResolveRowTable(copy.Table), CancellationToken.None);
+                await copy.CopyAsync(connection, writer.ResolveRowTable(copy.Table), CancellationToken.None);
             }
 
             await transaction.CommitAsync();
