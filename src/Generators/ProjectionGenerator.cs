@@ -12,7 +12,8 @@ namespace ProjectionGen.Generators;
 /// <summary>
 /// Implements <c>IGeneratedProjection</c> for every <c>[Projection]</c> class (one file each) and writes the
 /// <c>ProjectionGen.Generated.GeneratedProjections</c> registration, and lists every <c>[EventUpcasters]</c> method in
-/// <c>ProjectionGen.Generated.GeneratedUpcasters</c>. Shapes it cannot serve are skipped silently:
+/// <c>ProjectionGen.Generated.GeneratedUpcasters</c>, and implements <c>IProjectionRow&lt;TRow&gt;</c> for every
+/// <c>[ProjectionRow]</c> type. Shapes it cannot serve are skipped silently:
 /// the analyzers report them.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -54,6 +55,7 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
 
         InitializeUpcasters(context);
         InitializeJsonContracts(context);
+        InitializeRows(context);
     }
 
     /// <summary>
@@ -96,6 +98,22 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
                 output.AddSource(JsonContractEmitter.HintName, JsonContractEmitter.Emit(registry));
             }
         });
+    }
+
+    /// <summary>Implements <c>IProjectionRow&lt;TRow&gt;</c> for every <c>[ProjectionRow]</c> type the inspector finds usable.</summary>
+    private static void InitializeRows(IncrementalGeneratorInitializationContext context)
+    {
+        var rows = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                RowInspector.AttributeMetadataName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
+                transform: static (syntax, cancellationToken) =>
+                    RowInspector.Inspect((INamedTypeSymbol)syntax.TargetSymbol, syntax.Attributes[0], cancellationToken).Model)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(TrackingNames.Row);
+
+        context.RegisterSourceOutput(rows, static (output, model) => output.AddSource(model.HintName, RowEmitter.Emit(model)));
     }
 
     /// <summary>

@@ -26,4 +26,6 @@ internal static class TrackingNames
 
     /// <summary>Every projection's contracts, merged, for the resolver file.</summary>
     public const string JsonContractRegistration = nameof(JsonContractRegistration);
+    /// <summary>The model of one <c>[ProjectionRow]</c> type.</summary>
+    public const string Row = nameof(Row);
 }

@@ -74,7 +74,7 @@ public sealed record BenchOptions
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, levers, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, levers, rowwrites, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -105,7 +105,7 @@ public sealed record BenchOptions
           --shard-events N      events of each sharded-throughput run (default 4000)
           --durable             server with fsync=on
           --only a,b            run only these scenarios: catchup, guard, levers, scale, live, failover, memory, dispatch,
-                                append, rebalance, coordination, shards
+                                append, rebalance, coordination, shards; rowwrites (the write lever alone, part of levers)
           --out DIR             output directory (default artifacts/bench)
         """;
 

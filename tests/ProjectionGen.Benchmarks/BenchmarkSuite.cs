@@ -33,6 +33,11 @@ public static class BenchmarkSuite
                 + $"PostgreSQL {version} ({server.Source}, fsync={(options.Durable ? "on" : "off")}), .NET {Environment.Version}, "
                 + $"{Environment.ProcessorCount} cores shared with other work, so absolute figures vary; ratios measured side by side in one run are what count.";
 
+            if (options.Runs("rowwrites") && !options.Runs("levers"))
+            {
+                await RowWriteComparison.RunAsync(context);
+            }
+
             if (options.Runs("catchup") || options.Runs("guard") || options.Runs("levers"))
             {
                 await CatchUpScenario.RunAsync(context);

@@ -113,7 +113,8 @@ public sealed class PoisonEventTests(PostgresFixture postgres)
 
         var state = daemon.GetStates().Single();
         Assert.Contains("13 is unlucky", state.StopReason, StringComparison.Ordinal);
-        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.AgentPaused && e.Projection == "pausing");
+        // The agent sets its status before it raises the lifecycle event: wait for the event, do not assume it was raised.
+        await Eventually.HoldsAsync(() => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.AgentPaused && e.Projection == "pausing"), TimeSpan.FromSeconds(30), "the AgentPaused event");
 
         // Paused means paused: the batch holding the poison event committed nothing, and no dead letter was written.
         await using var connection = new NpgsqlConnection(database.ConnectionString);

@@ -75,6 +75,7 @@ public sealed class PackageTests
             var output = await RunAsync("dotnet", ["run", "--no-build", "-c", "Release"], app);
             Assert.Contains("cart-1 items: 3", output, StringComparison.Ordinal);
             Assert.Contains("apple sold: 7", output, StringComparison.Ordinal);
+            Assert.Contains("cart_ledger: 3 rows, 8 items", output, StringComparison.Ordinal);
             Assert.Contains("live cart-2 items: 5", output, StringComparison.Ordinal);
         }
         finally

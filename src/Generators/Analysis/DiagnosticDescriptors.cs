@@ -201,6 +201,29 @@ internal static class DiagnosticDescriptors
         Category,
         DiagnosticSeverity.Info,
         isEnabledByDefault: true);
+    /// <summary>PGEN050: a [ProjectionRow] type is not partial.</summary>
+    public static readonly DiagnosticDescriptor RowNotPartial = Error(
+        "PGEN050",
+        "Projection row type must be partial",
+        "Projection row type '{0}' must be declared partial so that the generator can implement IProjectionRow for it; add the 'partial' modifier");
+
+    /// <summary>PGEN051: a [ProjectionRow] table name is invalid or reserved.</summary>
+    public static readonly DiagnosticDescriptor InvalidRowTable = Error(
+        "PGEN051",
+        "Projection row table name is invalid or reserved",
+        "Table '{0}' of projection row type '{1}' cannot be used: {2}; pass another name to [ProjectionRow(\"...\")]");
+
+    /// <summary>PGEN052: a [ProjectionRow] property has a type that is not a supported column type.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedRowColumn = Error(
+        "PGEN052",
+        "Projection row property has an unsupported column type",
+        "Property '{0}' of projection row type '{1}' has type '{2}', which is not a supported column type ({3}); change its type, or make it non-public to leave it out of the row");
+
+    /// <summary>PGEN053: a [ProjectionRow] type cannot be generated for another reason.</summary>
+    public static readonly DiagnosticDescriptor UnusableRow = Error(
+        "PGEN053",
+        "Projection row type cannot be used",
+        "Projection row type '{0}' cannot be used: {1}");
 
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: customTags);

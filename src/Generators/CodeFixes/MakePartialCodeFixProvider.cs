@@ -12,7 +12,7 @@ using ProjectionGen.Generators.Analysis;
 
 namespace ProjectionGen.Generators.CodeFixes;
 
-/// <summary>Fixes PGEN001 by adding the <c>partial</c> modifier to the projection class.</summary>
+/// <summary>Fixes PGEN001 and PGEN050 by adding the <c>partial</c> modifier to the projection class or row type.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFixProvider))]
 [Shared]
 public sealed class MakePartialCodeFixProvider : CodeFixProvider
@@ -20,7 +20,7 @@ public sealed class MakePartialCodeFixProvider : CodeFixProvider
     private const string EquivalenceKey = "ProjectionGen.MakePartial";
 
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.NotPartial.Id);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.NotPartial.Id, DiagnosticDescriptors.RowNotPartial.Id);
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;

@@ -1,4 +1,5 @@
 using Npgsql;
+using ProjectionGen.EventStore;
 
 namespace ProjectionGen.Daemon;
 
@@ -7,6 +8,7 @@ internal sealed class BatchWriter : IProjectionWriter
 {
     private readonly List<NpgsqlBatchCommand> commands = [];
     private readonly List<ArrayColumn[]?> columns = [];
+    private readonly List<RowRun> runs = [];
 
     /// <summary>The queued commands, in the order the handlers queued them.</summary>
     public IReadOnlyList<NpgsqlBatchCommand> Commands => commands;
@@ -15,8 +17,85 @@ internal sealed class BatchWriter : IProjectionWriter
     /// The commands to send: with <paramref name="group"/>, each run of identical single-row INSERTs as one grouped
     /// INSERT (<see cref="InsertGrouping"/>); otherwise <see cref="Commands"/> as queued.
     /// </summary>
-    public IEnumerable<NpgsqlBatchCommand> CommitCommands(bool group) =>
-        group && commands.Count > 1 ? InsertGrouping.Group(commands, columns, []) : commands;
+    public IEnumerable<NpgsqlBatchCommand> CommitCommands(bool group)
+    {
+        if (runs.Count == 0)
+        {
+            return group && commands.Count > 1 ? InsertGrouping.Group(commands, columns, []) : commands;
+        }
+
+        return CommitSequence(group, int.MaxValue).Select(step => step.Command!);
+    }
+
+    /// <summary>Whether a run holds at least <paramref name="copyThreshold"/> rows, so <see cref="CommitSequence"/> has a run to copy.</summary>
+    public bool HasCopyRuns(int copyThreshold) => runs.Exists(r => r.Buffer.Count >= copyThreshold);
+
+    /// <summary>
+    /// The commit in queue order: each step either a command to send in a batch or a run of rows to send with binary
+    /// COPY (a run of at least <paramref name="copyThreshold"/> rows); every other run of rows is one unnest INSERT command.
+    /// </summary>
+    public IEnumerable<(NpgsqlBatchCommand? Command, RowRun? Copy)> CommitSequence(bool group, int copyThreshold)
+    {
+        var shapes = new Dictionary<(string Sql, int Parameters), string?>();
+        var start = 0;
+        foreach (var run in runs)
+        {
+            if (run.Buffer.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var command in Segment(start, run.Position, group, shapes))
+            {
+                yield return (command, null);
+            }
+
+            yield return run.Buffer.Count >= copyThreshold ? (null, run) : (run.ToCommand(ResolveRowTable(run.Table)), null);
+            start = run.Position;
+        }
+
+        foreach (var command in Segment(start, commands.Count, group, shapes))
+        {
+            yield return (command, null);
+        }
+    }
+
+    /// <summary>How many rows <see cref="Insert{TRow}(TRow)"/> queued.</summary>
+    public int RowCount => runs.Sum(r => r.Buffer.Count);
+
+    /// <summary>
+    /// Queues <paramref name="row"/>: consecutive rows of one type (with no other command between them) become one run,
+    /// sent as one INSERT of all its rows at its place among the other commands.
+    /// </summary>
+    public void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>
+    {
+        if (runs.Count == 0 || runs[^1].Position != commands.Count || runs[^1].RowType != typeof(TRow))
+        {
+            runs.Add(new RowRun(typeof(TRow), TRow.TableName, TRow.ColumnNames, commands.Count));
+        }
+
+        var buffer = runs[^1].Buffer;
+        try
+        {
+            TRow.Append(row, buffer);
+        }
+        catch
+        {
+            buffer.Discard();
+            throw;
+        }
+
+        buffer.EndRow();
+    }
+
+    /// <summary>
+    /// The table a row type's rows go to, quoted for SQL text: the one place a declared row table is resolved to the
+    /// physical table it is written to.
+    /// </summary>
+    /// <param name="declared">The table the row type declares.</param>
+#pragma warning disable CA1822 // An instance method on purpose: where rows go may depend on the batch (docs/daemon.md, "Writes: typed rows").
+    internal string ResolveRowTable(string declared) => PostgresIdentifier.Parse(declared, "The table of a projection row").Quoted;
+#pragma warning restore CA1822
 
     public void Execute(string sql) => Add(Create(sql), null);
 
@@ -74,6 +153,16 @@ internal sealed class BatchWriter : IProjectionWriter
         }
 
         Add(command, types);
+    }
+
+    private IEnumerable<NpgsqlBatchCommand> Segment(int start, int end, bool group, Dictionary<(string Sql, int Parameters), string?> shapes)
+    {
+        if (end - start > 1 && group)
+        {
+            return InsertGrouping.Group(commands.GetRange(start, end - start), columns.GetRange(start, end - start), shapes);
+        }
+
+        return commands.GetRange(start, end - start);
     }
 
     private static ArrayColumn[]? Columns(params ReadOnlySpan<ArrayColumn?> types)

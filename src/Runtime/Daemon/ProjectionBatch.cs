@@ -20,6 +20,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly string? auditSql;
     private readonly bool groupWrites;
     private readonly IReadOnlyDictionary<string, object?>? preloadedDocuments;
+    private readonly int rowCopyThreshold;
     private readonly BatchWriter writer = new();
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
@@ -38,8 +39,10 @@ internal sealed class ProjectionBatch : IProjectionBatch
         Func<IProjectionBatch, Task>? beforeCommit,
         string? auditSql,
         bool groupWrites = true,
-        IReadOnlyDictionary<string, object?>? preloadedDocuments = null)
+        IReadOnlyDictionary<string, object?>? preloadedDocuments = null,
+        int rowCopyThreshold = int.MaxValue)
     {
+        this.rowCopyThreshold = rowCopyThreshold;
         this.preloadedDocuments = preloadedDocuments;
         this.groupWrites = groupWrites;
         this.setup = setup;
@@ -129,16 +132,24 @@ internal sealed class ProjectionBatch : IProjectionBatch
         }
 
         documents?.AddCommitCommands(batch, ToPosition);
-        foreach (var command in writer.CommitCommands(groupWrites))
-        {
-            batch.BatchCommands.Add(command);
-        }
-
-        CommandCount = batch.BatchCommands.Count;
         try
         {
-            // No explicit transaction: a multi-statement batch runs as one implicit transaction, all or nothing.
-            await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            if (writer.HasCopyRuns(rowCopyThreshold))
+            {
+                await CommitWithCopyAsync(batch).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var command in writer.CommitCommands(groupWrites))
+                {
+                    batch.BatchCommands.Add(command);
+                }
+
+                CommandCount = batch.BatchCommands.Count;
+
+                // No explicit transaction: a multi-statement batch runs as one implicit transaction, all or nothing.
+                await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (PostgresException error) when (ProjectionGuard.Translate(error, ownership) is { } refused)
         {
@@ -146,6 +157,60 @@ internal sealed class ProjectionBatch : IProjectionBatch
         }
 
         Committed = true;
+    }
+
+    /// <summary>
+    /// The commit with runs of rows sent by binary COPY (measured, see docs/benchmarks.md): one explicit transaction
+    /// with the fenced update first, then the queued commands and copies in queue order, then COMMIT. A refused fenced
+    /// update fails the first statement, and the transaction is rolled back with every copy.
+    /// </summary>
+    private async Task CommitWithCopyAsync(NpgsqlBatch first)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+        first.Transaction = transaction;
+        var pending = first;
+        var sent = 0;
+        try
+        {
+            foreach (var (command, copy) in writer.CommitSequence(groupWrites, rowCopyThreshold))
+            {
+                if (command is not null)
+                {
+                    pending.BatchCommands.Add(command);
+                    continue;
+                }
+
+                sent += pending.BatchCommands.Count + 1;
+                if (pending.BatchCommands.Count > 0)
+                {
+                    await pending.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await copy!.CopyAsync(connection, writer.ResolveRowTable(copy.Table), CancellationToken.None).ConfigureAwait(false);
+                if (!ReferenceEquals(pending, first))
+                {
+                    await pending.DisposeAsync().ConfigureAwait(false);
+                }
+
+                pending = new NpgsqlBatch(connection, transaction);
+            }
+
+            sent += pending.BatchCommands.Count;
+            if (pending.BatchCommands.Count > 0)
+            {
+                await pending.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!ReferenceEquals(pending, first))
+            {
+                await pending.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        CommandCount = sent;
     }
 
     private NpgsqlBatchCommand CreateAuditInsert(string sql)

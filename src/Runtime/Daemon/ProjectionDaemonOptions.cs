@@ -101,6 +101,14 @@ public sealed class ProjectionDaemonOptions
     internal bool ReadAhead { get; set; } = true;
 
     /// <summary>
+    /// The fewest rows of one run (<see cref="IProjectionWriter.Insert{TRow}(TRow)"/>) that are sent with binary COPY in
+    /// an explicit transaction instead of one unnest INSERT in the commit batch (see docs/daemon.md, "Writes"):
+    /// <see cref="int.MaxValue"/>, never, because COPY measured slower than the unnest INSERT at batch sizes up to 2,000
+    /// rows (docs/benchmarks.md, "Typed rows"); set only by the benchmark that measures it and the tests that keep it correct.
+    /// </summary>
+    internal int RowCopyThreshold { get; set; } = int.MaxValue;
+
+    /// <summary>
     /// Whether a single-stream aggregate's documents are read in the event read's round trip (see docs/daemon.md,
     /// "Reading ahead"): off, because with the read ahead it did not pay (docs/benchmarks.md, "Levers"); on only in the
     /// benchmark that measures it and the tests that keep it correct.

@@ -287,7 +287,7 @@ internal sealed class SubscriptionAgent : IDisposable
             }
         }
 
-        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites, batchRead.Documents);
+        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites, batchRead.Documents, services.Options.RowCopyThreshold);
         attemptedEvents = events;
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         attemptedEvents = null;

@@ -245,7 +245,7 @@ public sealed class ProjectionDeadLetters
         {
             var batch = new NpgsqlBatch(connection);
             documents?.AddCommitCommands(batch, position);
-            foreach (var command in writer.Commands)
+            foreach (var command in writer.CommitCommands(group: false))
             {
                 batch.BatchCommands.Add(command);
             }

@@ -101,7 +101,7 @@ public sealed class ProjectionRebuilder
                 {
                     var writer = new BatchWriter();
                     resettable.Reset(writer);
-                    foreach (var command in writer.Commands)
+                    foreach (var command in writer.CommitCommands(group: false))
                     {
                         batch.BatchCommands.Add(command);
                     }

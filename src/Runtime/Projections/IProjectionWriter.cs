@@ -23,4 +23,13 @@ public interface IProjectionWriter
 
     /// <summary>Queues a command with any number of parameters.</summary>
     void Execute(string sql, params ReadOnlySpan<object?> parameters);
+
+    /// <summary>
+    /// Queues one row of a <see cref="ProjectionRowAttribute"/> type (the generator implements
+    /// <see cref="IProjectionRow{TRow}"/> for it). Consecutive rows of one type are sent at commit as one
+    /// <c>INSERT … SELECT * FROM unnest(…)</c>, at their place among the other queued commands, in the same transaction.
+    /// </summary>
+    /// <typeparam name="TRow">The row type.</typeparam>
+    /// <param name="row">The row; its values are read when it is queued.</param>
+    void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>;
 }

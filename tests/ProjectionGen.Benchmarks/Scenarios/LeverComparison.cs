@@ -12,6 +12,10 @@ namespace ProjectionGen.Benchmarks.Scenarios;
 /// </summary>
 public static class LeverComparison
 {
+    /// <summary>Npgsql's automatic preparation on the daemon's batch connections (reads and commits): <c>Max Auto Prepare=20</c>, <c>Auto Prepare Min Usages=2</c>.</summary>
+    private static void AutoPrepare(ProjectionDaemonOptions options) =>
+        options.ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString;
+
     /// <summary>Runs the variants and adds the "Levers" section.</summary>
     /// <param name="context">The run.</param>
     /// <param name="plan">The seeded workload.</param>
@@ -43,6 +47,12 @@ public static class LeverComparison
             ("aggregate: shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new BalanceProjection(), _ => { }, false),
             ("event projection (ledger): shipped defaults, generated JSON contracts (lever 4)", () => new LedgerProjection(), _ => { }, true),
             ("event projection (ledger): shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new LedgerProjection(), _ => { }, false),
+            ("event projection (ledger): writer.Execute + auto-prepare", () => new LedgerProjection(), AutoPrepare, false),
+            ("event projection (ledger rows): writer.Insert, one unnest INSERT per run (shipped defaults)", () => new LedgerRowProjection(), _ => { }, false),
+            ("event projection (ledger rows): writer.Insert, binary COPY per run", () => new LedgerRowProjection(), o => o.RowCopyThreshold = 1, false),
+            ("event projection (ledger rows): writer.Insert, binary COPY from 1,000 rows", () => new LedgerRowProjection(), o => o.RowCopyThreshold = 1_000, false),
+            ("event projection (ledger rows): writer.Insert + auto-prepare", () => new LedgerRowProjection(), AutoPrepare, false),
+            ("aggregate: shipped defaults + auto-prepare", () => new BalanceProjection(), AutoPrepare, false),
         };
         var variants = all.Where(v => context.Options.LeverFilter is not { } filter || v.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
         var runs = variants.Select(_ => new List<CatchUpResult>()).ToArray();
@@ -75,7 +85,7 @@ public static class LeverComparison
 
         context.Report.Add(new ReportSection(
             "Levers (issue 14), side by side",
-            $"{plan.Events:N0} events over {plan.Streams:N0} streams, batch size 500, default options but for the lever switches (the internal ReadAhead, on by default, and FoldDocumentLoad, off by default, and CatchUpBatchSize); "
+            $"{plan.Events:N0} events over {plan.Streams:N0} streams, batch size 500, default options but for the lever switches (the internal ReadAhead, on by default, FoldDocumentLoad, off by default, CatchUpBatchSize and RowCopyThreshold, never by default) or the connection string (auto-prepare); "
             + $"{repeats} runs per variant, alternating in rotated order; each run on a fresh copy of the seeded database and checked.",
             ["variant", "runs (s)", "best events/s", "median events/s", "batch loop ms per batch (best run)", "commit ms per batch (best run)"],
             rows,

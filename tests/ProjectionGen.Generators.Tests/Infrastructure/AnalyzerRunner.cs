@@ -10,7 +10,7 @@ internal static class AnalyzerRunner
 {
     /// <summary>Every ProjectionGen analyzer.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
-        [new ProjectionShapeAnalyzer(), new ProjectionNameAnalyzer(), new ProjectionTableAnalyzer(), new ProjectionVersionAnalyzer(), new UpcasterAnalyzer()];
+        [new ProjectionShapeAnalyzer(), new ProjectionNameAnalyzer(), new ProjectionTableAnalyzer(), new ProjectionVersionAnalyzer(), new UpcasterAnalyzer(), new ProjectionRowAnalyzer()];
 
     /// <summary>The analyzers' diagnostics for <paramref name="sources"/>, which must otherwise compile.</summary>
     public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(params string[] sources)

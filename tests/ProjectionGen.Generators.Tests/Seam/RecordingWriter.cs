@@ -15,6 +15,15 @@ internal sealed class RecordingWriter(List<string> timeline) : IProjectionWriter
 
     public void Execute(string sql, params ReadOnlySpan<object?> parameters) => Record(sql, parameters.ToArray());
 
+    public void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>
+    {
+        // The runtime's own writer turns the row into its INSERT; the timeline shows the table and the values.
+        var writer = new ProjectionGen.Daemon.BatchWriter();
+        writer.Insert(row);
+        var command = writer.CommitCommands(group: true).Single();
+        timeline.Add($"row {TRow.TableName} [{string.Join(", ", command.Parameters.Select(p => ((System.Collections.IList)p.Value!)[0]))}]");
+    }
+
     private void Record(string sql, params object?[] parameters) =>
         timeline.Add($"sql {sql} [{string.Join(", ", parameters)}]");
 }
