@@ -3,7 +3,12 @@ using Npgsql;
 namespace ProjectionGen.Daemon;
 
 /// <summary>Collects an event projection's commands for the batch's commit round trip.</summary>
-internal sealed class BatchWriter : IProjectionWriter
+/// <param name="projection">The projection's name, for messages.</param>
+/// <param name="tables">
+/// The declared tables mapped to the quoted physical copies of the batch's generation (docs/versions.md, "Event
+/// projections"); <see langword="null"/> when the projection declares none.
+/// </param>
+internal sealed class BatchWriter(string projection = "", IReadOnlyDictionary<string, string>? tables = null) : IProjectionWriter
 {
     private readonly List<NpgsqlBatchCommand> commands = [];
     private readonly List<ArrayColumn[]?> columns = [];
@@ -74,6 +79,28 @@ internal sealed class BatchWriter : IProjectionWriter
         }
 
         Add(command, types);
+    }
+
+    public string Table(string table) => Resolve(table);
+
+    /// <summary>
+    /// The one place where a declared (logical) table becomes the quoted, schema-qualified physical table of this batch's
+    /// generation: everything that writes a declared table goes through here.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="table"/> is not declared.</exception>
+    internal string Resolve(string table)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        if (tables is not null && tables.TryGetValue(table, out var physical))
+        {
+            return physical;
+        }
+
+        throw new ArgumentException(
+            tables is null || tables.Count == 0
+                ? $"Projection '{projection}' declares no tables, so writer.Table(\"{table}\") has nothing to resolve: declare the tables its handlers write, [Projection(\"{projection}\", Tables = new[] {{ \"{table}\" }})] (docs/versions.md)."
+                : $"Projection '{projection}' does not declare the table '{table}'; it declares {string.Join(", ", tables.Keys.Order(StringComparer.Ordinal))} (ProjectionAttribute.Tables, docs/versions.md).",
+            nameof(table));
     }
 
     private static ArrayColumn[]? Columns(params ReadOnlySpan<ArrayColumn?> types)

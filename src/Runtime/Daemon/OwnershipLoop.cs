@@ -574,6 +574,13 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
+            if (!slot.Setup.Versioned && StateOf(slot.Setup.Generation) == Versions.ProjectionVersionStates.Building)
+            {
+                // An event projection that declares no tables writes them by name, that is into the live generation's copies
+                // (docs/versions.md, "Event projections"): it runs its generation only while that one is live.
+                continue;
+            }
+
             plan.TryGetValue(slot.Name, out var planned);
             var wanted = planned == NodeName;
             if (!wanted)
@@ -635,6 +642,13 @@ internal sealed class OwnershipLoop
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
                 await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
+                if (await IsKeptAsync(lockConnection, slot, stop).ConfigureAwait(false))
+                {
+                    // A switch replaced this generation (docs/versions.md): not this node's to run until switched back.
+                    slot.NotBefore = Time.GetUtcNow() + options.HeartbeatInterval;
+                    return false;
+                }
+
                 slot.Retired = true;
                 DaemonLog.SlotRetired(Logger, slot.Name, NodeName, $"its progress row is missing or has another shard count than {slot.Setup.Shards}: the projection was resharded by a rebuild; restart this node with the projection's new shard count");
                 return false;
@@ -680,6 +694,13 @@ internal sealed class OwnershipLoop
 
         agent.Start(hardStop);
         return true;
+    }
+
+    private async Task<bool> IsKeptAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
+    {
+        await using var command = new NpgsqlCommand(progress.KeptSql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
+        return await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true;
     }
 
     /// <summary>

@@ -15,6 +15,8 @@ internal sealed class RecordingWriter(List<string> timeline) : IProjectionWriter
 
     public void Execute(string sql, params ReadOnlySpan<object?> parameters) => Record(sql, parameters.ToArray());
 
+    public string Table(string table) => "recorded_" + table;
+
     private void Record(string sql, params object?[] parameters) =>
         timeline.Add($"sql {sql} [{string.Join(", ", parameters)}]");
 }
