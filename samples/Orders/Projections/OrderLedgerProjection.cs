@@ -4,31 +4,30 @@ using ProjectionGen;
 namespace Orders.Projections;
 
 /// <summary>
-/// An event projection: one row per event in <c>order_ledger</c>. The table has no unique constraint, so a batch
-/// applied twice would show up as duplicate rows: the exactly-once check of the demo.
+/// An event projection: one row per event in <c>projectiongen.order_ledger</c>. The table has no unique constraint, so a
+/// batch applied twice would show up as duplicate rows: the exactly-once check of the demo. It declares the table it
+/// writes, so it can be rebuilt beside the live one (<c>rebuild order_ledger --shadow</c>, docs/versions.md): each
+/// generation writes its own copy, which <see cref="IProjectionWriter.Table"/> names, and readers query the view
+/// <c>projectiongen.order_ledger</c>. An in-place rebuild truncates the generation's copy.
 /// </summary>
-[Projection("order_ledger", BatchSize = 100)]
-public sealed partial class OrderLedgerProjection : IResettableProjection
+[Projection("order_ledger", BatchSize = 100, Tables = new[] { "order_ledger" })]
+public sealed partial class OrderLedgerProjection
 {
-    private const string Insert =
-        "INSERT INTO order_ledger (seq, stream_id, event_type, amount) VALUES ($1, $2, $3, $4)";
+    private const string Columns = " (seq, stream_id, event_type, amount) VALUES ($1, $2, $3, $4)";
 
     /// <summary>Records the placement.</summary>
     public static void Handle(OrderPlaced placed, EventMetadata metadata, IProjectionWriter writer) =>
-        writer.Execute(Insert, metadata.Sequence, metadata.StreamId, nameof(OrderPlaced), 0m);
+        writer.Execute("INSERT INTO " + writer.Table("order_ledger") + Columns, metadata.Sequence, metadata.StreamId, nameof(OrderPlaced), 0m);
 
     /// <summary>Records the item's value.</summary>
     public static void Handle(ItemAdded added, EventMetadata metadata, IProjectionWriter writer) =>
-        writer.Execute(Insert, metadata.Sequence, metadata.StreamId, nameof(ItemAdded), added.Quantity * added.UnitPrice);
+        writer.Execute("INSERT INTO " + writer.Table("order_ledger") + Columns, metadata.Sequence, metadata.StreamId, nameof(ItemAdded), added.Quantity * added.UnitPrice);
 
     /// <summary>Records the shipment.</summary>
     public static void Handle(OrderShipped shipped, EventMetadata metadata, IProjectionWriter writer) =>
-        writer.Execute(Insert, metadata.Sequence, metadata.StreamId, nameof(OrderShipped), 0m);
+        writer.Execute("INSERT INTO " + writer.Table("order_ledger") + Columns, metadata.Sequence, metadata.StreamId, nameof(OrderShipped), 0m);
 
     /// <summary>Records the cancellation.</summary>
     public static void Handle(OrderCancelled cancelled, EventMetadata metadata, IProjectionWriter writer) =>
-        writer.Execute(Insert, metadata.Sequence, metadata.StreamId, nameof(OrderCancelled), 0m);
-
-    /// <summary>A rebuild empties the ledger in the transaction that resets the position.</summary>
-    public void Reset(IProjectionWriter writer) => writer.Execute("DELETE FROM order_ledger");
+        writer.Execute("INSERT INTO " + writer.Table("order_ledger") + Columns, metadata.Sequence, metadata.StreamId, nameof(OrderCancelled), 0m);
 }
