@@ -303,6 +303,45 @@ public sealed class EventVersionTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Literal_sql_through_the_view_reaches_the_live_copy_including_upserts_and_grants_follow()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_view");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var role = "rd_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(bed, $"CREATE ROLE {role} NOLOGIN; GRANT USAGE ON SCHEMA projectiongen TO {role}");
+        await ExecuteAsync(bed, $"CREATE TABLE projectiongen.upserts (id int PRIMARY KEY, n int NOT NULL); GRANT SELECT, INSERT, UPDATE ON projectiongen.upserts TO {role}");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.upserts VALUES (1, 1)");
+
+        // First versioning (as a node registering generation v1, live, then a v2 node), through the server function itself.
+        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v1', ARRAY['upserts'], 4242)");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('upserter', 'v1', 1, 'upserter', 'upserts_v1', 'live')");
+        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v2', ARRAY['upserts'], 4242)");
+        Assert.Equal("v", await RelationKindAsync(bed, "projectiongen.upserts"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v1"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v2"));
+
+        // Code that writes the table by name (an upsert, under the reader/writer role) reaches the live copy through the view.
+        await ExecuteAsync(bed, $"SET ROLE {role}; INSERT INTO projectiongen.upserts VALUES (1, 5) ON CONFLICT (id) DO UPDATE SET n = upserts.n + excluded.n; INSERT INTO projectiongen.upserts VALUES (2, 1) ON CONFLICT DO NOTHING; RESET ROLE");
+        Assert.Equal(6L, await ScalarAsync(bed, "SELECT n::bigint FROM projectiongen.upserts_v1 WHERE id = 1"));
+        Assert.Equal(2L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.upserts"));
+        Assert.Equal(0L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.upserts_v2"));
+
+        // The table's grants follow: on the view and on the new generation's copy (with its primary key, LIKE ... INCLUDING ALL).
+        foreach (var relation in new[] { "projectiongen.upserts", "projectiongen.upserts_v2" })
+        {
+            Assert.Equal(1L, await ScalarAsync(bed, $"SELECT count(*) FILTER (WHERE has_table_privilege('{role}', '{relation}', 'SELECT, INSERT, UPDATE')) FROM (VALUES (1)) v"));
+        }
+
+        Assert.Equal(1L, await ScalarAsync(bed, "SELECT count(*) FROM pg_index WHERE indrelid = 'projectiongen.upserts_v2'::regclass AND indisprimary"));
+
+        // The server refuses names that are ProjectionGen's own or another projection's.
+        var reserved = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('x', 'v1', ARRAY['progress'], 4243)"));
+        Assert.Equal("22023", reserved.SqlState);
+        var taken = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('other', 'v1', ARRAY['upserts'], 4244)"));
+        Assert.Equal("22023", taken.SqlState);
+    }
+
+    [Fact]
     public void A_writer_resolves_only_declared_tables_to_its_generations_copy()
     {
         var descriptor = VersionedLedgerV2Projection.ProjectionDescriptor;
@@ -454,6 +493,14 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         await using var connection = new NpgsqlConnection(bed.ConnectionString);
         await connection.OpenAsync(Ct);
         await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation}", connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private static async Task<long> ScalarAsync(DaemonTestBed bed, string sql)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
