@@ -382,8 +382,8 @@ internal sealed class OwnershipLoop
             }
         }
 
-        await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
         generationStates = seenStates;
+        await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
         await StopUnprojectedAsync(lockConnection, stop).ConfigureAwait(false);
         nodes = seenNodes;
         holders = seenHolders;
@@ -407,7 +407,8 @@ internal sealed class OwnershipLoop
 
     /// <summary>
     /// An epoch bumped elsewhere (a rebuild, a resume, a takeover) fences this node's next commit, but an idle agent never
-    /// commits and a paused slot has no agent: stop them here so that the lock is given back.
+    /// commits and a paused slot has no agent: stop them here so that the lock is given back. A generation a switch
+    /// replaced (its epoch bumped by the switch, docs/versions.md) is no loss: <see cref="StopUnprojectedAsync"/> stops it.
     /// </summary>
     private async Task StopSupersededAsync(LockConnection lockConnection, List<ProjectionSlot> owned, Dictionary<string, long> epochs, CancellationToken stop)
     {
@@ -418,7 +419,7 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
-            if (slot.Agent is { } agent && epoch > agent.Ownership.Epoch)
+            if (slot.Agent is { } agent && epoch > agent.Ownership.Epoch && IsProjected(slot.Setup.Generation))
             {
                 services.ReportLockLost(agent.Ownership, ProjectionDaemon.SupersededCause);
             }

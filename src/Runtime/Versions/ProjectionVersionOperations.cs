@@ -89,7 +89,7 @@ public sealed class ProjectionVersionOperations
     /// </summary>
     /// <returns>The label of the generation being built (for example <c>v1b</c>).</returns>
     /// <exception cref="ArgumentException">No projection of that name is known.</exception>
-    /// <exception cref="InvalidOperationException">An event projection, no live generation, or a build already running.</exception>
+    /// <exception cref="InvalidOperationException">An event projection that declares no tables, no live generation, or a build already running.</exception>
     public async Task<string> StartShadowRebuildAsync(string projection, CancellationToken cancellationToken = default)
     {
         var descriptor = Find(projection);
@@ -167,7 +167,8 @@ public sealed class ProjectionVersionOperations
 
     /// <summary>
     /// Retires kept generation <paramref name="generation"/> of <paramref name="projection"/>: drops its document table and
-    /// deletes its progress rows (fencing any owner) and dead letters. It can no longer be switched back to.
+    /// deletes its progress rows (fencing any owner) and dead letters; for an event projection, drops the generation's
+    /// copies of its declared tables (never their views). It can no longer be switched back to.
     /// </summary>
     /// <exception cref="InvalidOperationException">The generation is not kept (a live or building one is never retired).</exception>
     public async Task RetireAsync(string projection, string generation, CancellationToken cancellationToken = default)

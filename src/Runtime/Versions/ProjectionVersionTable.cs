@@ -7,7 +7,7 @@ namespace ProjectionGen.Versions;
 
 /// <summary>
 /// The one owner of the <c>projection_versions</c> table and of the projections' views: one row per generation of an
-/// aggregate projection (<see cref="ProjectionGeneration"/>) with its state (building, live, kept, retired), slot key,
+/// aggregate projection, or of an event projection that declares its tables (<see cref="ProjectionGeneration"/>), with its state (building, live, kept, retired), slot key,
 /// document table, shard count and when it started building, switched and was retired. Every statement against the
 /// table is here: its creation, the registration of a node's generations, the heartbeat's snapshot, the fenced switch,
 /// shadow rebuilds, switch-back, retirement and status (docs/versions.md).
