@@ -127,6 +127,39 @@ public sealed class EventVersionTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_node_whose_code_writes_the_table_by_name_does_not_build_a_generation_that_is_switched_back_to()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_literal_back");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, OldLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 40, eventsPerStream: 5, prefix: "l");
+        var v1Name = "v1-" + suffix;
+        var v1Node = bed.CreateDaemon(v1Name, [new OldLedgerProjection()]);
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger");
+        var v2Node = bed.CreateDaemon("v2-" + suffix, [new OldLedgerV2Projection()]);
+        await v2Node.StartAsync(Ct);
+        await WaitForStateAsync(bed, "oldledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+
+        // v1 is switched back to, but the only node running it writes projectiongen.oldledger by name, which leads to v2's
+        // copy: it must not build v1. Its slot stays unowned while new events arrive and v2 projects them exactly once.
+        var acquisitions = bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Projection == "oldledger");
+        await new ProjectionVersionOperations(bed.Store, [new OldLedgerV2Projection()]).SwitchBackAsync("oldledger", "v1", Ct);
+        await AppendManyAsync(bed.Store, streams: 10, eventsPerStream: 3, prefix: "m");
+        var watched = DateTime.UtcNow;
+        while (DateTime.UtcNow - watched < TimeSpan.FromSeconds(6))
+        {
+            Assert.Equal(acquisitions, bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Projection == "oldledger"));
+            await Task.Delay(100, Ct);
+        }
+
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger@v2");
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "oldledger", "v1"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger"));
+    }
+
+    [Fact]
     public async Task An_event_projection_is_switched_back_to_and_a_kept_generation_is_retired()
     {
         await using var database = await postgres.CreateDatabaseAsync("event_version_back");
