@@ -26,17 +26,17 @@ var status = new Command("status", "The nodes, and owner, epoch, position and la
 status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
 
 var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary, order_ledger or sku_sales)" };
-var shadowOption = new Option<bool>("--shadow") { Description = "replay into a fresh table beside the live one and switch readers once it has caught up (docs/versions.md)" };
+var shadowOption = new Option<bool>("--shadow") { Description = "replay into a fresh table (for order_ledger, a fresh copy of its table) beside the live one and switch readers once it has caught up (docs/versions.md)" };
 var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0); --shadow rebuilds beside the live one") { requiredConnection, projection, shadowOption };
 rebuild.SetAction((result, ct) => result.GetValue(shadowOption)
     ? VersionCommands.ShadowRebuildAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct)
     : RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
 
-var versioned = new Argument<string>("projection") { Description = "an aggregate projection (order_summary or sku_sales)" };
+var versioned = new Argument<string>("projection") { Description = "a projection with versions: an aggregate (order_summary or sku_sales) or an event projection that declares its tables (order_ledger)" };
 var generationArgument = new Argument<string>("generation") { Description = "a generation label as status shows it (v1, v1b, v2, ...)" };
 var switchBack = new Command("switch-back", "Switch readers back to a kept generation once it has caught up again") { requiredConnection, versioned, generationArgument };
 switchBack.SetAction((result, ct) => VersionCommands.SwitchBackAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
-var retire = new Command("retire", "Retire a kept generation: drop its table and progress rows") { requiredConnection, versioned, generationArgument };
+var retire = new Command("retire", "Retire a kept generation: drop its table (for order_ledger, its copy of the table) and progress rows") { requiredConnection, versioned, generationArgument };
 retire.SetAction((result, ct) => VersionCommands.RetireAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
 
 var undo = new Option<bool>("--undo") { Description = "end the drain instead" };

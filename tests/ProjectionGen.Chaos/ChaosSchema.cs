@@ -13,7 +13,8 @@ internal static class ChaosSchema
 
     private static readonly string[] Tables =
     [
-        "CREATE TABLE IF NOT EXISTS chaos_ledger (seq bigint NOT NULL, stream_id text NOT NULL, amount int NOT NULL)",
+        // In the store's schema, where a projection's declared tables live; a view over the live generation's copy once a node ran it.
+        "CREATE TABLE IF NOT EXISTS projectiongen.chaos_ledger (seq bigint NOT NULL, stream_id text NOT NULL, amount int NOT NULL)",
         "CREATE TABLE IF NOT EXISTS chaos_sharded_ledger (id bigserial PRIMARY KEY, seq bigint NOT NULL, stream_id text NOT NULL, amount int NOT NULL)",
         "CREATE TABLE IF NOT EXISTS chaos_audit (id bigserial PRIMARY KEY, projection text NOT NULL, epoch bigint NOT NULL, node text NOT NULL, from_pos bigint NOT NULL, to_pos bigint NOT NULL, txid bigint NOT NULL, committed_at timestamptz NOT NULL)",
     ];

@@ -76,8 +76,39 @@ public sealed class VersionGeneratorTests
     public void The_analyzers_highest_version_is_the_runtimes() =>
         Assert.Equal(ProjectionDescriptor.MaxVersion, Analyzers.ProjectionVersionAnalyzer.MaxVersion);
 
+    private const string EventVersioned = """
+        using ProjectionGen;
+        using Shop.Events;
+
+        namespace Shop.Projections;
+
+        [Projection("cart_ledger", Tables = new[] { "cart_ledger" })]
+        public sealed partial class CartLedgerProjection
+        {
+            public static void Handle(OrderPlaced e, IProjectionWriter writer) => writer.Execute($"INSERT INTO {writer.Table("cart_ledger")} (id) VALUES ($1)", e.OrderId);
+        }
+
+        [Projection("cart_ledger", Version = 2, Tables = new[] { "cart_ledger" })]
+        public sealed partial class CartLedgerV2Projection
+        {
+            public static void Handle(OrderPlaced e, IProjectionWriter writer) => writer.Execute($"INSERT INTO {writer.Table("cart_ledger")} (id) VALUES ($1)", e.OrderId);
+        }
+        """;
+
     [Fact]
-    public Task PGEN019_version_on_an_event_projection() => AssertDiagnostics("PGEN019", "'ledger' has Version = 2, which is only for aggregate projections", """
+    public async Task An_event_projection_that_declares_its_tables_has_versions_and_names_its_tables_in_the_descriptor()
+    {
+        var run = GeneratorRun.Of(SampleSources.Events, EventVersioned);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.Contains("version: 2,", run.Source("Shop.Projections.CartLedgerV2Projection.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("tables: new string[] { \"cart_ledger\" });", run.Source("Shop.Projections.CartLedgerV2Projection.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("version: 1,", run.Source("Shop.Projections.CartLedgerProjection.g.cs"), StringComparison.Ordinal);
+        Assert.Empty(await AnalyzerRunner.AnalyzeAsync(SampleSources.Events, EventVersioned));
+    }
+
+    [Fact]
+    public Task PGEN019_version_on_an_event_projection_without_tables() => AssertDiagnostics("PGEN019", "'ledger' has Version = 2, which needs the tables an event projection writes", """
         [Projection("ledger", Version = [|2|])]
         public sealed partial class LedgerProjection
         {
@@ -110,6 +141,70 @@ public sealed class VersionGeneratorTests
         public sealed partial class OtherProjection
         {
             public static Basket Create(CartOpened e) => new();
+        }
+        """);
+
+    [Theory]
+    [InlineData("Cart-Ledger", "invalid")]
+    [InlineData("a_table_name_that_is_far_too_long_for_its_version_suffixes", "invalid")]
+    [InlineData("progress", "reserved")]
+    public Task PGEN020_an_invalid_or_reserved_declared_table(string table, string problem) => AssertDiagnostics("PGEN020", $"declares the table '{table}', which is {problem}", $$"""
+        [Projection("ledger", Tables = [|new[] { "{{table}}" }|])]
+        public sealed partial class LedgerProjection
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN020_a_table_declared_twice() => AssertDiagnostics("PGEN020", "which is declared twice", """
+        [Projection("ledger", Tables = [|new[] { "ledger_rows", "ledger_rows" }|])]
+        public sealed partial class LedgerProjection
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN020_tables_on_an_aggregate_projection() => AssertDiagnostics("PGEN020", "declared by an aggregate projection", """
+        public sealed class Basket { public int Items { get; set; } }
+
+        [Projection("basket", Tables = [|new[] { "basket_rows" }|])]
+        public sealed partial class BasketProjection
+        {
+            public static Basket Create(CartOpened e) => new();
+        }
+        """);
+
+    [Fact]
+    public Task PGEN020_a_declared_table_that_is_another_projections() => AssertDiagnostics("PGEN020", "projection 'basket' owns 'doc_basket' too", """
+        public sealed class Basket { public int Items { get; set; } }
+
+        [Projection("basket")]
+        public sealed partial class BasketProjection
+        {
+            public static Basket Create(CartOpened e) => new();
+        }
+
+        [Projection("ledger", Tables = [|new[] { "doc_basket" }|])]
+        public sealed partial class LedgerProjection
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+        """);
+
+    [Fact]
+    public Task PGEN020_two_event_projections_whose_copies_would_collide() => AssertDiagnostics("PGEN020", "owns 'rows_v1' too", """
+        [Projection("ledger", Tables = [|new[] { "rows" }|])]
+        public sealed partial class LedgerProjection
+        {
+            public void Handle(OrderPlaced e) { }
+        }
+
+        [Projection("audit", Tables = [|new[] { "rows_v1" }|])]
+        public sealed partial class AuditProjection
+        {
+            public void Handle(OrderShipped e) { }
         }
         """);
 

@@ -45,6 +45,21 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Contains("\"projection\": \"order_ledger\"", status, StringComparison.Ordinal);
         Assert.Matches("\"owner\": \"cli-[12]\"", status);
 
+        // The event projection declares its table: a shadow rebuild builds a copy beside the live one and switches the
+        // view projectiongen.order_ledger to it; then back to v1, and the kept v1b is retired (docs/versions.md).
+        var (shadowExit, shadowOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", connection, "order_ledger", "--shadow");
+        Assert.Equal(0, shadowExit);
+        Assert.Contains("generation v1b", shadowOutput, StringComparison.Ordinal);
+        Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1b", TimeSpan.FromMinutes(2)), "order_ledger's v1b never went live");
+        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the shadow rebuild");
+        var (backExit, _) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "switch-back", "--connection", connection, "order_ledger", "v1");
+        Assert.Equal(0, backExit);
+        Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1", TimeSpan.FromMinutes(2)), "order_ledger's v1 never went live again");
+        var (retireExit, retireOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "retire", "--connection", connection, "order_ledger", "v1b");
+        Assert.Equal(0, retireExit);
+        Assert.Contains("Retired generation v1b of order_ledger", retireOutput, StringComparison.Ordinal);
+        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the switch back");
+
         var firstExit = await first.TerminateAsync(TimeSpan.FromSeconds(30));
         var secondExit = await second.TerminateAsync(TimeSpan.FromSeconds(30));
         TestContext.Current.TestOutputHelper?.WriteLine($"node cli-1 (exit {firstExit}):\n{first.Output}\nnode cli-2 (exit {secondExit}):\n{second.Output}");
@@ -99,6 +114,25 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         var password = new Npgsql.NpgsqlConnectionStringBuilder(connection).Password!;
         Assert.DoesNotContain(password, snapshot + html + node.Output, StringComparison.Ordinal);
         Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static async Task<bool> GenerationLiveWithinAsync(string connection, string projection, string generation, TimeSpan timeout)
+    {
+        var live = new System.Text.RegularExpressions.Regex(
+            $"\"projection\": \"{projection}\",\\s*\"generation\": \"{generation}\",\\s*\"version\": \\d+,\\s*\"state\": \"live\"");
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
+            if (exitCode == 0 && live.IsMatch(output))
+            {
+                return true;
+            }
+
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+
+        return false;
     }
 
     private static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)

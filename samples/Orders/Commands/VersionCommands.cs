@@ -4,7 +4,7 @@ using ProjectionGen.Versions;
 namespace Orders.Commands;
 
 /// <summary>
-/// The versions of the aggregate projections (docs/versions.md): a shadow rebuild (built beside the live table, readers
+/// The versions of the aggregate projections and of order_ledger, which declares its table (docs/versions.md): a shadow rebuild (built beside the live table, readers
 /// switched once it has caught up), a switch back to a kept generation, and the retirement of a kept one.
 /// </summary>
 internal static class VersionCommands

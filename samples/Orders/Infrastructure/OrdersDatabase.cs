@@ -8,9 +8,13 @@ namespace Orders.Infrastructure;
 /// <summary>The sample's event store on one database: its event types, schema and the ledger projection's table.</summary>
 internal sealed class OrdersDatabase : IAsyncDisposable
 {
-    /// <summary>The event projection's table: no unique constraint, so a double application would leave two rows.</summary>
+    /// <summary>
+    /// The event projection's table, in the event store's schema (where a projection's declared tables live): no unique
+    /// constraint, so a double application would leave two rows. Once a node ran the projection it is a view over the live
+    /// generation's copy (docs/versions.md), which IF NOT EXISTS leaves alone.
+    /// </summary>
     public const string CreateLedgerTableSql =
-        "CREATE TABLE IF NOT EXISTS order_ledger (seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL, amount numeric NOT NULL)";
+        "CREATE TABLE IF NOT EXISTS projectiongen.order_ledger (seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL, amount numeric NOT NULL)";
 
     private OrdersDatabase(string connectionString, NpgsqlDataSource dataSource, PostgresEventStore store)
     {

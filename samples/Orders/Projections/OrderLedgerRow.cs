@@ -2,7 +2,7 @@ using ProjectionGen;
 
 namespace Orders.Projections;
 
-/// <summary>One row of <c>order_ledger</c>: the generator implements <see cref="IProjectionRow{TRow}"/> for it (columns seq, stream_id, event_type, amount).</summary>
+/// <summary>One row of <c>order_ledger</c> (the copy of the generation that writes it): the generator implements <see cref="IProjectionRow{TRow}"/> for it (columns seq, stream_id, event_type, amount).</summary>
 /// <param name="Seq">The event's global sequence.</param>
 /// <param name="StreamId">The order's stream.</param>
 /// <param name="EventType">The event's type name.</param>

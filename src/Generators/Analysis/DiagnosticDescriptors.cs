@@ -123,6 +123,13 @@ internal static class DiagnosticDescriptors
         "Projection version is invalid",
         "Projection '{0}' has Version = {1}, which {2}");
 
+    /// <summary>PGEN020: an event projection's declared table is invalid, reserved, repeated or another projection's.</summary>
+    public static readonly DiagnosticDescriptor InvalidDeclaredTable = Error(
+        "PGEN020",
+        "Declared table is invalid",
+        "Projection '{0}' declares the table '{1}', which is {2} (docs/versions.md, \"Event projections\")",
+        WellKnownDiagnosticTags.CompilationEnd);
+
     /// <summary>PGEN030: a route method (Identity, Identities) cannot be used.</summary>
     public static readonly DiagnosticDescriptor UnusableRoute = Error(
         "PGEN030",

@@ -32,6 +32,55 @@ internal static class DocumentTableNames
         && name[0] is (>= 'a' and <= 'z') or '_'
         && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 
+    private const string TablesArgument = "Tables";
+
+    /// <summary>The longest declared table of an event projection; mirrors the runtime's <c>EventTables.MaxNameLength</c>.</summary>
+    public const int MaxDeclaredLength = 48;
+
+    /// <summary>The attribute's declared <c>Tables</c> of an event projection (docs/versions.md); empty when none (a null entry is kept as an empty string).</summary>
+    public static ImmutableArray<string> Declared(AttributeData attribute)
+    {
+        var argument = attribute.NamedArguments.FirstOrDefault(a => a.Key == TablesArgument).Value;
+        return argument.Kind == TypedConstantKind.Array && !argument.IsNull
+            ? argument.Values.Select(v => v.Value as string ?? "").ToImmutableArray()
+            : ImmutableArray<string>.Empty;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a valid declared table: 1 to 48 lower-case letters, digits and underscores, starting with a letter.</summary>
+    public static bool IsValidDeclared(string name) =>
+        name.Length is > 0 and <= MaxDeclaredLength
+        && name[0] is >= 'a' and <= 'z'
+        && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
+
+    /// <summary>
+    /// Every relation an event projection of <paramref name="version"/> that declares <paramref name="tables"/> owns: a
+    /// view per table and its copy per generation (<c>_v1</c>, <c>_v1b</c>, ... up to its version); mirrors the runtime.
+    /// </summary>
+    public static System.Collections.Generic.IEnumerable<string> OwnedByEventProjection(ImmutableArray<string> tables, int version)
+    {
+        foreach (var table in tables)
+        {
+            yield return table;
+            for (var v = 1; v <= version; v++)
+            {
+                yield return table + "_v" + v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                yield return table + "_v" + v.ToString(System.Globalization.CultureInfo.InvariantCulture) + "b";
+            }
+        }
+    }
+
+    /// <summary>Where to report a declared-table problem: the <c>Tables</c> argument, else the projection name's location.</summary>
+    public static Location TablesLocation(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList: { } arguments }
+            && arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == TablesArgument) is { } argument)
+        {
+            return argument.Expression.GetLocation();
+        }
+
+        return ProjectionNames.Location(type, attribute, cancellationToken);
+    }
+
     /// <summary>Where to report a table problem: the <c>TableName</c> argument when explicit, else the projection name's location.</summary>
     public static Location Location(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
     {

@@ -186,7 +186,8 @@ internal static class ProjectionInspector
             HidesBaseDescriptor: HasBaseProjection(type),
             Routes: new EquatableArray<RouteCase>(routeCases),
             NeedsInstance: entries.Any(e => !e.Call.IsStatic),
-            Version: NamedInt(attribute, "Version", 1));
+            Version: NamedInt(attribute, "Version", 1),
+            Tables: new EquatableArray<string>(DocumentTableNames.Declared(attribute)));
     }
 
     /// <summary>

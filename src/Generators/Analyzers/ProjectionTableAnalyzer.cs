@@ -17,7 +17,7 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.InvalidTableName, DiagnosticDescriptors.DuplicateTableName);
+        ImmutableArray.Create(DiagnosticDescriptors.InvalidTableName, DiagnosticDescriptors.DuplicateTableName, DiagnosticDescriptors.InvalidDeclaredTable);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -27,9 +27,11 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(static start =>
         {
             var tables = new ConcurrentBag<(string Table, string Projection, string Type, Location Location)>();
+            var declared = new ConcurrentBag<(string Relation, string Table, string Projection, Location Location)>();
             ProjectionAttributes.OnProjections(start, (symbol, type, attribute) =>
             {
                 var display = type.ToDisplayString(TypeFacts.MessageFormat);
+                CheckDeclaredTables(symbol, type, attribute, declared);
                 var explicitTable = DocumentTableNames.Explicit(attribute);
                 var location = DocumentTableNames.Location(type, attribute, symbol.CancellationToken);
                 if (explicitTable is not null)
@@ -64,6 +66,24 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
 
             start.RegisterCompilationEndAction(end =>
             {
+                // An event projection's views and copies (docs/versions.md) must be no other projection's relation.
+                var others = tables.Select(t => (Relation: t.Table, t.Projection)).Concat(declared.Select(d => (d.Relation, d.Projection))).ToList();
+                foreach (var entry in declared.GroupBy(d => (d.Projection, d.Table)).Select(g => g.First()))
+                {
+                    var clash = declared.Where(d => d.Projection == entry.Projection && d.Table == entry.Table)
+                        .Select(d => d.Relation)
+                        .SelectMany(relation => others.Where(o => o.Relation == relation && o.Projection != entry.Projection))
+                        .Select(o => (o.Relation, o.Projection))
+                        .OrderBy(o => o.Relation, System.StringComparer.Ordinal)
+                        .FirstOrDefault();
+                    if (clash.Relation is not null)
+                    {
+                        end.ReportDiagnostic(Diagnostic.Create(
+                            DiagnosticDescriptors.InvalidDeclaredTable, entry.Location, entry.Projection, entry.Table,
+                            $"taken: projection '{clash.Projection}' owns '{clash.Relation}' too (a view per declared table and a copy per generation, _v1, _v1b, _v2, ...)"));
+                    }
+                }
+
                 // Two versions of one projection share its table and view by design.
                 foreach (var group in tables.GroupBy(t => t.Table).Where(g => g.Select(m => m.Projection).Distinct().Count() > 1))
                 {
@@ -76,6 +96,51 @@ public sealed class ProjectionTableAnalyzer : DiagnosticAnalyzer
                 }
             });
         });
+    }
+
+    private static void CheckDeclaredTables(
+        SymbolAnalysisContext symbol,
+        INamedTypeSymbol type,
+        AttributeData attribute,
+        ConcurrentBag<(string Relation, string Table, string Projection, Location Location)> declared)
+    {
+        var names = DocumentTableNames.Declared(attribute);
+        if (names.IsEmpty)
+        {
+            return;
+        }
+
+        var projection = ProjectionNames.Resolve(type, attribute);
+        var location = DocumentTableNames.TablesLocation(type, attribute, symbol.CancellationToken);
+        if (KeepsDocuments(type))
+        {
+            symbol.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidDeclaredTable, location, projection, names[0], "declared by an aggregate projection: an aggregate keeps its documents in its document table (TableName); only event projections declare Tables"));
+            return;
+        }
+
+        var version = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Version").Value.Value is int v && v >= 1 ? v : 1;
+        var seen = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var table in names)
+        {
+            var problem = !DocumentTableNames.IsValidDeclared(table)
+                ? $"invalid: use 1 to {DocumentTableNames.MaxDeclaredLength} lower-case letters, digits and underscores, starting with a letter"
+                : !seen.Add(table)
+                    ? "declared twice"
+                    : DocumentTableNames.OwnedByEventProjection(ImmutableArray.Create(table), version).FirstOrDefault(DocumentTableNames.Reserved.Contains) is { } reserved
+                        ? $"reserved: '{reserved}' is one of ProjectionGen's own tables"
+                        : null;
+            if (problem is not null)
+            {
+                symbol.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidDeclaredTable, location, projection, table, problem));
+                continue;
+            }
+
+            foreach (var relation in DocumentTableNames.OwnedByEventProjection(ImmutableArray.Create(table), version))
+            {
+                declared.Add((relation, table, projection, location));
+            }
+        }
     }
 
     /// <summary>An aggregate projection, by the inspector's rule: Create, Apply or ShouldDelete methods and no Handle.</summary>

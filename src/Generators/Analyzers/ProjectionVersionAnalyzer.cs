@@ -8,10 +8,9 @@ using ProjectionGen.Generators.Analysis;
 namespace ProjectionGen.Generators.Analyzers;
 
 /// <summary>
-/// Checks <c>[Projection(Version = N)]</c> (PGEN019): a version is 1 to 999, and only aggregate projections have
-/// versions other than 1, because a new version is built beside the live one into its own document table, and an event
-/// projection's handlers write tables the runtime does not know (docs/versions.md). The runtime's descriptor refuses both
-/// too.
+/// Checks <c>[Projection(Version = N)]</c> (PGEN019): a version is 1 to 999, and an event projection has versions other
+/// than 1 only when it declares the tables it writes (<c>Tables</c>), because a new version is built beside the live one
+/// into its own copies of them (docs/versions.md). The runtime's descriptor refuses both too.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ProjectionVersionAnalyzer : DiagnosticAnalyzer
@@ -37,8 +36,8 @@ public sealed class ProjectionVersionAnalyzer : DiagnosticAnalyzer
 
                 var problem = version < 1 || version > MaxVersion
                     ? $"is out of range: a version is 1 to {MaxVersion}"
-                    : IsEventProjection(type)
-                        ? "is only for aggregate projections: a new version is built beside the live one into its own document table, and an event projection's handlers write tables of their own; keep Version = 1 and rebuild it in place"
+                    : IsEventProjection(type) && DocumentTableNames.Declared(attribute).IsEmpty
+                        ? "needs the tables an event projection writes: a new version is built beside the live one into its own copies of the tables the projection declares; add Tables = new[] { \"...\" } and write them through writer.Table(\"...\"), or keep Version = 1 and rebuild it in place"
                         : null;
                 if (problem is not null)
                 {

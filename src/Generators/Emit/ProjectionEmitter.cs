@@ -110,11 +110,16 @@ internal static class ProjectionEmitter
         // Only a sharded or multi-stream projection names its shard count or shape, so the descriptors of the others stay as they were.
         // A versioned projection names all three (the descriptor's versioned constructor takes them all).
         var optional = new System.Collections.Generic.List<string> { $"tableName: {tableName}" };
-        if (model.Version != 1)
+        if (model.Version != 1 || model.Tables.Count > 0)
         {
             optional.Add($"shards: {model.Shards}");
             optional.Add($"multiStream: {(model.IsMultiStream ? "true" : "false")}");
             optional.Add($"version: {model.Version}");
+            if (model.Tables.Count > 0)
+            {
+                // An event projection's declared tables (docs/versions.md, "Event projections").
+                optional.Add($"tables: new string[] {{ {string.Join(", ", model.Tables.Select(Literal))} }}");
+            }
         }
         else
         {

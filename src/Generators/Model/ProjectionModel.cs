@@ -26,6 +26,7 @@ namespace ProjectionGen.Generators.Model;
 /// <param name="Routes">For multi-stream aggregates, the routing switch cases, derived event types first; empty otherwise.</param>
 /// <param name="NeedsInstance">Some aggregate method is an instance method, so static generated code (live aggregation) creates an instance.</param>
 /// <param name="Version">From the attribute: the projection's version (1 unless set; docs/versions.md).</param>
+/// <param name="Tables">From the attribute: the tables an event projection declares (docs/versions.md); empty when none.</param>
 internal sealed record ProjectionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -48,7 +49,8 @@ internal sealed record ProjectionModel(
     bool HidesBaseDescriptor,
     EquatableArray<RouteCase> Routes,
     bool NeedsInstance,
-    int Version = 1)
+    int Version = 1,
+    EquatableArray<string> Tables = default)
 {
     /// <summary>An aggregate whose documents are keyed by the ids its routes return.</summary>
     public bool IsMultiStream => Routes.Count > 0;

@@ -4,7 +4,12 @@ using ProjectionGen.EventStore;
 namespace ProjectionGen.Daemon;
 
 /// <summary>Collects an event projection's commands for the batch's commit round trip.</summary>
-internal sealed class BatchWriter : IProjectionWriter
+/// <param name="projection">The projection's name, for messages.</param>
+/// <param name="tables">
+/// The declared tables mapped to the quoted physical copies of the batch's generation (docs/versions.md, "Event
+/// projections"); <see langword="null"/> when the projection declares none.
+/// </param>
+internal sealed class BatchWriter(string projection = "", IReadOnlyDictionary<string, string>? tables = null) : IProjectionWriter
 {
     private readonly List<NpgsqlBatchCommand> commands = [];
     private readonly List<ArrayColumn[]?> columns = [];
@@ -71,6 +76,8 @@ internal sealed class BatchWriter : IProjectionWriter
     {
         if (runs.Count == 0 || runs[^1].Position != commands.Count || runs[^1].RowType != typeof(TRow))
         {
+            // Resolved here too, so a row table the projection does not declare fails in the handler that queued it.
+            _ = ResolveRowTable(TRow.TableName);
             runs.Add(new RowRun(typeof(TRow), TRow.TableName, TRow.ColumnNames, commands.Count));
         }
 
@@ -89,13 +96,16 @@ internal sealed class BatchWriter : IProjectionWriter
     }
 
     /// <summary>
-    /// The table a row type's rows go to, quoted for SQL text: the one place a declared row table is resolved to the
-    /// physical table it is written to.
+    /// The table a row type's rows go to, quoted for SQL text. A projection that declares its tables
+    /// (<see cref="ProjectionAttribute.Tables"/>) writes its rows to the batch's generation's copy through
+    /// <see cref="Resolve"/>, so a row table it does not declare is refused like <c>writer.Table</c>; one that declares
+    /// none writes the row type's table as named (docs/daemon.md, "Writes: typed rows"; docs/versions.md).
     /// </summary>
     /// <param name="declared">The table the row type declares.</param>
-#pragma warning disable CA1822 // An instance method on purpose: where rows go may depend on the batch (docs/daemon.md, "Writes: typed rows").
-    internal string ResolveRowTable(string declared) => PostgresIdentifier.Parse(declared, "The table of a projection row").Quoted;
-#pragma warning restore CA1822
+    internal string ResolveRowTable(string declared) =>
+        tables is null || tables.Count == 0
+            ? PostgresIdentifier.Parse(declared, "The table of a projection row").Quoted
+            : Resolve(declared);
 
     public void Execute(string sql) => Add(Create(sql), null);
 
@@ -163,6 +173,28 @@ internal sealed class BatchWriter : IProjectionWriter
         }
 
         return commands.GetRange(start, end - start);
+    }
+
+    public string Table(string table) => Resolve(table);
+
+    /// <summary>
+    /// The one place where a declared (logical) table becomes the quoted, schema-qualified physical table of this batch's
+    /// generation: everything that writes a declared table goes through here.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="table"/> is not declared.</exception>
+    internal string Resolve(string table)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        if (tables is not null && tables.TryGetValue(table, out var physical))
+        {
+            return physical;
+        }
+
+        throw new ArgumentException(
+            tables is null || tables.Count == 0
+                ? $"Projection '{projection}' declares no tables, so writer.Table(\"{table}\") has nothing to resolve: declare the tables its handlers write, [Projection(\"{projection}\", Tables = new[] {{ \"{table}\" }})] (docs/versions.md)."
+                : $"Projection '{projection}' does not declare the table '{table}'; it declares {string.Join(", ", tables.Keys.Order(StringComparer.Ordinal))} (ProjectionAttribute.Tables, docs/versions.md).",
+            nameof(table));
     }
 
     private static ArrayColumn[]? Columns(params ReadOnlySpan<ArrayColumn?> types)

@@ -30,6 +30,22 @@ internal static class DocumentTableNames
     /// </summary>
     public static IEnumerable<string> Owned(ProjectionDescriptor descriptor)
     {
+        if (descriptor.Kind != ProjectionKind.Aggregate)
+        {
+            // An event projection that declares its tables owns a view per table and the copies of every generation.
+            foreach (var table in descriptor.Tables)
+            {
+                yield return table;
+                for (var version = 1; version <= descriptor.Version; version++)
+                {
+                    yield return Versions.EventTables.Physical(table, new Versions.ProjectionGeneration(descriptor.Name, version, false));
+                    yield return Versions.EventTables.Physical(table, new Versions.ProjectionGeneration(descriptor.Name, version, true));
+                }
+            }
+
+            yield break;
+        }
+
         yield return descriptor.Name;
         for (var version = 1; version <= descriptor.Version; version++)
         {
@@ -48,6 +64,7 @@ internal static class DocumentTableNames
     public static void Validate(string schema, IEnumerable<ProjectionDescriptor> descriptors)
     {
         ArgumentNullException.ThrowIfNull(descriptors);
+        descriptors = [.. descriptors];
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var descriptor in descriptors.Where(d => d.Kind == ProjectionKind.Aggregate))
         {
@@ -73,21 +90,21 @@ internal static class DocumentTableNames
         // must not be a reserved name or another projection's table, and no two projections may share any of them.
         // Two versions of one projection (a node may run both) share their names by design.
         var relations = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var descriptor in descriptors.Where(d => d.Kind == ProjectionKind.Aggregate))
+        foreach (var descriptor in descriptors.Where(d => d.Kind == ProjectionKind.Aggregate || d.Tables.Count > 0))
         {
             foreach (var relation in Owned(descriptor))
             {
                 if (Reserved.Contains(relation, StringComparer.Ordinal))
                 {
                     throw new ArgumentException(
-                        $"Projection '{descriptor.Name}' would own '{schema}.{relation}', which is reserved: it is ProjectionGen's own. An aggregate projection owns a view named after it and a document table per generation (docs/versions.md); rename the projection or choose another TableName.",
+                        $"Projection '{descriptor.Name}' would own '{schema}.{relation}', which is reserved: it is ProjectionGen's own. An aggregate projection owns a view named after it and a document table per generation, an event projection a view per declared table and a copy of it per generation (docs/versions.md); rename the projection or choose another TableName or Tables.",
                         nameof(descriptors));
                 }
 
                 if (relations.TryGetValue(relation, out var other) && other != descriptor.Name)
                 {
                     throw new ArgumentException(
-                        $"Projections '{other}' and '{descriptor.Name}' would both own '{schema}.{relation}' (a projection's view is named after it, its generations' document tables get a version suffix; docs/versions.md). Rename one of them or give it another TableName.",
+                        $"Projections '{other}' and '{descriptor.Name}' would both own '{schema}.{relation}' (a projection's view is named after it, its generations' document tables and an event projection's copies of its declared tables get a version suffix; docs/versions.md). Rename one of them or give it another TableName or Tables.",
                         nameof(descriptors));
                 }
 

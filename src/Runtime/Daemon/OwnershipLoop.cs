@@ -382,8 +382,8 @@ internal sealed class OwnershipLoop
             }
         }
 
-        await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
         generationStates = seenStates;
+        await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
         await StopUnprojectedAsync(lockConnection, stop).ConfigureAwait(false);
         nodes = seenNodes;
         holders = seenHolders;
@@ -407,7 +407,8 @@ internal sealed class OwnershipLoop
 
     /// <summary>
     /// An epoch bumped elsewhere (a rebuild, a resume, a takeover) fences this node's next commit, but an idle agent never
-    /// commits and a paused slot has no agent: stop them here so that the lock is given back.
+    /// commits and a paused slot has no agent: stop them here so that the lock is given back. A generation a switch
+    /// replaced (its epoch bumped by the switch, docs/versions.md) is no loss: <see cref="StopUnprojectedAsync"/> stops it.
     /// </summary>
     private async Task StopSupersededAsync(LockConnection lockConnection, List<ProjectionSlot> owned, Dictionary<string, long> epochs, CancellationToken stop)
     {
@@ -418,7 +419,7 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
-            if (slot.Agent is { } agent && epoch > agent.Ownership.Epoch)
+            if (slot.Agent is { } agent && epoch > agent.Ownership.Epoch && IsProjected(slot.Setup.Generation))
             {
                 services.ReportLockLost(agent.Ownership, ProjectionDaemon.SupersededCause);
             }
@@ -574,6 +575,13 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
+            if (!slot.Setup.Versioned && StateOf(slot.Setup.Generation) == Versions.ProjectionVersionStates.Building)
+            {
+                // An event projection that declares no tables writes them by name, that is into the live generation's copies
+                // (docs/versions.md, "Event projections"): it runs its generation only while that one is live.
+                continue;
+            }
+
             plan.TryGetValue(slot.Name, out var planned);
             var wanted = planned == NodeName;
             if (!wanted)
@@ -635,6 +643,13 @@ internal sealed class OwnershipLoop
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
                 await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
+                if (await IsKeptAsync(lockConnection, slot, stop).ConfigureAwait(false))
+                {
+                    // A switch replaced this generation (docs/versions.md): not this node's to run until switched back.
+                    slot.NotBefore = Time.GetUtcNow() + options.HeartbeatInterval;
+                    return false;
+                }
+
                 slot.Retired = true;
                 DaemonLog.SlotRetired(Logger, slot.Name, NodeName, $"its progress row is missing or has another shard count than {slot.Setup.Shards}: the projection was resharded by a rebuild; restart this node with the projection's new shard count");
                 return false;
@@ -680,6 +695,13 @@ internal sealed class OwnershipLoop
 
         agent.Start(hardStop);
         return true;
+    }
+
+    private async Task<bool> IsKeptAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
+    {
+        await using var command = new NpgsqlCommand(progress.KeptSql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
+        return await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly bool groupWrites;
     private readonly IReadOnlyDictionary<string, object?>? preloadedDocuments;
     private readonly int rowCopyThreshold;
-    private readonly BatchWriter writer = new();
+    private readonly BatchWriter writer;
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
 #pragma warning restore CA1859
@@ -44,6 +44,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
     {
         this.rowCopyThreshold = rowCopyThreshold;
         this.preloadedDocuments = preloadedDocuments;
+        writer = new BatchWriter(setup.Name, setup.Tables);
         this.groupWrites = groupWrites;
         this.setup = setup;
         this.ownership = ownership;

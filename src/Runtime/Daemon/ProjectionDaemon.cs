@@ -280,14 +280,34 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         command.Parameters.Add(Versions.ProjectionVersionTable.Text(generation.Label));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = generation.Version });
         command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Key));
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable!.Name));
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable?.Name ?? string.Join(", ", Versions.EventTables.PhysicalNames(setup.Descriptor, generation))));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = setup.Shards });
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(DocumentTableNames.Of(setup.Descriptor)));
+        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable is null
+            ? string.Join(", ", Versions.EventTables.PhysicalNames(setup.Descriptor, new Versions.ProjectionGeneration(setup.Name, 1, false)))
+            : DocumentTableNames.Of(setup.Descriptor)));
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(setup.Name).Value });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var state = reader.GetString(0);
-        if (reader.GetBoolean(1) && state == Versions.ProjectionVersionStates.Building)
+        string state;
+        bool created;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            state = reader.GetString(0);
+            created = reader.GetBoolean(1);
+        }
+
+        if (setup.DocumentTable is null)
+        {
+            // An event projection's declared tables: on first versioning the user's tables become the live generation's
+            // copies behind views of their names, and this generation's copies are created (docs/versions.md).
+            await using var prepare = new NpgsqlCommand(versions.PrepareTablesSql, connection);
+            prepare.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Name));
+            prepare.Parameters.Add(Versions.ProjectionVersionTable.Text(generation.Label));
+            prepare.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. setup.Descriptor.Tables], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+            prepare.Parameters.Add(new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(setup.Name).Value });
+            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (created && state == Versions.ProjectionVersionStates.Building)
         {
             DaemonLog.VersionBuildStarted(logger, setup.Name, generation.Label, NodeName);
             RaiseLifecycle(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.VersionBuildStarted, setup.Key, NodeName, 0, DateTimeOffset.UtcNow, $"version {generation.Version} of {setup.Name} builds beside the live one"));

@@ -13,8 +13,10 @@ internal sealed class ProjectionSetup
         DocumentTable? documentTable,
         JsonTypeInfo? documentTypeInfo,
         Versions.ProjectionGeneration generation,
-        int catchUpBatchSize = 0)
+        int catchUpBatchSize = 0,
+        IReadOnlyDictionary<string, string>? tables = null)
     {
+        Tables = tables;
         CatchUpBatchSize = Math.Max(batchSize, catchUpBatchSize);
         Projection = projection;
         Generation = generation;
@@ -37,8 +39,17 @@ internal sealed class ProjectionSetup
     /// <summary>The generation's slot key: the projection name for version 1 lane a, else <c>name@v2</c>, <c>name@v1b</c>.</summary>
     public string Key => Generation.Key;
 
-    /// <summary>Whether the projection has generations (aggregate projections), whose states decide whether nodes run them.</summary>
-    public bool Versioned => Descriptor.Kind == ProjectionKind.Aggregate;
+    /// <summary>
+    /// Whether the projection has generations (aggregate projections, and event projections that declare their tables),
+    /// whose states decide whether nodes run them.
+    /// </summary>
+    public bool Versioned => Descriptor.Kind == ProjectionKind.Aggregate || Descriptor.Tables.Count > 0;
+
+    /// <summary>
+    /// For an event projection that declares its tables, each declared table mapped to the quoted physical copy this
+    /// generation writes (docs/versions.md, "Event projections"); otherwise <see langword="null"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Tables { get; }
 
     /// <summary>How many slots the projection is split into (1: not sharded).</summary>
     public int Shards => Projection.Descriptor.Shards;

@@ -55,11 +55,12 @@ internal static class SlotCatalog
             // An aggregate projection runs its version in two lanes: lane a, and lane b for shadow rebuilds; which of them
             // the node actually runs is decided by their states in projection_versions (docs/versions.md).
             var generation = Versions.ProjectionGeneration.Of(descriptor);
-            Versions.ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate ? [generation, generation.OtherLane] : [generation];
+            // An event projection has generations only when it declares the tables its handlers write.
+            Versions.ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate || descriptor.Tables.Count > 0 ? [generation, generation.OtherLane] : [generation];
             foreach (var lane in generations)
             {
                 var table = descriptor.Kind == ProjectionKind.Aggregate ? DocumentTable.For(store.Schema, descriptor, lane) : null;
-                var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize);
+                var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize, Versions.EventTables.Resolve(store.Schema, descriptor, lane));
                 setups.Add(setup);
                 for (var shard = 0; shard < descriptor.Shards; shard++)
                 {

@@ -25,6 +25,7 @@ internal static class EventStoreSchema
         new(6, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
         new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
         new(8, "projection_versions table, projection views and the fenced version switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateTable),
+        new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateEventTables),
     ];
 
     /// <summary>

@@ -16,8 +16,10 @@ namespace ProjectionGen.Operations;
 /// </summary>
 /// <remarks>
 /// The read model is emptied as follows: an aggregate projection's document table is deleted from; an event
-/// projection must implement <see cref="IResettableProjection"/>, whose statements run in the same transaction. An
-/// event projection without it cannot be rebuilt, because the runtime cannot know which tables it writes.
+/// projection that declares its tables (<see cref="ProjectionAttribute.Tables"/>) has its generation's copies of them
+/// truncated (never the views of their names; docs/versions.md); an event projection may implement
+/// <see cref="IResettableProjection"/>, whose statements run in the same transaction. An event projection with neither
+/// cannot be rebuilt, because the runtime cannot know which tables it writes.
 /// </remarks>
 public sealed class ProjectionRebuilder
 {
@@ -59,8 +61,10 @@ public sealed class ProjectionRebuilder
 
         // The generation of the descriptor's version, lane a: for version 1 the projection's own name, as always
         // (docs/versions.md; a shadow rebuild goes through ProjectionVersionOperations instead).
-        var key = Versions.ProjectionGeneration.Of(descriptor).Key;
-        if (descriptor.Kind != ProjectionKind.Aggregate && generated is not IResettableProjection)
+        var generation = Versions.ProjectionGeneration.Of(descriptor);
+        var key = generation.Key;
+        var eventTables = descriptor.Kind == ProjectionKind.Aggregate ? null : Versions.EventTables.Resolve(store.Schema, descriptor, generation);
+        if (descriptor.Kind != ProjectionKind.Aggregate && eventTables is null && generated is not IResettableProjection)
         {
             throw new InvalidOperationException(
                 $"Projection '{projection}' is an event projection without a reset: implement IResettableProjection on it, queueing the statements that empty its read model, to make it rebuildable.");
@@ -97,9 +101,26 @@ public sealed class ProjectionRebuilder
                     batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {table.QuotedName}"));
                 }
 
+                if (eventTables is not null)
+                {
+                    // The generation's copies of the declared tables, never the views of their names, which may lead to
+                    // another generation (docs/versions.md, "Event projections"). Converted and created first if need be.
+                    var versions = new Versions.ProjectionVersionTable(progress.Schema);
+                    batch.BatchCommands.Add(BatchCommands.Create(
+                        versions.PrepareTablesSql,
+                        new NpgsqlParameter<string> { TypedValue = projection },
+                        new NpgsqlParameter<string> { TypedValue = generation.Label },
+                        new NpgsqlParameter<string[]> { TypedValue = [.. descriptor.Tables], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                        new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(projection).Value }));
+                    foreach (var physical in eventTables.Values)
+                    {
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand($"TRUNCATE {physical}"));
+                    }
+                }
+
                 if (generated is IResettableProjection resettable)
                 {
-                    var writer = new BatchWriter();
+                    var writer = new BatchWriter(projection, eventTables);
                     resettable.Reset(writer);
                     foreach (var command in writer.CommitCommands(group: false))
                     {

@@ -24,9 +24,11 @@ internal sealed class ProgressTable
         AcquireSql = $"""
             UPDATE {table} SET epoch = epoch + 1, owner = $2, owner_since = now(),
                    status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'running' END
-             WHERE name = $1 AND shard_count = $3
+             WHERE name = $1 AND shard_count = $3 AND status <> 'kept'
             RETURNING epoch, position, status = 'paused'
             """;
+        KeptSql = $"SELECT status = 'kept' FROM {table} WHERE name = $1";
+        UnkeepSql = $"UPDATE {table} SET epoch = epoch + 1, status = 'idle' WHERE projection = $1 AND status = 'kept'";
         EpochsSql = $"SELECT name, epoch FROM {table} WHERE name = ANY($1)";
         FencedCommitSql = $"SELECT {schema.Quoted}.commit_progress($1, $2, $3, $4, $5, $6, $7, $8)";
         UnfencedCommitSql = $"UPDATE {table} SET position = $2, last_commit_at = now() WHERE name = $1";
@@ -64,9 +66,18 @@ internal sealed class ProgressTable
     /// <summary>
     /// The epoch bump on winning a slot's lock: bumps the epoch and reads the position in one statement ($1 slot, $2 node,
     /// $3 shard count); returns epoch, position and whether the slot is paused. No row: the slot's shard count changed
-    /// (the projection was rebuilt with another one) and this node must not run it.
+    /// (the projection was rebuilt with another one) and this node must not run it, or the slot is kept (<see cref="KeptSql"/>).
     /// </summary>
     public string AcquireSql { get; }
+
+    /// <summary>
+    /// Whether slot $1 is kept: a slot of an event projection's generation that a switch replaced, which no node acquires
+    /// (<see cref="AcquireSql"/> matches no row) until it is switched back to (docs/versions.md, "Event projections").
+    /// </summary>
+    public string KeptSql { get; }
+
+    /// <summary>Makes the kept slots of generation $1 acquirable again, under a new epoch: the start of a switch back.</summary>
+    public string UnkeepSql { get; }
 
     /// <summary>The epochs of the named slots ($1 text[]): the heartbeat's check for epochs bumped elsewhere.</summary>
     public string EpochsSql { get; }

@@ -32,4 +32,12 @@ public interface IProjectionWriter
     /// <typeparam name="TRow">The row type.</typeparam>
     /// <param name="row">The row; its values are read when it is queued.</param>
     void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>;
+
+    /// <summary>
+    /// The quoted, schema-qualified physical table that this batch's generation writes for <paramref name="table"/>, one
+    /// of the tables the projection declares (<see cref="ProjectionAttribute.Tables"/>); for example
+    /// <c>"projectiongen"."cart_ledger_v2"</c> for <c>cart_ledger</c> in version 2 (docs/versions.md, "Event projections").
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="table"/> is not one of the declared tables.</exception>
+    string Table(string table);
 }

@@ -59,10 +59,22 @@ public sealed class ProjectionAttribute : Attribute
     public int Shards { get; set; } = 1;
 
     /// <summary>
-    /// The projection's version, 1 to <see cref="ProjectionDescriptor.MaxVersion"/> (default 1), for aggregate
-    /// projections. A new version is built beside the live one, into its own document table (<c>doc_name_v2</c>) with its
-    /// own progress rows, locks and epochs, while the live one keeps serving; readers of the view <c>{schema}.{name}</c>
+    /// The projection's version, 1 to <see cref="ProjectionDescriptor.MaxVersion"/> (default 1). A new version is built
+    /// beside the live one, into its own document table (<c>doc_name_v2</c>; for an event projection, its own copies of
+    /// the <see cref="Tables"/> it declares) with its own progress rows, locks and epochs, while the live one keeps
+    /// serving; readers of the view <c>{schema}.{name}</c> (for an event projection, the views named after its tables)
     /// are switched to it in one transaction once it has caught up (PGEN019; docs/versions.md).
     /// </summary>
     public int Version { get; set; } = 1;
+
+    /// <summary>
+    /// For event projections, the tables the handlers write, in the event store's schema (letters, digits and
+    /// underscores, starting with a letter, at most 48 characters). Declaring them lets the projection have versions and
+    /// shadow rebuilds: each generation writes its own copy (<c>name_v1</c>, <c>name_v2</c>, <c>name_v1b</c>), which the
+    /// handler names with <see cref="IProjectionWriter.Table"/>, and readers query a view with the declared name that
+    /// points at the live generation's copy (PGEN020; docs/versions.md, "Event projections").
+    /// </summary>
+#pragma warning disable CA1819 // An attribute argument can only be an array.
+    public string[]? Tables { get; set; }
+#pragma warning restore CA1819
 }

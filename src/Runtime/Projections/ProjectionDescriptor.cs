@@ -66,7 +66,7 @@ public sealed class ProjectionDescriptor
     /// <param name="multiStream">Whether an aggregate's documents are keyed by its routes' ids.</param>
     /// <param name="version">The projection's version, 1 to <see cref="MaxVersion"/> (docs/versions.md).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> or <paramref name="shards"/> is out of range.</exception>
-    /// <exception cref="ArgumentException">A version other than 1 of an event projection.</exception>
+    /// <exception cref="ArgumentException">A version other than 1 of an event projection (which must declare its tables).</exception>
     public ProjectionDescriptor(
         string name,
         ProjectionKind kind,
@@ -79,21 +79,75 @@ public sealed class ProjectionDescriptor
         int shards,
         bool multiStream,
         int version)
+        : this(name, kind, eventTypes, documentType, batchSize, maxRetries, onPoisonEvent, tableName, shards, multiStream, version, [])
+    {
+    }
+
+    /// <summary>Creates the descriptor of an event projection that declares its tables; called by generated code.</summary>
+    /// <param name="name">The projection name.</param>
+    /// <param name="kind">The projection shape (<see cref="ProjectionKind.Event"/>).</param>
+    /// <param name="eventTypes">The handled event types.</param>
+    /// <param name="documentType"><see langword="null"/>: an event projection keeps no documents.</param>
+    /// <param name="batchSize">The most events per batch; 0 for the daemon's default.</param>
+    /// <param name="maxRetries">Retries before the poison-event policy applies; -1 for the daemon's default.</param>
+    /// <param name="onPoisonEvent">The poison-event policy.</param>
+    /// <param name="tableName"><see langword="null"/>: an event projection has no document table.</param>
+    /// <param name="shards">How many slots the projection's streams are split into.</param>
+    /// <param name="multiStream"><see langword="false"/>.</param>
+    /// <param name="version">The projection's version, 1 to <see cref="MaxVersion"/>.</param>
+    /// <param name="tables">The tables its handlers write (<see cref="ProjectionAttribute.Tables"/>; docs/versions.md).</param>
+    /// <exception cref="ArgumentException">A table name is invalid or repeated, or the projection is an aggregate.</exception>
+    public ProjectionDescriptor(
+        string name,
+        ProjectionKind kind,
+        IReadOnlyList<Type> eventTypes,
+        Type? documentType,
+        int batchSize,
+        int maxRetries,
+        PoisonEventPolicy onPoisonEvent,
+        string? tableName,
+        int shards,
+        bool multiStream,
+        int version,
+        IReadOnlyList<string> tables)
         : this(name, kind, eventTypes, documentType, batchSize, maxRetries, onPoisonEvent, tableName, shards, multiStream)
     {
+        ArgumentNullException.ThrowIfNull(tables);
         if (version < 1 || version > MaxVersion)
         {
             throw new ArgumentOutOfRangeException(nameof(version), version, $"Projection '{name}' has Version = {version}; a version is 1 to {MaxVersion}.");
         }
 
-        if (version != 1 && kind != ProjectionKind.Aggregate)
+        if (tables.Count > 0 && kind == ProjectionKind.Aggregate)
+        {
+            throw new ArgumentException($"Projection '{name}' is an aggregate projection: it keeps its documents in its document table and declares no Tables (docs/versions.md).", nameof(tables));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            if (!Versions.EventTables.IsValidName(table))
+            {
+                throw new ArgumentException(
+                    $"Projection '{name}' declares the table '{table}': a declared table is 1 to {Versions.EventTables.MaxNameLength} lower-case letters, digits and underscores, starting with a letter (docs/versions.md).",
+                    nameof(tables));
+            }
+
+            if (!seen.Add(table))
+            {
+                throw new ArgumentException($"Projection '{name}' declares the table '{table}' twice.", nameof(tables));
+            }
+        }
+
+        if (version != 1 && kind != ProjectionKind.Aggregate && tables.Count == 0)
         {
             throw new ArgumentException(
-                $"Projection '{name}' is an event projection with Version = {version}: versions are built beside the live one into their own document table, which only aggregate projections have (docs/versions.md).",
-                nameof(version));
+                $"Projection '{name}' is an event projection with Version = {version} but declares no Tables: a version is built beside the live one into its own copies of the tables the projection declares (Tables = new[] {{ \"...\" }}), which its handlers name with writer.Table(...) (docs/versions.md).",
+                nameof(tables));
         }
 
         Version = version;
+        Tables = [.. tables];
     }
 
     /// <summary>The most shards a projection may have.</summary>
@@ -111,6 +165,13 @@ public sealed class ProjectionDescriptor
 
     /// <summary>The projection name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// For event projections, the tables its handlers write (<see cref="ProjectionAttribute.Tables"/>); empty when it
+    /// declares none. Each generation writes its own copy of each, and readers query views with these names
+    /// (docs/versions.md, "Event projections").
+    /// </summary>
+    public IReadOnlyList<string> Tables { get; } = [];
 
     /// <summary>The projection shape.</summary>
     public ProjectionKind Kind { get; }

@@ -89,7 +89,7 @@ public sealed class ProjectionVersionOperations
     /// </summary>
     /// <returns>The label of the generation being built (for example <c>v1b</c>).</returns>
     /// <exception cref="ArgumentException">No projection of that name is known.</exception>
-    /// <exception cref="InvalidOperationException">An event projection, no live generation, or a build already running.</exception>
+    /// <exception cref="InvalidOperationException">An event projection that declares no tables, no live generation, or a build already running.</exception>
     public async Task<string> StartShadowRebuildAsync(string projection, CancellationToken cancellationToken = default)
     {
         var descriptor = Find(projection);
@@ -100,11 +100,17 @@ public sealed class ProjectionVersionOperations
             var live = ProjectionGeneration.Parse(projection, liveLabel)
                 ?? throw new InvalidOperationException($"The live generation '{liveLabel}' of projection '{projection}' is not a generation label.");
             var target = new ProjectionGeneration(projection, liveVersion, !live.LaneB);
-            var table = DocumentTable.For(store.Schema, descriptor, target);
+            var eventTables = descriptor.Kind == ProjectionKind.Aggregate ? null : EventTables.Resolve(store.Schema, descriptor, target);
+            var table = eventTables is null ? DocumentTable.For(store.Schema, descriptor, target) : null;
+            var tableName = table?.Name ?? string.Join(", ", EventTables.PhysicalNames(descriptor, target));
             var slotNames = Enumerable.Range(0, shards).Select(shard => ProjectionSetup.SlotName(target.Key, shard, shards)).ToList();
             await using var batch = new NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(table.CreateSql));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(table.TruncateSql));
+            if (table is not null)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(table.CreateSql));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(table.TruncateSql));
+            }
+
             foreach (var command in progress.ResetSlotsCommands(target.Key, slotNames))
             {
                 batch.BatchCommands.Add(command);
@@ -117,9 +123,19 @@ public sealed class ProjectionVersionOperations
                 ProjectionVersionTable.Text(target.Label),
                 new NpgsqlParameter<int> { TypedValue = target.Version },
                 ProjectionVersionTable.Text(target.Key),
-                ProjectionVersionTable.Text(table.Name),
+                ProjectionVersionTable.Text(tableName),
                 new NpgsqlParameter<int> { TypedValue = shards }));
-            batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"shadow rebuild of generation {liveLabel} into {target.Label} ({table.Name})"));
+            if (eventTables is not null)
+            {
+                // The event projection's copies for the target: created like the live ones when missing, emptied when kept.
+                batch.BatchCommands.Add(PrepareTablesCommand(projection, target, descriptor));
+                foreach (var physical in eventTables.Values)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand($"TRUNCATE {physical}"));
+                }
+            }
+
+            batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"shadow rebuild of generation {liveLabel} into {target.Label} ({tableName})"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionBuildStarted, $"shadow rebuild of {liveLabel} into {target.Label}");
         }, cancellationToken).ConfigureAwait(false);
@@ -142,6 +158,7 @@ public sealed class ProjectionVersionOperations
             await EnsureNothingBuildingAsync(connection, transaction, projection, cancellationToken).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection, transaction);
             batch.BatchCommands.Add(BatchCommands.Create(versions.SwitchBackSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
+            batch.BatchCommands.Add(BatchCommands.Create(progress.UnkeepSql, ProjectionVersionTable.Text(target.Key)));
             batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"switch back to {target.Label}: it catches up, then readers are switched"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionBuildStarted, $"switch back to {target.Label}");
@@ -150,7 +167,8 @@ public sealed class ProjectionVersionOperations
 
     /// <summary>
     /// Retires kept generation <paramref name="generation"/> of <paramref name="projection"/>: drops its document table and
-    /// deletes its progress rows (fencing any owner) and dead letters. It can no longer be switched back to.
+    /// deletes its progress rows (fencing any owner) and dead letters; for an event projection, drops the generation's
+    /// copies of its declared tables (never their views). It can no longer be switched back to.
     /// </summary>
     /// <exception cref="InvalidOperationException">The generation is not kept (a live or building one is never retired).</exception>
     public async Task RetireAsync(string projection, string generation, CancellationToken cancellationToken = default)
@@ -159,10 +177,16 @@ public sealed class ProjectionVersionOperations
         var target = ParseLabel(projection, generation);
         await InTransactionAsync(projection, async (connection, transaction) =>
         {
-            var table = await EnsureStateAsync(connection, transaction, projection, target.Label, ProjectionVersionStates.Kept, "retired", cancellationToken).ConfigureAwait(false);
-            var quoted = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema").Qualify(table);
+            var (table, eventTables) = await EnsureStateAsync(connection, transaction, projection, target.Label, ProjectionVersionStates.Kept, "retired", cancellationToken).ConfigureAwait(false);
+            var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
             await using var batch = new NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"DROP TABLE IF EXISTS {quoted}"));
+
+            // An event projection's generation owns a copy of each declared table; never the views, which have the declared names.
+            foreach (var physical in eventTables is null ? [table] : eventTables.Select(t => EventTables.Physical(t, target)))
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand($"DROP TABLE IF EXISTS {schema.Qualify(physical)}"));
+            }
+
             batch.BatchCommands.Add(BatchCommands.Create(progress.DeleteSlotsSql, ProjectionVersionTable.Text(target.Key)));
             batch.BatchCommands.Add(BatchCommands.Create(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
             batch.BatchCommands.Add(BatchCommands.Create(versions.RetireSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
@@ -177,14 +201,23 @@ public sealed class ProjectionVersionOperations
         ArgumentException.ThrowIfNullOrEmpty(projection);
         var descriptor = projections.Select(p => p.Descriptor).FirstOrDefault(d => d.Name == projection)
             ?? throw new ArgumentException($"Unknown projection '{projection}'; known: {string.Join(", ", projections.Select(p => p.Descriptor.Name).Distinct())}.", nameof(projection));
-        if (descriptor.Kind != ProjectionKind.Aggregate)
+        if (descriptor.Kind != ProjectionKind.Aggregate && descriptor.Tables.Count == 0)
         {
             throw new InvalidOperationException(
-                $"Projection '{projection}' is an event projection: it writes its own tables, which cannot be built beside themselves. Rebuild it in place (ProjectionRebuilder) instead (docs/versions.md).");
+                $"Projection '{projection}' is an event projection that declares no tables: its handlers write tables the runtime does not know, which cannot be built beside themselves. "
+                + $"Declare them ([Projection(\"{projection}\", Tables = new[] {{ ... }})], writing them through writer.Table(...)) or rebuild it in place (ProjectionRebuilder) (docs/versions.md).");
         }
 
         return descriptor;
     }
+
+    private NpgsqlBatchCommand PrepareTablesCommand(string projection, ProjectionGeneration target, ProjectionDescriptor descriptor) =>
+        BatchCommands.Create(
+            versions.PrepareTablesSql,
+            ProjectionVersionTable.Text(projection),
+            ProjectionVersionTable.Text(target.Label),
+            new NpgsqlParameter<string[]> { TypedValue = [.. descriptor.Tables], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(projection).Value });
 
     private static ProjectionGeneration ParseLabel(string projection, string generation) =>
         ProjectionGeneration.Parse(projection, generation ?? throw new ArgumentNullException(nameof(generation)))
@@ -238,7 +271,7 @@ public sealed class ProjectionVersionOperations
         }
     }
 
-    private async Task<string> EnsureStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string projection, string label, string expected, string action, CancellationToken cancellationToken)
+    private async Task<(string Table, string[]? EventTables)> EnsureStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string projection, string label, string expected, string action, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(versions.RowSql, connection, transaction);
         command.Parameters.Add(ProjectionVersionTable.Text(projection));
@@ -255,7 +288,7 @@ public sealed class ProjectionVersionOperations
             throw new InvalidOperationException($"Generation {label} of projection '{projection}' is {state}: only a {expected} generation can be {action}.");
         }
 
-        return reader.GetString(3);
+        return (reader.GetString(3), reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5));
     }
 
     private static DateTimeOffset? Nullable(NpgsqlDataReader reader, int ordinal) =>

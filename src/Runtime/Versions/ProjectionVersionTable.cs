@@ -7,7 +7,7 @@ namespace ProjectionGen.Versions;
 
 /// <summary>
 /// The one owner of the <c>projection_versions</c> table and of the projections' views: one row per generation of an
-/// aggregate projection (<see cref="ProjectionGeneration"/>) with its state (building, live, kept, retired), slot key,
+/// aggregate projection, or of an event projection that declares its tables (<see cref="ProjectionGeneration"/>), with its state (building, live, kept, retired), slot key,
 /// document table, shard count and when it started building, switched and was retired. Every statement against the
 /// table is here: its creation, the registration of a node's generations, the heartbeat's snapshot, the fenced switch,
 /// shadow rebuilds, switch-back, retirement and status (docs/versions.md).
@@ -38,7 +38,7 @@ internal sealed class ProjectionVersionTable
             FROM {table} v
             ORDER BY v.projection, v.version, v.generation
             """;
-        RowSql = $"SELECT version, state, slot_key, table_name, shard_count FROM {table} WHERE projection = $1 AND generation = $2 FOR UPDATE";
+        RowSql = $"SELECT version, state, slot_key, table_name, shard_count, tables FROM {table} WHERE projection = $1 AND generation = $2 FOR UPDATE";
         LiveSql = $"SELECT generation, version, slot_key, table_name, shard_count FROM {table} WHERE projection = $1 AND state = 'live' FOR UPDATE";
         BuildingSql = $"SELECT generation FROM {table} WHERE projection = $1 AND state = 'building'";
         StartBuildSql = $"""
@@ -70,7 +70,7 @@ internal sealed class ProjectionVersionTable
     /// <summary>Every generation with its slots' lowest position and slot count.</summary>
     public string StatusSql { get; }
 
-    /// <summary>One generation's row ($1 projection, $2 label), locked.</summary>
+    /// <summary>One generation's row ($1 projection, $2 label), locked; its last column is an event projection's declared tables (or null).</summary>
     public string RowSql { get; }
 
     /// <summary>The live generation's row ($1 projection), locked.</summary>
@@ -87,6 +87,13 @@ internal sealed class ProjectionVersionTable
 
     /// <summary>Marks kept generation $2 of $1 retired.</summary>
     public string RetireSql { get; }
+
+    /// <summary>
+    /// Prepares an event projection's declared tables for a generation ($1 projection, $2 label, $3 the declared tables,
+    /// $4 the projection's registration lock key): on first versioning the user's table becomes the live generation's
+    /// copy behind a view of its name; the generation's copies are created like the live ones (<see cref="CreateEventTables"/>).
+    /// </summary>
+    public string PrepareTablesSql => $"SELECT {Schema.Quoted}.prepare_event_tables($1, $2, $3, $4)";
 
     /// <summary>The statement that sets the view of $1 to its live generation's table, creating it when missing.</summary>
     public string SetViewSql => $"SELECT {Schema.Quoted}.set_projection_view($1)";
@@ -220,6 +227,192 @@ internal sealed class ProjectionVersionTable
               UPDATE {{q}}.projection_versions v SET state = 'kept' WHERE v.projection = p_projection AND v.state = 'live';
               UPDATE {{q}}.projection_versions v SET state = 'live', switched_at = now()
                WHERE v.projection = p_projection AND v.generation = p_generation;
+              PERFORM {{q}}.set_projection_view(p_projection);
+              RETURN NULL;
+            END
+            $fn$
+            """,
+        ];
+    }
+
+    /// <summary>
+    /// The schema migration for event projections' versions (docs/versions.md, "Event projections"): the declared tables
+    /// of each generation, <c>prepare_event_tables</c> (first versioning and a generation's copies), views of the declared
+    /// tables in <c>set_projection_view</c>, and a switch that fences the generation it replaces.
+    /// </summary>
+    public static IReadOnlyList<string> CreateEventTables(SchemaContext s)
+    {
+        var q = s.Schema.Quoted;
+        var literal = "'" + s.Schema.Value + "'";
+        var reserved = string.Join(", ", Daemon.DocumentTableNames.Reserved.Select(name => "'" + name + "'"));
+        return
+        [
+            $"ALTER TABLE {s.Table("projection_versions")} ADD COLUMN IF NOT EXISTS tables text[]",
+
+            // Copies the privileges granted on one relation to another (a view replacing a table, a generation's copy).
+            $$"""
+            CREATE OR REPLACE FUNCTION {{q}}.copy_relation_grants(p_from oid, p_to text)
+            RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+            DECLARE
+              r record;
+            BEGIN
+              FOR r IN SELECT a.grantee, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = p_from AND a.grantee <> c.relowner LOOP
+                EXECUTE format('GRANT %s ON %I.%I TO %s', r.privilege_type, {{literal}}, p_to,
+                               CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.grantee)) END);
+              END LOOP;
+            END
+            $fn$
+            """,
+
+            $"REVOKE ALL ON FUNCTION {q}.copy_relation_grants(oid, text) FROM PUBLIC",
+
+            // SECURITY DEFINER, like set_projection_view: the runtime role needs no DDL privilege. Serialized per projection
+            // by its registration lock. Names are checked here again (the runtime role could pass any): plain identifiers,
+            // none of ProjectionGen's own relations, none another projection's.
+            $$"""
+            CREATE OR REPLACE FUNCTION {{q}}.prepare_event_tables(p_projection text, p_generation text, p_tables text[], p_lock_key bigint)
+            RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+            DECLARE
+              v_live text;
+              v_oid oid;
+              t text;
+            BEGIN
+              PERFORM pg_advisory_xact_lock(p_lock_key);
+              IF p_projection !~ '^[a-z][a-z0-9_]{0,47}$' OR p_generation !~ '^v[1-9][0-9]{0,2}b?$' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%L (%L) is not a projection generation', p_projection, p_generation);
+              END IF;
+              FOREACH t IN ARRAY p_tables LOOP
+                IF t !~ '^[a-z][a-z0-9_]{0,47}$' OR t IN ({{reserved}}) THEN
+                  RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%L cannot be a declared table of projection %s', t, p_projection);
+                END IF;
+                IF EXISTS (SELECT 1 FROM {{q}}.projection_versions v
+                            WHERE v.projection <> p_projection AND (v.projection = t OR t = ANY (v.tables) OR v.table_name = t)) THEN
+                  RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('table %s declared by projection %s belongs to another projection', t, p_projection);
+                END IF;
+              END LOOP;
+              UPDATE {{q}}.projection_versions v SET tables = p_tables
+               WHERE v.projection = p_projection AND (v.generation = p_generation OR v.tables IS NULL);
+              SELECT v.generation INTO v_live FROM {{q}}.projection_versions v WHERE v.projection = p_projection AND v.state = 'live';
+              v_live := coalesce(v_live, p_generation);
+              FOREACH t IN ARRAY p_tables LOOP
+                v_oid := to_regclass(format('%I.%I', {{literal}}, t));
+                IF v_oid IS NULL THEN
+                  RAISE EXCEPTION USING ERRCODE = '55000',
+                    MESSAGE = format('table %I.%I, declared by projection %s, does not exist: create it before the projection runs', {{literal}}, t, p_projection);
+                END IF;
+                IF (SELECT c.relkind FROM pg_class c WHERE c.oid = v_oid) IN ('r', 'p') THEN
+                  -- First versioning: the user's table becomes the live generation's copy, and a view of its name, which
+                  -- readers and literal SQL keep using, takes its place, in this one transaction.
+                  EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', {{literal}}, t, t || '_' || v_live);
+                  EXECUTE format('CREATE VIEW %I.%I AS SELECT * FROM %I.%I', {{literal}}, t, {{literal}}, t || '_' || v_live);
+                  PERFORM {{q}}.copy_relation_grants(v_oid, t);
+                END IF;
+                IF to_regclass(format('%I.%I', {{literal}}, t || '_' || p_generation)) IS NULL THEN
+                  v_oid := to_regclass(format('%I.%I', {{literal}}, t || '_' || v_live));
+                  IF v_oid IS NULL THEN
+                    RAISE EXCEPTION USING ERRCODE = '55000',
+                      MESSAGE = format('table %I.%I of the live generation of projection %s is missing', {{literal}}, t || '_' || v_live, p_projection);
+                  END IF;
+                  EXECUTE format('CREATE TABLE %I.%I (LIKE %I.%I INCLUDING ALL)', {{literal}}, t || '_' || p_generation, {{literal}}, t || '_' || v_live);
+                  PERFORM {{q}}.copy_relation_grants(v_oid, t || '_' || p_generation);
+                END IF;
+              END LOOP;
+            END
+            $fn$
+            """,
+
+            // As in schema version 8, and for an event projection a view per declared table over the live generation's copy.
+            $$"""
+            CREATE OR REPLACE FUNCTION {{q}}.set_projection_view(p_projection text)
+            RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+            DECLARE
+              v_table text;
+              v_tables text[];
+              v_generation text;
+              t text;
+            BEGIN
+              IF p_projection !~ '^[a-z][a-z0-9_]{0,47}$' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('%L is not a projection name', p_projection);
+              END IF;
+              SELECT table_name, tables, generation INTO v_table, v_tables, v_generation
+                FROM {{q}}.projection_versions WHERE projection = p_projection AND state = 'live';
+              IF v_tables IS NOT NULL THEN
+                -- A declared table that is still a plain table is converted by prepare_event_tables, not here.
+                IF v_generation !~ '^v[1-9][0-9]{0,2}b?$' THEN
+                  RETURN;
+                END IF;
+                FOREACH t IN ARRAY v_tables LOOP
+                  IF t ~ '^[a-z][a-z0-9_]{0,47}$'
+                     AND (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', {{literal}}, t))) = 'v'
+                     AND to_regclass(format('%I.%I', {{literal}}, t || '_' || v_generation)) IS NOT NULL THEN
+                    EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT * FROM %I.%I', {{literal}}, t, {{literal}}, t || '_' || v_generation);
+                  END IF;
+                END LOOP;
+                RETURN;
+              END IF;
+              IF v_table IS NULL OR v_table !~ '^[a-z_][a-z0-9_]{0,62}$' OR to_regclass(format('%I.%I', {{literal}}, v_table)) IS NULL THEN
+                RETURN;
+              END IF;
+              EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT id, data, last_seq, updated_at FROM %I.%I',
+                             {{literal}}, p_projection, {{literal}}, v_table);
+            END
+            $fn$
+            """,
+
+            // As in schema version 8, and the generation it replaces is fenced when it is an event projection's: its slots
+            // get a new epoch (an in-flight commit of the old owner is refused) and the status 'kept', which no node can
+            // acquire until a switch back. Its handlers may write the declared tables by their names, which now lead to the
+            // new generation's copies.
+            $$"""
+            CREATE OR REPLACE FUNCTION {{q}}.switch_version(
+              p_projection text, p_generation text, p_slot text, p_epoch bigint,
+              p_lock_pid integer, p_lock_backend_start timestamptz, p_lock_key bigint)
+            RETURNS text LANGUAGE plpgsql AS $fn$
+            DECLARE
+              v_target {{q}}.projection_versions%ROWTYPE;
+              v_live {{q}}.projection_versions%ROWTYPE;
+              v_epoch bigint;
+              v_live_position bigint;
+              v_target_position bigint;
+              v_target_slots bigint;
+            BEGIN
+              SELECT p.epoch INTO v_epoch FROM {{q}}.progress p WHERE p.name = p_slot FOR UPDATE;
+              IF v_epoch IS DISTINCT FROM p_epoch THEN
+                RAISE EXCEPTION USING ERRCODE = 'PG002',
+                  MESSAGE = format('epoch %s of projection %s was superseded by epoch %s', p_epoch, p_slot, v_epoch);
+              END IF;
+              IF NOT EXISTS (
+                   SELECT 1 FROM pg_locks l, pg_stat_get_activity(p_lock_pid) a
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND l.classid = ((p_lock_key >> 32) & 4294967295)::oid
+                      AND l.objid = (p_lock_key & 4294967295)::oid
+                      AND l.pid = p_lock_pid AND a.backend_start = p_lock_backend_start) THEN
+                RAISE EXCEPTION USING ERRCODE = 'PG001',
+                  MESSAGE = format('the lock of projection %s is no longer held by backend %s', p_slot, p_lock_pid);
+              END IF;
+              SELECT * INTO v_target FROM {{q}}.projection_versions v WHERE v.projection = p_projection AND v.generation = p_generation FOR UPDATE;
+              IF NOT FOUND OR v_target.state <> 'building' THEN
+                RETURN format('generation %s is %s, not building', p_generation, coalesce(v_target.state, 'unknown'));
+              END IF;
+              SELECT * INTO v_live FROM {{q}}.projection_versions v WHERE v.projection = p_projection AND v.state = 'live' FOR UPDATE;
+              IF FOUND THEN
+                PERFORM 1 FROM {{q}}.progress p WHERE p.projection = v_live.slot_key FOR UPDATE;
+                SELECT max(p.position) INTO v_live_position FROM {{q}}.progress p WHERE p.projection = v_live.slot_key;
+              END IF;
+              SELECT min(p.position), count(*) INTO v_target_position, v_target_slots FROM {{q}}.progress p WHERE p.projection = v_target.slot_key;
+              IF v_target_slots < v_target.shard_count THEN
+                RETURN format('generation %s has %s of its %s slots', p_generation, v_target_slots, v_target.shard_count);
+              END IF;
+              IF v_target_position < coalesce(v_live_position, 0) THEN
+                RETURN format('behind by %s', coalesce(v_live_position, 0) - v_target_position);
+              END IF;
+              UPDATE {{q}}.projection_versions v SET state = 'kept' WHERE v.projection = p_projection AND v.state = 'live';
+              UPDATE {{q}}.projection_versions v SET state = 'live', switched_at = now()
+               WHERE v.projection = p_projection AND v.generation = p_generation;
+              IF v_live.tables IS NOT NULL THEN
+                UPDATE {{q}}.progress p SET epoch = p.epoch + 1, status = 'kept' WHERE p.projection = v_live.slot_key;
+              END IF;
               PERFORM {{q}}.set_projection_view(p_projection);
               RETURN NULL;
             END

@@ -56,7 +56,8 @@ internal sealed class ChaosHistory
         {
             // The table names are constants of this class, never input.
             var rows = new Dictionary<long, int>();
-            await using (var command = new NpgsqlCommand($"SELECT seq, count(*) FROM {ledger} GROUP BY seq", connection))
+            // chaos_ledger declares its table: the view of its name in the store's schema reads the live generation's copy.
+            await using (var command = new NpgsqlCommand($"SELECT seq, count(*) FROM {(ledger == "chaos_ledger" ? "projectiongen.chaos_ledger" : ledger)} GROUP BY seq", connection))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))

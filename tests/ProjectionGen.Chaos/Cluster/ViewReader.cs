@@ -4,9 +4,10 @@ using ProjectionGen.EventStore;
 namespace ProjectionGen.Chaos.Cluster;
 
 /// <summary>
-/// I11: a reader of an aggregate projection's view (docs/versions.md) never sees fewer documents than it saw before,
-/// through shadow rebuilds and switches back, whatever the faults (the fault suite's documents are never deleted). Counts
-/// each view's rows every interval; a failed read (the server restarting) is skipped.
+/// I11: a reader of an aggregate projection's view, or of the view of an event projection's declared table
+/// (docs/versions.md), never sees fewer rows than it saw before, through shadow rebuilds and switches back, whatever the
+/// faults (the fault suite's documents and ledger rows are never deleted). Counts each view's rows every interval; a
+/// failed read (the server restarting) is skipped.
 /// </summary>
 internal sealed class ViewReader(NpgsqlDataSource dataSource, string schema, IReadOnlyList<string> projections)
 {

@@ -43,7 +43,9 @@ internal static class ChaosRunner
         cluster.StartWriters(options.Writers, seed);
         using var stopReading = new CancellationTokenSource();
         var views = new ViewReader(
-            cluster.DataSource, cluster.Store.Schema, [.. options.Projections.Where(p => Node.ProjectionSets.All[p].Kind == ProjectionKind.Aggregate)]);
+            cluster.DataSource,
+            cluster.Store.Schema,
+            [.. options.Projections.Where(p => Node.ProjectionSets.All[p].Kind == ProjectionKind.Aggregate).Concat(options.Projections.SelectMany(p => Node.ProjectionSets.All[p].Tables))]);
         var reading = views.RunAsync(TimeSpan.FromMilliseconds(20), stopReading.Token);
         var injector = new FaultInjector(server, cluster, options, random, log);
         var clock = Stopwatch.StartNew();

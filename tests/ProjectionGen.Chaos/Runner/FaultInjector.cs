@@ -209,7 +209,8 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
     /// </summary>
     private async Task SwitchVersionAsync(FaultKind kind, CancellationToken cancellationToken)
     {
-        var aggregates = cluster.Projections.Where(p => ProjectionSets.All[p].Kind == ProjectionKind.Aggregate).ToList();
+        // Aggregates and event projections that declare their tables (chaos_ledger) have versions.
+        var aggregates = cluster.Projections.Where(p => ProjectionSets.All[p].Kind == ProjectionKind.Aggregate || ProjectionSets.All[p].Tables.Count > 0).ToList();
         var operations = new ProjectionVersionOperations(cluster.Store, ProjectionSets.Create(aggregates));
         var generations = await operations.ReadAsync(cancellationToken);
         if (generations.FirstOrDefault(g => g.State == ProjectionVersionStates.Building) is { } building)
@@ -238,7 +239,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
         }
         else
         {
-            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   no aggregate projection to shadow-rebuild or switch back");
+            log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   no versioned projection to shadow-rebuild or switch back");
             return;
         }
 

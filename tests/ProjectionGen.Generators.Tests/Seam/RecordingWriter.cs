@@ -24,6 +24,8 @@ internal sealed class RecordingWriter(List<string> timeline) : IProjectionWriter
         timeline.Add($"row {TRow.TableName} [{string.Join(", ", command.Parameters.Select(p => ((System.Collections.IList)p.Value!)[0]))}]");
     }
 
+    public string Table(string table) => "recorded_" + table;
+
     private void Record(string sql, params object?[] parameters) =>
         timeline.Add($"sql {sql} [{string.Join(", ", parameters)}]");
 }

@@ -1,0 +1,45 @@
+using ProjectionGen.EventStore;
+
+namespace ProjectionGen.Versions;
+
+/// <summary>
+/// The names of an event projection's declared tables (<see cref="ProjectionAttribute.Tables"/>): each generation writes
+/// its own physical copy, <c>{table}_{label}</c> (<c>cart_ledger_v1</c>, <c>cart_ledger_v2</c>, <c>cart_ledger_v1b</c>),
+/// in the event store's schema, and readers query the view <c>{table}</c>, which points at the live generation's copy
+/// (docs/versions.md, "Event projections").
+/// </summary>
+internal static class EventTables
+{
+    /// <summary>The longest declared table name: the longest suffix (<c>_v999b</c>) still fits PostgreSQL's 63 bytes.</summary>
+    public const int MaxNameLength = 48;
+
+    /// <summary>Whether <paramref name="name"/> is a valid declared table: 1 to 48 lower-case letters, digits and underscores, starting with a letter.</summary>
+    public static bool IsValidName(string? name) =>
+        name is { Length: > 0 and <= MaxNameLength } && char.IsAsciiLetterLower(name[0])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
+
+    /// <summary>The physical copy of <paramref name="table"/> that <paramref name="generation"/> writes (unqualified).</summary>
+    public static string Physical(string table, ProjectionGeneration generation) => table + "_" + generation.Label;
+
+    /// <summary>
+    /// The declared tables of <paramref name="descriptor"/> mapped to the quoted, schema-qualified physical copies of
+    /// <paramref name="generation"/>; <see langword="null"/> when it declares none.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? Resolve(string schema, ProjectionDescriptor descriptor, ProjectionGeneration generation)
+    {
+        if (descriptor.Tables.Count == 0)
+        {
+            return null;
+        }
+
+        var quoted = PostgresIdentifier.Parse(schema, "EventStoreOptions.Schema");
+        return descriptor.Tables.ToDictionary(
+            table => table,
+            table => quoted.Qualify(PostgresIdentifier.Parse(Physical(table, generation), $"Table of projection '{descriptor.Name}'").Value),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The physical copies of <paramref name="descriptor"/>'s declared tables for <paramref name="generation"/> (unqualified).</summary>
+    public static string[] PhysicalNames(ProjectionDescriptor descriptor, ProjectionGeneration generation) =>
+        [.. descriptor.Tables.Select(table => Physical(table, generation))];
+}

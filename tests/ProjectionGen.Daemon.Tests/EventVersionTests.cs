@@ -1,0 +1,593 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Operations;
+using ProjectionGen.Tests.Projections;
+using ProjectionGen.Versions;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>
+/// Issue 16 for event projections: a projection that declares the tables it writes (<c>Tables</c>) gets versions and
+/// shadow rebuilds. Each generation writes its own copy of each table (<c>oldledger_v2</c>), readers query a view with
+/// the table's name, which the fenced switch repoints, and the replaced generation is fenced so that its in-flight
+/// commits, which may write the table by its name, cannot land in the new generation's copy (docs/versions.md).
+/// </summary>
+public sealed class EventVersionTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Readers_of_an_event_projections_table_never_see_fewer_rows_through_a_switch_from_v1_to_v2_under_continuous_appends()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_switch");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, OldLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 200, eventsPerStream: 10, prefix: "early");
+
+        // Version 1 as written before versions: no declared tables, literal SQL into projectiongen.oldledger.
+        var v1Node = bed.CreateDaemon("v1-" + suffix, [new OldLedgerProjection()]);
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger");
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.oldledger"));
+
+        using var stopWriters = new CancellationTokenSource();
+        var writers = bed.StartWriters(3, stopWriters.Token, streams: 5000);
+        using var stopReader = new CancellationTokenSource();
+        var observations = new ReaderObservations();
+        var reader = ReadContinuouslyAsync(database.ConnectionString, "projectiongen.oldledger", observations, stopReader.Token);
+        await Eventually.HoldsAsync(() => observations.Reads > 20, TimeSpan.FromSeconds(30), "the reader is reading");
+
+        // A rolling deploy: a node with version 2 joins. The table becomes v1's copy behind a view of its name (the old
+        // node's literal SQL goes on through the view), v2 builds its own copy beside it, and the switch repoints the view.
+        var v2Node = bed.CreateDaemon("v2-" + suffix, [new OldLedgerV2Projection()]);
+        await v2Node.StartAsync(Ct);
+        Assert.Equal("v", await RelationKindAsync(bed, "projectiongen.oldledger"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.oldledger_v1"));
+        await WaitForStateAsync(bed, "oldledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        var readsAtSwitch = observations.Reads;
+        await Eventually.HoldsAsync(() => observations.Reads > readsAtSwitch + 20, TimeSpan.FromSeconds(30), "the reader reads after the switch");
+
+        await stopWriters.CancelAsync();
+        await writers;
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger@v2");
+        await stopReader.CancelAsync();
+        await reader;
+
+        Assert.Empty(observations.Errors);
+        Assert.Empty(observations.Decreases);
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "oldledger", "v1"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger_v2"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger"));
+        Assert.Equal("projectiongen.oldledger_v2", await ViewSourceAsync(bed, "oldledger"));
+
+        // The old version stops: its slot is kept, which no node acquires.
+        await Eventually.HoldsAsync(
+            () => v1Node.GetStates().Single(s => s.Projection == "oldledger").Status != AgentStatus.Running,
+            TimeSpan.FromSeconds(30),
+            "v1's agent stops once v2 is live");
+        Assert.Equal("kept", await SlotStatusAsync(bed, "oldledger"));
+        var status = await new ProjectionStatusReader(bed.Store).ReadClusterAsync(Ct);
+        Assert.Contains(status.Versions, v => v.Projection == "oldledger" && v.Generation == "v2" && v.State == ProjectionVersionStates.Live && v.TableName == "oldledger_v2");
+    }
+
+    [Fact]
+    public async Task A_commit_of_the_replaced_generation_that_lands_after_the_switch_is_refused()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_fence");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, OldLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 100, eventsPerStream: 5, prefix: "f");
+
+        // The old node's next commit is held before it is sent, and sent only after the switch.
+        var armed = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var v1Name = "v1-" + suffix;
+        var v1Node = bed.CreateDaemon(v1Name, [new OldLedgerProjection()], o => o.BeforeCommit = async _ =>
+        {
+            if (Interlocked.CompareExchange(ref armed, 2, 1) == 1)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+        });
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger");
+        Interlocked.Exchange(ref armed, 1);
+        await AppendManyAsync(bed.Store, streams: 3, eventsPerStream: 4, prefix: "g");
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        // Version 2 builds, catches up with everything v1 committed, and switches the view to its copy.
+        var v2Node = bed.CreateDaemon("v2-" + suffix, [new OldLedgerV2Projection()]);
+        await v2Node.StartAsync(Ct);
+        await WaitForStateAsync(bed, "oldledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger@v2");
+
+        // Now v1's held commit is sent: its literal INSERT INTO projectiongen.oldledger would land in v2's copy through
+        // the view. The switch fenced v1, so it is refused, and v2's copy holds each event exactly once.
+        var committedBefore = bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.BatchCommitted && e.Node == v1Name);
+        release.SetResult();
+        await Eventually.HoldsAsync(
+            () => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.CommitRejected && e.Node == v1Name)
+                || bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.BatchCommitted && e.Node == v1Name) > committedBefore,
+            TimeSpan.FromSeconds(30),
+            "v1's held commit is decided");
+        await AppendManyAsync(bed.Store, streams: 2, eventsPerStream: 3, prefix: "h");
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger@v2");
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger_v2"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger"));
+        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.CommitRejected && e.Node == v1Name);
+        Assert.Equal(committedBefore, bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.BatchCommitted && e.Node == v1Name));
+        Assert.DoesNotContain(v1Node.GetStates(), s => s.Projection == "oldledger" && s.Status == AgentStatus.Running);
+    }
+
+    [Fact]
+    public async Task A_node_whose_code_writes_the_table_by_name_does_not_build_a_generation_that_is_switched_back_to()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_literal_back");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, OldLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 40, eventsPerStream: 5, prefix: "l");
+        var v1Name = "v1-" + suffix;
+        var v1Node = bed.CreateDaemon(v1Name, [new OldLedgerProjection()]);
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger");
+        var v2Node = bed.CreateDaemon("v2-" + suffix, [new OldLedgerV2Projection()]);
+        await v2Node.StartAsync(Ct);
+        await WaitForStateAsync(bed, "oldledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+
+        // v1 is switched back to, but the only node running it writes projectiongen.oldledger by name, which leads to v2's
+        // copy: it must not build v1. Its slot stays unowned while new events arrive and v2 projects them exactly once.
+        var acquisitions = bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Projection == "oldledger");
+        await new ProjectionVersionOperations(bed.Store, [new OldLedgerV2Projection()]).SwitchBackAsync("oldledger", "v1", Ct);
+        await AppendManyAsync(bed.Store, streams: 10, eventsPerStream: 3, prefix: "m");
+        var watched = DateTime.UtcNow;
+        while (DateTime.UtcNow - watched < TimeSpan.FromSeconds(6))
+        {
+            Assert.Equal(acquisitions, bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Projection == "oldledger"));
+            await Task.Delay(100, Ct);
+        }
+
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger@v2");
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "oldledger", "v1"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.oldledger"));
+    }
+
+    [Fact]
+    public async Task An_event_projection_is_switched_back_to_and_a_kept_generation_is_retired()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_back");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, VersionedLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 50, eventsPerStream: 8, prefix: "a");
+
+        // One node runs both versions (it can serve a switch back). v1 writes the user's table, renamed vledger_v1.
+        var node = bed.CreateDaemon("both-" + suffix, [new VersionedLedgerProjection(), new VersionedLedgerV2Projection()]);
+        await node.StartAsync(Ct);
+        await WaitForStateAsync(bed, "vledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger@v2");
+        Assert.Equal("projectiongen.vledger_v2", await ViewSourceAsync(bed, "vledger"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+        await Eventually.HoldsAsync(
+            () => node.GetStates().Single(s => s.Projection == "vledger").Status != AgentStatus.Running,
+            TimeSpan.FromSeconds(30),
+            "v1's agent stops once v2 is live");
+
+        var operations = new ProjectionVersionOperations(bed.Store, [new VersionedLedgerV2Projection()]);
+        await AppendManyAsync(bed.Store, streams: 30, eventsPerStream: 5, prefix: "b");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => operations.RetireAsync("vledger", "v2", Ct));
+
+        // Back to v1: it catches up from where it stopped, then the view is repointed to its copy.
+        await operations.SwitchBackAsync("vledger", "v1", Ct);
+        await WaitForStateAsync(bed, "vledger", "v1", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "vledger", "v2"));
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger");
+        Assert.Equal("projectiongen.vledger_v1", await ViewSourceAsync(bed, "vledger"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger_v1"));
+
+        // Retiring v2 drops its copy, never the view.
+        await operations.RetireAsync("vledger", "v2", Ct);
+        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "vledger", "v2"));
+        Assert.Null(await RelationKindAsync(bed, "projectiongen.vledger_v2"));
+        Assert.Equal("v", await RelationKindAsync(bed, "projectiongen.vledger"));
+        await AppendManyAsync(bed.Store, streams: 5, eventsPerStream: 3, prefix: "c");
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger");
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+    }
+
+    [Fact]
+    public async Task A_shadow_rebuild_of_an_event_projection_switches_its_view_and_an_in_place_rebuild_truncates_only_its_own_copy()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_shadow");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, VersionedLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 150, eventsPerStream: 10, prefix: "s");
+        var first = bed.CreateDaemon("one-" + suffix, [new VersionedLedgerProjection()]);
+        var second = bed.CreateDaemon("two-" + suffix, [new VersionedLedgerProjection()]);
+        await first.StartAsync(Ct);
+        await second.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger");
+        Assert.Equal("projectiongen.vledger_v1", await ViewSourceAsync(bed, "vledger"));
+
+        using var stopWriters = new CancellationTokenSource();
+        var writers = bed.StartWriters(2, stopWriters.Token, streams: 3000);
+        using var stopReader = new CancellationTokenSource();
+        var observations = new ReaderObservations();
+        var reader = ReadContinuouslyAsync(database.ConnectionString, "projectiongen.vledger", observations, stopReader.Token);
+        var operations = new ProjectionVersionOperations(bed.Store, [new VersionedLedgerProjection(), new LedgerProjection()]);
+        Assert.Equal("v1b", await operations.StartShadowRebuildAsync("vledger", Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => operations.StartShadowRebuildAsync("vledger", Ct));
+        var undeclared = await Assert.ThrowsAsync<InvalidOperationException>(() => operations.StartShadowRebuildAsync("ledger", Ct));
+        Assert.Contains("declares no tables", undeclared.Message, StringComparison.Ordinal);
+        await WaitForStateAsync(bed, "vledger", "v1b", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+
+        await stopWriters.CancelAsync();
+        await writers;
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger@v1b");
+        await stopReader.CancelAsync();
+        await reader;
+        Assert.True(observations.Reads > 20, $"the reader read {observations.Reads} times");
+        Assert.Empty(observations.Errors);
+        Assert.Empty(observations.Decreases);
+        Assert.Equal("projectiongen.vledger_v1b", await ViewSourceAsync(bed, "vledger"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger_v1b"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+
+        // The in-place rebuild resets generation v1 (now kept): it empties v1's copy, not the view, which leads to v1b.
+        var rows = await CountAsync(bed, "projectiongen.vledger");
+        Assert.True(await CountAsync(bed, "projectiongen.vledger_v1") > 0);
+        await new ProjectionRebuilder(bed.Store, [new VersionedLedgerProjection()]).RebuildAsync("vledger", Ct);
+        Assert.Equal(0, await CountAsync(bed, "projectiongen.vledger_v1"));
+        Assert.Equal(rows, await CountAsync(bed, "projectiongen.vledger"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+    }
+
+    [Fact]
+    public async Task An_event_projections_build_interrupted_by_a_lock_loss_and_a_node_restart_resumes_fenced_and_applies_nothing_twice()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_resume");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await ExecuteAsync(bed, VersionedLedgerProjection.CreateTableSql);
+        await ExecuteAsync(bed, "CREATE TABLE build_audit (projection text, epoch bigint, node text, from_position bigint, to_position bigint)");
+        const string audit = "INSERT INTO build_audit VALUES ($1, $2, $3, $4, $5)";
+        await AppendManyAsync(bed.Store, streams: 300, eventsPerStream: 10, prefix: "r");
+        var v1Node = bed.CreateDaemon("v1-" + suffix, [new VersionedLedgerProjection()]);
+        await v1Node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger");
+
+        // The builder's 5th commit is held at the gate while its lock session is killed.
+        var commits = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builderName = "builder-" + suffix;
+        var builder = bed.CreateDaemon(builderName, [new VersionedLedgerV2Projection()], o =>
+        {
+            o.AuditSql = audit;
+            o.BeforeCommit = async _ =>
+            {
+                if (Interlocked.Increment(ref commits) == 5)
+                {
+                    held.SetResult();
+                    await release.Task;
+                }
+
+                await Task.Delay(30, CancellationToken.None);
+            };
+        });
+        await builder.StartAsync(Ct);
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await TerminateAsync(bed, ProjectionDaemon.LockApplicationNameFor(builderName));
+        await Eventually.HoldsAsync(
+            () => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.LockLost && e.Node == builderName),
+            TimeSpan.FromSeconds(30),
+            "the builder notices its lock loss");
+        release.SetResult();
+        await Eventually.HoldsAsync(
+            () => bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Node == builderName && e.Projection == "vledger@v2") >= 2,
+            TimeSpan.FromSeconds(30),
+            "the builder takes the build back under a new epoch");
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "vledger", "v2"));
+
+        // Then the builder stops mid-build (a restart): another node resumes from the committed position.
+        await Eventually.HoldsAsync(() => Volatile.Read(ref commits) > 12, TimeSpan.FromSeconds(30), "the builder commits again");
+        await builder.StopAsync(Ct);
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "vledger", "v2"));
+        var successor = bed.CreateDaemon("successor-" + suffix, [new VersionedLedgerV2Projection()], o => o.AuditSql = audit);
+        await successor.StartAsync(Ct);
+        await WaitForStateAsync(bed, "vledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger@v2");
+
+        // Nothing applied twice: contiguous committed ranges from 0 under rising epochs, and one row per event in v2's
+        // copy (it has no unique constraint, so a double application would show).
+        var ranges = await AuditAsync(bed, "vledger@v2");
+        Assert.Equal(0, ranges[0].From);
+        for (var i = 1; i < ranges.Count; i++)
+        {
+            Assert.Equal(ranges[i - 1].To, ranges[i].From);
+            Assert.True(ranges[i].Epoch >= ranges[i - 1].Epoch, $"epoch {ranges[i].Epoch} after {ranges[i - 1].Epoch}");
+        }
+
+        Assert.True(ranges.Select(r => r.Epoch).Distinct().Count() >= 3, $"epochs: {string.Join(",", ranges.Select(r => r.Epoch).Distinct())}");
+        Assert.Contains(ranges, r => r.Node.StartsWith("successor-", StringComparison.Ordinal));
+        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.CommitRejected && e.Node == builderName);
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger_v2"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+    }
+
+    [Fact]
+    public async Task A_node_whose_declared_table_does_not_exist_does_not_start_and_says_why()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_missing");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var node = bed.CreateDaemon("missing-" + Guid.NewGuid().ToString("N")[..6], [new VersionedLedgerProjection()]);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => node.StartAsync(Ct));
+        Assert.Contains("vledger", refused.ToString(), StringComparison.Ordinal);
+        Assert.Contains("does not exist", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Literal_sql_through_the_view_reaches_the_live_copy_including_upserts_and_grants_follow()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_view");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var role = "rd_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(bed, $"CREATE ROLE {role} NOLOGIN; GRANT USAGE ON SCHEMA projectiongen TO {role}");
+        await ExecuteAsync(bed, $"CREATE TABLE projectiongen.upserts (id int PRIMARY KEY, n int NOT NULL); GRANT SELECT, INSERT, UPDATE ON projectiongen.upserts TO {role}");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.upserts VALUES (1, 1)");
+
+        // First versioning (as a node registering generation v1, live, then a v2 node), through the server function itself.
+        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v1', ARRAY['upserts'], 4242)");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('upserter', 'v1', 1, 'upserter', 'upserts_v1', 'live')");
+        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v2', ARRAY['upserts'], 4242)");
+        Assert.Equal("v", await RelationKindAsync(bed, "projectiongen.upserts"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v1"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v2"));
+
+        // Code that writes the table by name (an upsert, under the reader/writer role) reaches the live copy through the view.
+        await ExecuteAsync(bed, $"SET ROLE {role}; INSERT INTO projectiongen.upserts VALUES (1, 5) ON CONFLICT (id) DO UPDATE SET n = upserts.n + excluded.n; INSERT INTO projectiongen.upserts VALUES (2, 1) ON CONFLICT DO NOTHING; RESET ROLE");
+        Assert.Equal(6L, await ScalarAsync(bed, "SELECT n::bigint FROM projectiongen.upserts_v1 WHERE id = 1"));
+        Assert.Equal(2L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.upserts"));
+        Assert.Equal(0L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.upserts_v2"));
+
+        // The table's grants follow: on the view and on the new generation's copy (with its primary key, LIKE ... INCLUDING ALL).
+        foreach (var relation in new[] { "projectiongen.upserts", "projectiongen.upserts_v2" })
+        {
+            Assert.Equal(1L, await ScalarAsync(bed, $"SELECT count(*) FILTER (WHERE has_table_privilege('{role}', '{relation}', 'SELECT, INSERT, UPDATE')) FROM (VALUES (1)) v"));
+        }
+
+        Assert.Equal(1L, await ScalarAsync(bed, "SELECT count(*) FROM pg_index WHERE indrelid = 'projectiongen.upserts_v2'::regclass AND indisprimary"));
+
+        // The server refuses names that are ProjectionGen's own or another projection's.
+        var reserved = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('x', 'v1', ARRAY['progress'], 4243)"));
+        Assert.Equal("22023", reserved.SqlState);
+        var taken = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('other', 'v1', ARRAY['upserts'], 4244)"));
+        Assert.Equal("22023", taken.SqlState);
+    }
+
+    [Fact]
+    public void A_writer_resolves_only_declared_tables_to_its_generations_copy()
+    {
+        var descriptor = VersionedLedgerV2Projection.ProjectionDescriptor;
+        var tables = EventTables.Resolve("projectiongen", descriptor, ProjectionGeneration.Of(descriptor));
+        var writer = new BatchWriter(descriptor.Name, tables);
+        Assert.Equal("\"projectiongen\".\"vledger_v2\"", writer.Table("vledger"));
+        Assert.Equal("\"projectiongen\".\"vledger_v1b\"", new BatchWriter(descriptor.Name, EventTables.Resolve("projectiongen", descriptor, new ProjectionGeneration("vledger", 1, true))).Table("vledger"));
+        var undeclared = Assert.Throws<ArgumentException>(() => writer.Table("ledger"));
+        Assert.Contains("does not declare the table 'ledger'", undeclared.Message, StringComparison.Ordinal);
+        var none = Assert.Throws<ArgumentException>(() => new BatchWriter("ledger").Table("ledger"));
+        Assert.Contains("declares no tables", none.Message, StringComparison.Ordinal);
+
+        // A version other than 1 of an event projection needs its tables; names are validated.
+        Assert.Throws<ArgumentException>(() => new ProjectionDescriptor("x", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 2));
+        Assert.Throws<ArgumentException>(() => new ProjectionDescriptor("x", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 2, ["Bad-Name"]));
+        Assert.Throws<ArgumentException>(() => new ProjectionDescriptor("x", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 2, ["t", "t"]));
+        Assert.Equal(["t"], new ProjectionDescriptor("x", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 2, ["t"]).Tables);
+
+        // A declared table must not be ProjectionGen's own nor another projection's.
+        var reserved = new ProjectionDescriptor("x", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 1, ["progress"]);
+        Assert.Throws<ArgumentException>(() => DocumentTableNames.Validate("projectiongen", [reserved]));
+        var clash = new ProjectionDescriptor("y", ProjectionKind.Event, [typeof(Deposited)], null, 0, -1, PoisonEventPolicy.DeadLetter, null, 1, false, 1, ["vledger_v2"]);
+        Assert.Throws<ArgumentException>(() => DocumentTableNames.Validate("projectiongen", [descriptor, clash]));
+    }
+
+    [Fact]
+    public void Typed_rows_of_a_projection_that_declares_its_tables_go_to_its_generations_copy()
+    {
+        // The rows go through the same resolution as writer.Table: the generation's copy of a declared table.
+        var versioned = new BatchWriter("ledger", new Dictionary<string, string>(StringComparer.Ordinal) { ["row_ledger"] = "\"projectiongen\".\"row_ledger_v2\"" });
+        versioned.Insert(new LedgerRow(1, "a-1", 10));
+        versioned.Insert(new LedgerRow(2, "a-1", 5));
+        var command = Assert.Single(versioned.CommitCommands(group: true));
+        Assert.StartsWith("INSERT INTO \"projectiongen\".\"row_ledger_v2\" ", command.CommandText, StringComparison.Ordinal);
+
+        // A row table the projection does not declare fails in the handler that queues it, like writer.Table.
+        var other = new BatchWriter("ledger", new Dictionary<string, string>(StringComparer.Ordinal) { ["ledger"] = "\"projectiongen\".\"ledger_v2\"" });
+        var undeclared = Assert.Throws<ArgumentException>(() => other.Insert(new LedgerRow(1, "a-1", 10)));
+        Assert.Contains("does not declare the table 'row_ledger'", undeclared.Message, StringComparison.Ordinal);
+
+        // A projection that declares no tables writes the row type's table as named.
+        var plain = new BatchWriter("ledger");
+        plain.Insert(new LedgerRow(1, "a-1", 10));
+        Assert.StartsWith("INSERT INTO \"row_ledger\" ", Assert.Single(plain.CommitCommands(group: true)).CommandText, StringComparison.Ordinal);
+    }
+
+    private sealed class ReaderObservations
+    {
+        private int reads;
+
+        public int Reads => Volatile.Read(ref reads);
+
+        public ConcurrentQueue<string> Errors { get; } = new();
+
+        public ConcurrentQueue<string> Decreases { get; } = new();
+
+        public void Read() => Interlocked.Increment(ref reads);
+    }
+
+    /// <summary>Counts the rows under the table's stable name every few milliseconds; rows are never deleted, so the count never falls.</summary>
+    private static Task ReadContinuouslyAsync(string connectionString, string relation, ReaderObservations observations, CancellationToken stop) => Task.Run(async () =>
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(CancellationToken.None);
+        long highest = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation}", connection);
+                var count = (long)(await command.ExecuteScalarAsync(CancellationToken.None))!;
+                if (count < highest)
+                {
+                    observations.Decreases.Enqueue($"{count} rows after {highest}");
+                }
+
+                highest = Math.Max(highest, count);
+                observations.Read();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                observations.Errors.Enqueue(e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(3, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }, CancellationToken.None);
+
+    private static async Task AppendManyAsync(PostgresEventStore store, int streams, int eventsPerStream, string prefix)
+    {
+        var random = new Random(prefix.GetHashCode(StringComparison.Ordinal));
+        for (var stream = 0; stream < streams; stream++)
+        {
+            var account = $"acct-{prefix}-{stream}";
+            var events = Enumerable.Range(0, eventsPerStream)
+                .Select(i => i % 4 == 3 ? (object)new Withdrawn(account, random.Next(1, 50)) : new Deposited(account, random.Next(1, 100)))
+                .ToList();
+            await store.AppendAsync(account, events, ExpectedVersion.Any, cancellationToken: Ct);
+        }
+    }
+
+    private static async Task WaitForStateAsync(DaemonTestBed bed, string projection, string generation, string state, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await StateAsync(bed, projection, generation);
+            if (last == state)
+            {
+                return;
+            }
+
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Fail($"Generation {generation} of {projection} did not become {state} within {timeout} (it is {last ?? "missing"}); positions: {string.Join(", ", (await bed.ReadPositionsAsync()).Select(p => $"{p.Key}={p.Value}"))}");
+    }
+
+    private static async Task<string?> StateAsync(DaemonTestBed bed, string projection, string generation)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT state FROM projectiongen.projection_versions WHERE projection = $1 AND generation = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = projection });
+        command.Parameters.Add(new NpgsqlParameter { Value = generation });
+        return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
+    private static async Task<string?> SlotStatusAsync(DaemonTestBed bed, string slot)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT status FROM projectiongen.progress WHERE name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
+    /// <summary>The relation kind (<c>r</c> table, <c>v</c> view) of <paramref name="relation"/>, or null when it does not exist.</summary>
+    private static async Task<string?> RelationKindAsync(DaemonTestBed bed, string relation)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = relation });
+        return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
+    /// <summary>The one table the view <c>projectiongen.{view}</c> reads.</summary>
+    private static async Task<string?> ViewSourceAsync(DaemonTestBed bed, string view)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT DISTINCT u.table_schema || '.' || u.table_name FROM information_schema.view_table_usage u WHERE u.view_schema = 'projectiongen' AND u.view_name = $1",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = view });
+        return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
+    private static async Task<long> CountAsync(DaemonTestBed bed, string relation)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation}", connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private static async Task<long> ScalarAsync(DaemonTestBed bed, string sql)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private static async Task ExecuteAsync(DaemonTestBed bed, string sql)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static async Task TerminateAsync(DaemonTestBed bed, string applicationName)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = applicationName });
+        Assert.Equal(1L, await command.ExecuteScalarAsync(Ct));
+    }
+
+    private static async Task<List<(long Epoch, string Node, long From, long To)>> AuditAsync(DaemonTestBed bed, string slot)
+    {
+        await using var connection = new NpgsqlConnection(bed.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT epoch, node, from_position, to_position FROM build_audit WHERE projection = $1 ORDER BY from_position, epoch", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var rows = new List<(long, string, long, long)>();
+        while (await reader.ReadAsync(Ct))
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return rows;
+    }
+}
