@@ -401,6 +401,31 @@ public sealed class EventVersionTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_dead_letter_of_a_projection_that_declares_its_tables_is_retried_into_its_generations_copy()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_dead_letter");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await ExecuteAsync(bed, VersionedLedgerProjection.CreateTableSql);
+        await AppendManyAsync(bed.Store, streams: 3, eventsPerStream: 2, prefix: "dl");
+        var node = bed.CreateDaemon("dl-" + Guid.NewGuid().ToString("N")[..6], [new VersionedLedgerProjection()]);
+        await node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger");
+        await node.StopAsync(Ct);
+
+        // As if the handler had failed on the last event: its row is missing and a dead letter stands for it.
+        var last = await ScalarAsync(bed, "SELECT max(seq) FROM projectiongen.vledger_v1");
+        await ExecuteAsync(bed, $"DELETE FROM projectiongen.vledger_v1 WHERE seq = {last}");
+        await ExecuteAsync(bed, $"INSERT INTO projectiongen.dead_letters (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) SELECT 'vledger', seq, stream_id, type, 1, 'n', 'handler threw', 'x', 3 FROM projectiongen.events WHERE seq = {last}");
+        var id = await ScalarAsync(bed, "SELECT id FROM projectiongen.dead_letters");
+
+        var result = await new ProjectionDeadLetters(bed.Store, [new VersionedLedgerProjection()]).RetryAsync(id, Ct);
+        Assert.NotNull(result);
+        Assert.True(result.Applied, result.Error);
+        Assert.Equal(1, await ScalarAsync(bed, $"SELECT count(*) FROM projectiongen.vledger_v1 WHERE seq = {last}"));
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false, ledgerTable: "projectiongen.vledger"));
+    }
+
+    [Fact]
     public void Typed_rows_of_a_projection_that_declares_its_tables_go_to_its_generations_copy()
     {
         // The rows go through the same resolution as writer.Table: the generation's copy of a declared table.

@@ -203,7 +203,9 @@ public sealed class ProjectionDeadLetters
         IReadOnlyList<EventEnvelope> events,
         NpgsqlConnection connection) : IProjectionBatch
     {
-        private readonly BatchWriter writer = new();
+        // A dead letter is retried for the projection's original generation (its slot is the projection's name), so a
+        // projection that declares its tables writes that generation's copies (docs/versions.md, "Event projections").
+        private readonly BatchWriter writer = new(descriptor.Name, Versions.EventTables.Resolve(owner.schema, descriptor, new Versions.ProjectionGeneration(descriptor.Name, 1, false)));
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
         private IBatchDocuments? documents;
 #pragma warning restore CA1859
