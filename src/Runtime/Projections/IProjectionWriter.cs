@@ -31,7 +31,12 @@ public interface IProjectionWriter
     /// </summary>
     /// <typeparam name="TRow">The row type.</typeparam>
     /// <param name="row">The row; its values are read when it is queued.</param>
-    void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>;
+    /// <remarks>
+    /// Implemented by the daemon's writer; the default implementation, for writers of your own written before this
+    /// member existed (test doubles), throws <see cref="NotSupportedException"/>.
+    /// </remarks>
+    void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow> =>
+        throw new NotSupportedException($"{GetType().Name} does not implement IProjectionWriter.Insert; the daemon's writer does.");
 
     /// <summary>
     /// The quoted, schema-qualified physical table that this batch's generation writes for <paramref name="table"/>, one
@@ -39,5 +44,10 @@ public interface IProjectionWriter
     /// <c>"projectiongen"."cart_ledger_v2"</c> for <c>cart_ledger</c> in version 2 (docs/versions.md, "Event projections").
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="table"/> is not one of the declared tables.</exception>
-    string Table(string table);
+    /// <remarks>
+    /// Implemented by the daemon's writer; the default implementation, for writers of your own written before this
+    /// member existed (test doubles), throws <see cref="NotSupportedException"/>.
+    /// </remarks>
+    string Table(string table) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement IProjectionWriter.Table; the daemon's writer does.");
 }
