@@ -6,6 +6,8 @@ internal static class JsonContractSources
     public const string Shapes = """
         using System;
         using System.Collections.Generic;
+        using System.Text.Json;
+        using System.Text.Json.Nodes;
         using System.Text.Json.Serialization;
         using ProjectionGen;
 
@@ -114,6 +116,48 @@ internal static class JsonContractSources
             public int Own { get; set; }
         }
 
+        public sealed class BclValues
+        {
+            public byte[] Bytes { get; set; } = [];
+
+            public byte[]? MaybeBytes { get; set; }
+
+            public Memory<byte> Memory { get; set; }
+
+            public ReadOnlyMemory<byte> ReadOnlyMemory { get; set; }
+
+            public JsonElement Element { get; set; }
+
+            public JsonElement? MaybeElement { get; set; }
+
+            public JsonDocument? Document { get; set; }
+
+            public JsonNode? Node { get; set; }
+
+            public JsonObject? Object { get; set; }
+
+            public JsonArray? Array { get; set; }
+
+            public JsonValue? Value { get; set; }
+
+            public Int128 Big { get; set; }
+
+            public UInt128 UBig { get; set; }
+
+            public Int128? MaybeBig { get; set; }
+
+            public Half Small { get; set; }
+
+            public Version? Version { get; set; }
+
+            public Uri? Link { get; set; }
+        }
+
+        public sealed class WithPair
+        {
+            public KeyValuePair<string, int> Pair { get; set; }
+        }
+
         public sealed class ShapeBoard
         {
             public List<Line> Lines { get; set; } = new();
@@ -149,6 +193,10 @@ internal static class JsonContractSources
             public static void Apply(Stamp e, ShapeBoard board) { }
 
             public static void Apply(Derived e, ShapeBoard board) { }
+
+            public static void Apply(BclValues e, ShapeBoard board) { }
+
+            public static void Apply(WithPair e, ShapeBoard board) { }
         }
         """;
 }

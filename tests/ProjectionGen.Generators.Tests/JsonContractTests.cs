@@ -46,12 +46,18 @@ public sealed class JsonContractTests
                      "System.Int32[]", "System.Collections.Generic.List`1[Shapes.Line]", "System.Collections.Generic.Dictionary`2[System.String,System.Int32]",
                      "System.Collections.Generic.Dictionary`2[System.String,System.Collections.Generic.List`1[Shapes.Address]]", "Shapes.Renamed",
                      "Shapes.WithPrivateSetter", "Shapes.ByConstructor", "Shapes.ShapeBoard", "Shapes.InitOnly", "Shapes.Point", "Shapes.Derived", "System.Guid", "System.DateOnly", "System.Decimal",
+                     "Shapes.BclValues", "Shapes.WithPair", "System.Byte[]", "System.Memory`1[System.Byte]", "System.ReadOnlyMemory`1[System.Byte]",
+                     "System.Text.Json.JsonElement", "System.Nullable`1[System.Text.Json.JsonElement]", "System.Text.Json.JsonDocument",
+                     "System.Text.Json.Nodes.JsonNode", "System.Text.Json.Nodes.JsonObject", "System.Text.Json.Nodes.JsonArray",
+                     "System.Text.Json.Nodes.JsonValue", "System.Int128", "System.UInt128", "System.Nullable`1[System.Int128]", "System.Half",
+                     "System.Version", "System.Uri",
                  })
         {
             Assert.Contains(expected, names);
         }
 
-        foreach (var fallback in new[] { "Shapes.Converted", "Shapes.WithExtension", "Shapes.Child", "Shapes.Parent" })
+        // A framework type without a converter of JsonMetadataServices is no object contract of the generator.
+        foreach (var fallback in new[] { "Shapes.Converted", "Shapes.WithExtension", "Shapes.Child", "Shapes.Parent", "System.Collections.Generic.KeyValuePair`2[System.String,System.Int32]" })
         {
             Assert.DoesNotContain(fallback, names);
         }
@@ -72,10 +78,11 @@ public sealed class JsonContractTests
             Assert.Contains("Projection 'shape_board' serializes", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         });
         var messages = diagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(3, messages.Count);
+        Assert.Equal(4, messages.Count);
         Assert.Contains(messages, m => m.Contains("'Converted'", StringComparison.Ordinal) && m.Contains("property Tier carries a System.Text.Json attribute", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'WithExtension'", StringComparison.Ordinal) && m.Contains("property Extra", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'Child'", StringComparison.Ordinal) && m.Contains("its base class Parent carries a System.Text.Json attribute", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'KeyValuePair<string, int>'", StringComparison.Ordinal) && m.Contains("a framework type", StringComparison.Ordinal));
         Assert.Contains("PGEN060 | ProjectionGen | Info |", File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Generators", "AnalyzerReleases.Unshipped.md")), StringComparison.Ordinal);
 
         // The test projections and the sample serialize nothing the generator leaves to reflection.

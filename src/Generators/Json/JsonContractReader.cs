@@ -39,13 +39,31 @@ internal static class JsonContractReader
         [SpecialType.System_DateTime] = "DateTimeConverter",
     };
 
-    private static readonly Dictionary<string, string> SystemConverters = new(StringComparer.Ordinal)
+    /// <summary>
+    /// Framework types that reflection serializes through a converter of its own, by fully qualified name, with the
+    /// <c>JsonMetadataServices</c> property that holds the same converter.
+    /// </summary>
+    private static readonly Dictionary<string, string> FrameworkConverters = new(StringComparer.Ordinal)
     {
-        ["Guid"] = "GuidConverter",
-        ["DateTimeOffset"] = "DateTimeOffsetConverter",
-        ["DateOnly"] = "DateOnlyConverter",
-        ["TimeOnly"] = "TimeOnlyConverter",
-        ["TimeSpan"] = "TimeSpanConverter",
+        ["global::System.Guid"] = "GuidConverter",
+        ["global::System.DateTimeOffset"] = "DateTimeOffsetConverter",
+        ["global::System.DateOnly"] = "DateOnlyConverter",
+        ["global::System.TimeOnly"] = "TimeOnlyConverter",
+        ["global::System.TimeSpan"] = "TimeSpanConverter",
+        ["global::System.Half"] = "HalfConverter",
+        ["global::System.Int128"] = "Int128Converter",
+        ["global::System.UInt128"] = "UInt128Converter",
+        ["global::System.Version"] = "VersionConverter",
+        ["global::System.Uri"] = "UriConverter",
+        ["byte[]"] = "ByteArrayConverter",
+        ["global::System.Memory<byte>"] = "MemoryByteConverter",
+        ["global::System.ReadOnlyMemory<byte>"] = "ReadOnlyMemoryByteConverter",
+        ["global::System.Text.Json.JsonElement"] = "JsonElementConverter",
+        ["global::System.Text.Json.JsonDocument"] = "JsonDocumentConverter",
+        ["global::System.Text.Json.Nodes.JsonNode"] = "JsonNodeConverter",
+        ["global::System.Text.Json.Nodes.JsonObject"] = "JsonObjectConverter",
+        ["global::System.Text.Json.Nodes.JsonArray"] = "JsonArrayConverter",
+        ["global::System.Text.Json.Nodes.JsonValue"] = "JsonValueConverter",
     };
 
     /// <summary>The contracts of <paramref name="projection"/>, or null when the projection is not generated.</summary>
@@ -194,10 +212,7 @@ internal static class JsonContractReader
             return new JsonTypeModel(name, JsonTypeKind.Value, special, null, empty, noParameters);
         }
 
-        if (type is INamedTypeSymbol { Arity: 0, ContainingType: null } system
-            && system.ContainingNamespace?.ToDisplayString() == "System"
-            && system.TypeKind == TypeKind.Struct
-            && SystemConverters.TryGetValue(system.Name, out var converter))
+        if (FrameworkConverters.TryGetValue(name, out var converter))
         {
             return new JsonTypeModel(name, JsonTypeKind.Value, converter, null, empty, noParameters);
         }
@@ -235,7 +250,7 @@ internal static class JsonContractReader
         {
             var underlying = named.TypeArguments[0];
             if (underlying.TypeKind != TypeKind.Enum && !SpecialConverters.ContainsKey(underlying.SpecialType)
-                && !(underlying.ContainingNamespace?.ToDisplayString() == "System" && SystemConverters.ContainsKey(underlying.Name)))
+                && !FrameworkConverters.ContainsKey(Qualified(underlying)))
             {
                 reason = "a nullable struct other than a built-in value or an enum";
                 return null;
@@ -264,7 +279,25 @@ internal static class JsonContractReader
             return new JsonTypeModel(name, JsonTypeKind.Dictionary, null, Qualified(named.TypeArguments[1]), empty, noParameters);
         }
 
+        if (IsFrameworkType(named))
+        {
+            reason = "a framework type (System.*, Microsoft.*) the generator has no converter for: reflection may serialize it with a converter of its own, not as a plain object";
+            return null;
+        }
+
         return DescribeObject(named, name, assembly, reached, out reason);
+    }
+
+    /// <summary>Whether <paramref name="type"/> is declared in a <c>System</c> or <c>Microsoft</c> namespace.</summary>
+    private static bool IsFrameworkType(INamedTypeSymbol type)
+    {
+        var root = type.ContainingNamespace;
+        while (root is { ContainingNamespace.IsGlobalNamespace: false })
+        {
+            root = root.ContainingNamespace;
+        }
+
+        return root is { IsGlobalNamespace: false, Name: "System" or "Microsoft" };
     }
 
     private static JsonTypeModel? DescribeObject(INamedTypeSymbol type, string name, IAssemblySymbol assembly, List<ITypeSymbol> reached, out string? reason)

@@ -125,7 +125,8 @@ internal static class JsonContractChecker
                 var value = options.GetTypeInfo(info.ElementType!);
                 return new JsonObject { ["k" + counter.Next()] = Sample(value, options, depth + 1, counter), ["K" + counter.Next()] = Sample(value, options, depth + 1, counter) };
             case JsonTypeInfoKind.None:
-                return Value(type, counter.Next());
+                var next = counter.Next();
+                return (JsonNode?)Value(type, next) ?? Dom(type, next);
             default:
                 return null;
         }
@@ -137,6 +138,11 @@ internal static class JsonContractChecker
         {
             var values = Enum.GetValuesAsUnderlyingType(type);
             return JsonValue.Create(Convert.ToInt64(values.GetValue(values.Length - 1), CultureInfo.InvariantCulture));
+        }
+
+        if (type == typeof(byte[]) || type == typeof(Memory<byte>) || type == typeof(ReadOnlyMemory<byte>))
+        {
+            return JsonValue.Create(Convert.ToBase64String([1, 2, (byte)n]));
         }
 
         return Type.GetTypeCode(type) switch
@@ -153,9 +159,23 @@ internal static class JsonContractChecker
             _ when type == typeof(DateOnly) => JsonValue.Create($"2026-03-{n % 28 + 1:00}"),
             _ when type == typeof(TimeOnly) => JsonValue.Create($"03:04:{n % 60:00}"),
             _ when type == typeof(TimeSpan) => JsonValue.Create($"01:02:{n % 60:00}"),
+            _ when type == typeof(Int128) || type == typeof(UInt128) => JsonValue.Create(n + 6),
+            _ when type == typeof(Half) => JsonValue.Create(n + 0.5),
+            _ when type == typeof(Version) => JsonValue.Create($"1.2.{n}"),
+            _ when type == typeof(Uri) => JsonValue.Create($"https://example.com/{n}"),
+            _ when type == typeof(JsonValue) => JsonValue.Create(n),
             _ => null,
         };
     }
+
+    /// <summary>Sample JSON for the JSON DOM types (<c>JsonElement</c>, <c>JsonDocument</c>, <c>JsonNode</c>, ...), which reflection maps to converters.</summary>
+    private static JsonNode? Dom(Type type, int n) => type switch
+    {
+        _ when type == typeof(JsonArray) => new JsonArray(n, "a"),
+        _ when type == typeof(JsonElement) || type == typeof(JsonDocument) || type == typeof(JsonNode) || type == typeof(JsonObject) =>
+            new JsonObject { ["a"] = n, ["b"] = new JsonArray(true, null, "x") },
+        _ => null,
+    };
 
     /// <summary>The same JSON with PascalCase property names (web defaults read names case-insensitively).</summary>
     private static JsonNode? Pascal(JsonNode? node) => node switch

@@ -18,12 +18,14 @@ namespace ProjectionGen.Generated
         {
             typeof(bool),
             typeof(byte),
+            typeof(byte[]),
             typeof(char),
             typeof(decimal),
             typeof(decimal?),
             typeof(double),
             typeof(float),
             typeof(global::Shapes.Address),
+            typeof(global::Shapes.BclValues),
             typeof(global::Shapes.ByConstructor),
             typeof(global::Shapes.Derived),
             typeof(global::Shapes.Everything),
@@ -35,6 +37,7 @@ namespace ProjectionGen.Generated
             typeof(global::Shapes.Stamp),
             typeof(global::Shapes.Tier),
             typeof(global::Shapes.Tier?),
+            typeof(global::Shapes.WithPair),
             typeof(global::Shapes.WithPrivateSetter),
             typeof(global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>),
             typeof(global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>),
@@ -45,8 +48,23 @@ namespace ProjectionGen.Generated
             typeof(global::System.DateTime),
             typeof(global::System.DateTimeOffset),
             typeof(global::System.Guid),
+            typeof(global::System.Half),
+            typeof(global::System.Int128),
+            typeof(global::System.Int128?),
+            typeof(global::System.Memory<byte>),
+            typeof(global::System.ReadOnlyMemory<byte>),
+            typeof(global::System.Text.Json.JsonDocument),
+            typeof(global::System.Text.Json.JsonElement),
+            typeof(global::System.Text.Json.JsonElement?),
+            typeof(global::System.Text.Json.Nodes.JsonArray),
+            typeof(global::System.Text.Json.Nodes.JsonNode),
+            typeof(global::System.Text.Json.Nodes.JsonObject),
+            typeof(global::System.Text.Json.Nodes.JsonValue),
             typeof(global::System.TimeOnly),
             typeof(global::System.TimeSpan),
+            typeof(global::System.UInt128),
+            typeof(global::System.Uri),
+            typeof(global::System.Version),
             typeof(int),
             typeof(int?),
             typeof(int[]),
@@ -77,204 +95,294 @@ namespace ProjectionGen.Generated
                 return Contract1(options);
             }
 
-            if (type == typeof(char))
+            if (type == typeof(byte[]))
             {
                 return Contract2(options);
             }
 
-            if (type == typeof(decimal))
+            if (type == typeof(char))
             {
                 return Contract3(options);
             }
 
-            if (type == typeof(decimal?))
+            if (type == typeof(decimal))
             {
                 return Contract4(options);
             }
 
-            if (type == typeof(double))
+            if (type == typeof(decimal?))
             {
                 return Contract5(options);
             }
 
-            if (type == typeof(float))
+            if (type == typeof(double))
             {
                 return Contract6(options);
             }
 
-            if (type == typeof(global::Shapes.Address))
+            if (type == typeof(float))
             {
                 return Contract7(options);
             }
 
-            if (type == typeof(global::Shapes.ByConstructor))
+            if (type == typeof(global::Shapes.Address))
             {
                 return Contract8(options);
             }
 
-            if (type == typeof(global::Shapes.Derived))
+            if (type == typeof(global::Shapes.BclValues))
             {
                 return Contract9(options);
             }
 
-            if (type == typeof(global::Shapes.Everything))
+            if (type == typeof(global::Shapes.ByConstructor))
             {
                 return Contract10(options);
             }
 
-            if (type == typeof(global::Shapes.InitOnly))
+            if (type == typeof(global::Shapes.Derived))
             {
                 return Contract11(options);
             }
 
-            if (type == typeof(global::Shapes.Line))
+            if (type == typeof(global::Shapes.Everything))
             {
                 return Contract12(options);
             }
 
-            if (type == typeof(global::Shapes.Point))
+            if (type == typeof(global::Shapes.InitOnly))
             {
                 return Contract13(options);
             }
 
-            if (type == typeof(global::Shapes.Renamed))
+            if (type == typeof(global::Shapes.Line))
             {
                 return Contract14(options);
             }
 
-            if (type == typeof(global::Shapes.ShapeBoard))
+            if (type == typeof(global::Shapes.Point))
             {
                 return Contract15(options);
             }
 
-            if (type == typeof(global::Shapes.Stamp))
+            if (type == typeof(global::Shapes.Renamed))
             {
                 return Contract16(options);
             }
 
-            if (type == typeof(global::Shapes.Tier))
+            if (type == typeof(global::Shapes.ShapeBoard))
             {
                 return Contract17(options);
             }
 
-            if (type == typeof(global::Shapes.Tier?))
+            if (type == typeof(global::Shapes.Stamp))
             {
                 return Contract18(options);
             }
 
-            if (type == typeof(global::Shapes.WithPrivateSetter))
+            if (type == typeof(global::Shapes.Tier))
             {
                 return Contract19(options);
             }
 
-            if (type == typeof(global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>))
+            if (type == typeof(global::Shapes.Tier?))
             {
                 return Contract20(options);
             }
 
-            if (type == typeof(global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>))
+            if (type == typeof(global::Shapes.WithPair))
             {
                 return Contract21(options);
             }
 
-            if (type == typeof(global::System.Collections.Generic.Dictionary<string, int>))
+            if (type == typeof(global::Shapes.WithPrivateSetter))
             {
                 return Contract22(options);
             }
 
-            if (type == typeof(global::System.Collections.Generic.List<global::Shapes.Address>))
+            if (type == typeof(global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>))
             {
                 return Contract23(options);
             }
 
-            if (type == typeof(global::System.Collections.Generic.List<global::Shapes.Line>))
+            if (type == typeof(global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>))
             {
                 return Contract24(options);
             }
 
-            if (type == typeof(global::System.DateOnly))
+            if (type == typeof(global::System.Collections.Generic.Dictionary<string, int>))
             {
                 return Contract25(options);
             }
 
-            if (type == typeof(global::System.DateTime))
+            if (type == typeof(global::System.Collections.Generic.List<global::Shapes.Address>))
             {
                 return Contract26(options);
             }
 
-            if (type == typeof(global::System.DateTimeOffset))
+            if (type == typeof(global::System.Collections.Generic.List<global::Shapes.Line>))
             {
                 return Contract27(options);
             }
 
-            if (type == typeof(global::System.Guid))
+            if (type == typeof(global::System.DateOnly))
             {
                 return Contract28(options);
             }
 
-            if (type == typeof(global::System.TimeOnly))
+            if (type == typeof(global::System.DateTime))
             {
                 return Contract29(options);
             }
 
-            if (type == typeof(global::System.TimeSpan))
+            if (type == typeof(global::System.DateTimeOffset))
             {
                 return Contract30(options);
             }
 
-            if (type == typeof(int))
+            if (type == typeof(global::System.Guid))
             {
                 return Contract31(options);
             }
 
-            if (type == typeof(int?))
+            if (type == typeof(global::System.Half))
             {
                 return Contract32(options);
             }
 
-            if (type == typeof(int[]))
+            if (type == typeof(global::System.Int128))
             {
                 return Contract33(options);
             }
 
-            if (type == typeof(long))
+            if (type == typeof(global::System.Int128?))
             {
                 return Contract34(options);
             }
 
-            if (type == typeof(long[]))
+            if (type == typeof(global::System.Memory<byte>))
             {
                 return Contract35(options);
             }
 
-            if (type == typeof(sbyte))
+            if (type == typeof(global::System.ReadOnlyMemory<byte>))
             {
                 return Contract36(options);
             }
 
-            if (type == typeof(short))
+            if (type == typeof(global::System.Text.Json.JsonDocument))
             {
                 return Contract37(options);
             }
 
-            if (type == typeof(string))
+            if (type == typeof(global::System.Text.Json.JsonElement))
             {
                 return Contract38(options);
             }
 
-            if (type == typeof(uint))
+            if (type == typeof(global::System.Text.Json.JsonElement?))
             {
                 return Contract39(options);
             }
 
-            if (type == typeof(ulong))
+            if (type == typeof(global::System.Text.Json.Nodes.JsonArray))
             {
                 return Contract40(options);
             }
 
-            if (type == typeof(ushort))
+            if (type == typeof(global::System.Text.Json.Nodes.JsonNode))
             {
                 return Contract41(options);
+            }
+
+            if (type == typeof(global::System.Text.Json.Nodes.JsonObject))
+            {
+                return Contract42(options);
+            }
+
+            if (type == typeof(global::System.Text.Json.Nodes.JsonValue))
+            {
+                return Contract43(options);
+            }
+
+            if (type == typeof(global::System.TimeOnly))
+            {
+                return Contract44(options);
+            }
+
+            if (type == typeof(global::System.TimeSpan))
+            {
+                return Contract45(options);
+            }
+
+            if (type == typeof(global::System.UInt128))
+            {
+                return Contract46(options);
+            }
+
+            if (type == typeof(global::System.Uri))
+            {
+                return Contract47(options);
+            }
+
+            if (type == typeof(global::System.Version))
+            {
+                return Contract48(options);
+            }
+
+            if (type == typeof(int))
+            {
+                return Contract49(options);
+            }
+
+            if (type == typeof(int?))
+            {
+                return Contract50(options);
+            }
+
+            if (type == typeof(int[]))
+            {
+                return Contract51(options);
+            }
+
+            if (type == typeof(long))
+            {
+                return Contract52(options);
+            }
+
+            if (type == typeof(long[]))
+            {
+                return Contract53(options);
+            }
+
+            if (type == typeof(sbyte))
+            {
+                return Contract54(options);
+            }
+
+            if (type == typeof(short))
+            {
+                return Contract55(options);
+            }
+
+            if (type == typeof(string))
+            {
+                return Contract56(options);
+            }
+
+            if (type == typeof(uint))
+            {
+                return Contract57(options);
+            }
+
+            if (type == typeof(ulong))
+            {
+                return Contract58(options);
+            }
+
+            if (type == typeof(ushort))
+            {
+                return Contract59(options);
             }
 
             return null;
@@ -300,7 +408,17 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<byte>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.ByteConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<char> Contract2(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<byte[]> Contract2(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(byte[]), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<byte[]>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<byte[]>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.ByteArrayConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<char> Contract3(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(char), options) is { } custom)
             {
@@ -310,7 +428,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<char>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CharConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<decimal> Contract3(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<decimal> Contract4(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(decimal), options) is { } custom)
             {
@@ -320,7 +438,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<decimal>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DecimalConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<decimal?> Contract4(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<decimal?> Contract5(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(decimal?), options) is { } custom)
             {
@@ -330,7 +448,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<decimal?>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetNullableConverter<decimal>(options));
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<double> Contract5(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<double> Contract6(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(double), options) is { } custom)
             {
@@ -340,7 +458,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<double>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DoubleConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<float> Contract6(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<float> Contract7(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(float), options) is { } custom)
             {
@@ -350,7 +468,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<float>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.SingleConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Address> Contract7(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Address> Contract8(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Address), options) is { } custom)
             {
@@ -390,7 +508,212 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Address>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.ByConstructor> Contract8(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.BclValues> Contract9(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::Shapes.BclValues), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::Shapes.BclValues>(options, custom);
+            }
+
+            var info = new global::System.Text.Json.Serialization.Metadata.JsonObjectInfoValues<global::Shapes.BclValues>
+            {
+                ObjectCreator = static () => new global::Shapes.BclValues(),
+                PropertyMetadataInitializer = _ => new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo[]
+                {
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<byte[]>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<byte[]>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Bytes,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Bytes = value!,
+                        PropertyName = "Bytes",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<byte[]>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<byte[]>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).MaybeBytes,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).MaybeBytes = value!,
+                        PropertyName = "MaybeBytes",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Memory<byte>>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Memory<byte>>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Memory,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Memory = value!,
+                        PropertyName = "Memory",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.ReadOnlyMemory<byte>>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.ReadOnlyMemory<byte>>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).ReadOnlyMemory,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).ReadOnlyMemory = value!,
+                        PropertyName = "ReadOnlyMemory",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.JsonElement>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.JsonElement>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Element,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Element = value!,
+                        PropertyName = "Element",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.JsonElement?>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.JsonElement?>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).MaybeElement,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).MaybeElement = value!,
+                        PropertyName = "MaybeElement",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.JsonDocument>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.JsonDocument>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Document,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Document = value!,
+                        PropertyName = "Document",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.Nodes.JsonNode>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.Nodes.JsonNode>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Node,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Node = value!,
+                        PropertyName = "Node",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.Nodes.JsonObject>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.Nodes.JsonObject>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Object,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Object = value!,
+                        PropertyName = "Object",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.Nodes.JsonArray>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.Nodes.JsonArray>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Array,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Array = value!,
+                        PropertyName = "Array",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Text.Json.Nodes.JsonValue>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Text.Json.Nodes.JsonValue>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Value,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Value = value!,
+                        PropertyName = "Value",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Int128>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Int128>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Big,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Big = value!,
+                        PropertyName = "Big",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.UInt128>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.UInt128>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).UBig,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).UBig = value!,
+                        PropertyName = "UBig",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Int128?>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Int128?>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).MaybeBig,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).MaybeBig = value!,
+                        PropertyName = "MaybeBig",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Half>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Half>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Small,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Small = value!,
+                        PropertyName = "Small",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Version>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Version>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Version,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Version = value!,
+                        PropertyName = "Version",
+                        JsonPropertyName = null,
+                    }),
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Uri>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Uri>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.BclValues),
+                        Getter = static obj => ((global::Shapes.BclValues)obj).Link,
+                        Setter = static (obj, value) => ((global::Shapes.BclValues)obj).Link = value!,
+                        PropertyName = "Link",
+                        JsonPropertyName = null,
+                    }),
+                },
+            };
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.BclValues>(options, info);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.ByConstructor> Contract10(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.ByConstructor), options) is { } custom)
             {
@@ -446,7 +769,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.ByConstructor>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Derived> Contract9(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Derived> Contract11(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Derived), options) is { } custom)
             {
@@ -487,7 +810,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Base),
                         Getter = static obj => ((global::Shapes.Derived)obj).Shared,
-                        Setter = static (obj, value) => Init9_Shared(((global::Shapes.Derived)obj), value!),
+                        Setter = static (obj, value) => Init11_Shared(((global::Shapes.Derived)obj), value!),
                         PropertyName = "Shared",
                         JsonPropertyName = null,
                     }),
@@ -497,7 +820,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Derived>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Everything> Contract10(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Everything> Contract12(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Everything), options) is { } custom)
             {
@@ -551,7 +874,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Name,
-                        Setter = static (obj, value) => Init10_Name(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Name(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Name",
                         JsonPropertyName = null,
                     }),
@@ -562,7 +885,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Flag,
-                        Setter = static (obj, value) => Init10_Flag(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Flag(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Flag",
                         JsonPropertyName = null,
                     }),
@@ -573,7 +896,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).B,
-                        Setter = static (obj, value) => Init10_B(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_B(((global::Shapes.Everything)obj), value!),
                         PropertyName = "B",
                         JsonPropertyName = null,
                     }),
@@ -584,7 +907,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).SB,
-                        Setter = static (obj, value) => Init10_SB(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_SB(((global::Shapes.Everything)obj), value!),
                         PropertyName = "SB",
                         JsonPropertyName = null,
                     }),
@@ -595,7 +918,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).S,
-                        Setter = static (obj, value) => Init10_S(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_S(((global::Shapes.Everything)obj), value!),
                         PropertyName = "S",
                         JsonPropertyName = null,
                     }),
@@ -606,7 +929,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).US,
-                        Setter = static (obj, value) => Init10_US(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_US(((global::Shapes.Everything)obj), value!),
                         PropertyName = "US",
                         JsonPropertyName = null,
                     }),
@@ -617,7 +940,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).I,
-                        Setter = static (obj, value) => Init10_I(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_I(((global::Shapes.Everything)obj), value!),
                         PropertyName = "I",
                         JsonPropertyName = null,
                     }),
@@ -628,7 +951,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).UI,
-                        Setter = static (obj, value) => Init10_UI(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_UI(((global::Shapes.Everything)obj), value!),
                         PropertyName = "UI",
                         JsonPropertyName = null,
                     }),
@@ -639,7 +962,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).L,
-                        Setter = static (obj, value) => Init10_L(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_L(((global::Shapes.Everything)obj), value!),
                         PropertyName = "L",
                         JsonPropertyName = null,
                     }),
@@ -650,7 +973,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).UL,
-                        Setter = static (obj, value) => Init10_UL(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_UL(((global::Shapes.Everything)obj), value!),
                         PropertyName = "UL",
                         JsonPropertyName = null,
                     }),
@@ -661,7 +984,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).F,
-                        Setter = static (obj, value) => Init10_F(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_F(((global::Shapes.Everything)obj), value!),
                         PropertyName = "F",
                         JsonPropertyName = null,
                     }),
@@ -672,7 +995,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).D,
-                        Setter = static (obj, value) => Init10_D(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_D(((global::Shapes.Everything)obj), value!),
                         PropertyName = "D",
                         JsonPropertyName = null,
                     }),
@@ -683,7 +1006,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).M,
-                        Setter = static (obj, value) => Init10_M(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_M(((global::Shapes.Everything)obj), value!),
                         PropertyName = "M",
                         JsonPropertyName = null,
                     }),
@@ -694,7 +1017,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).C,
-                        Setter = static (obj, value) => Init10_C(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_C(((global::Shapes.Everything)obj), value!),
                         PropertyName = "C",
                         JsonPropertyName = null,
                     }),
@@ -705,7 +1028,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Id,
-                        Setter = static (obj, value) => Init10_Id(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Id(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Id",
                         JsonPropertyName = null,
                     }),
@@ -716,7 +1039,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).At,
-                        Setter = static (obj, value) => Init10_At(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_At(((global::Shapes.Everything)obj), value!),
                         PropertyName = "At",
                         JsonPropertyName = null,
                     }),
@@ -727,7 +1050,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).AtOffset,
-                        Setter = static (obj, value) => Init10_AtOffset(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_AtOffset(((global::Shapes.Everything)obj), value!),
                         PropertyName = "AtOffset",
                         JsonPropertyName = null,
                     }),
@@ -738,7 +1061,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Day,
-                        Setter = static (obj, value) => Init10_Day(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Day(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Day",
                         JsonPropertyName = null,
                     }),
@@ -749,7 +1072,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Time,
-                        Setter = static (obj, value) => Init10_Time(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Time(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Time",
                         JsonPropertyName = null,
                     }),
@@ -760,7 +1083,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Span,
-                        Setter = static (obj, value) => Init10_Span(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Span(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Span",
                         JsonPropertyName = null,
                     }),
@@ -771,7 +1094,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Tier,
-                        Setter = static (obj, value) => Init10_Tier(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Tier(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Tier",
                         JsonPropertyName = null,
                     }),
@@ -782,7 +1105,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).MaybeTier,
-                        Setter = static (obj, value) => Init10_MaybeTier(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_MaybeTier(((global::Shapes.Everything)obj), value!),
                         PropertyName = "MaybeTier",
                         JsonPropertyName = null,
                     }),
@@ -793,7 +1116,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).MaybeInt,
-                        Setter = static (obj, value) => Init10_MaybeInt(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_MaybeInt(((global::Shapes.Everything)obj), value!),
                         PropertyName = "MaybeInt",
                         JsonPropertyName = null,
                     }),
@@ -804,7 +1127,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Numbers,
-                        Setter = static (obj, value) => Init10_Numbers(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Numbers(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Numbers",
                         JsonPropertyName = null,
                     }),
@@ -815,7 +1138,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Lines,
-                        Setter = static (obj, value) => Init10_Lines(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Lines(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Lines",
                         JsonPropertyName = null,
                     }),
@@ -826,7 +1149,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Counts,
-                        Setter = static (obj, value) => Init10_Counts(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Counts(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Counts",
                         JsonPropertyName = null,
                     }),
@@ -837,7 +1160,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Nested,
-                        Setter = static (obj, value) => Init10_Nested(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Nested(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Nested",
                         JsonPropertyName = null,
                     }),
@@ -848,7 +1171,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Home,
-                        Setter = static (obj, value) => Init10_Home(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Home(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Home",
                         JsonPropertyName = null,
                     }),
@@ -859,7 +1182,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Work,
-                        Setter = static (obj, value) => Init10_Work(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Work(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Work",
                         JsonPropertyName = null,
                     }),
@@ -870,7 +1193,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Defaulted,
-                        Setter = static (obj, value) => Init10_Defaulted(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Defaulted(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Defaulted",
                         JsonPropertyName = null,
                     }),
@@ -881,7 +1204,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Label,
-                        Setter = static (obj, value) => Init10_Label(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Label(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Label",
                         JsonPropertyName = null,
                     }),
@@ -892,7 +1215,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Everything),
                         Getter = static obj => ((global::Shapes.Everything)obj).Rate,
-                        Setter = static (obj, value) => Init10_Rate(((global::Shapes.Everything)obj), value!),
+                        Setter = static (obj, value) => Init12_Rate(((global::Shapes.Everything)obj), value!),
                         PropertyName = "Rate",
                         JsonPropertyName = null,
                     }),
@@ -913,7 +1236,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Everything>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.InitOnly> Contract11(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.InitOnly> Contract13(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.InitOnly), options) is { } custom)
             {
@@ -932,7 +1255,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.InitOnly),
                         Getter = static obj => ((global::Shapes.InitOnly)obj).A,
-                        Setter = static (obj, value) => Init11_A(((global::Shapes.InitOnly)obj), value!),
+                        Setter = static (obj, value) => Init13_A(((global::Shapes.InitOnly)obj), value!),
                         PropertyName = "A",
                         JsonPropertyName = null,
                     }),
@@ -942,7 +1265,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.InitOnly>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Line> Contract12(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Line> Contract14(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Line), options) is { } custom)
             {
@@ -967,7 +1290,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Line),
                         Getter = static obj => ((global::Shapes.Line)obj).Sku,
-                        Setter = static (obj, value) => Init12_Sku(((global::Shapes.Line)obj), value!),
+                        Setter = static (obj, value) => Init14_Sku(((global::Shapes.Line)obj), value!),
                         PropertyName = "Sku",
                         JsonPropertyName = null,
                     }),
@@ -978,7 +1301,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Line),
                         Getter = static obj => ((global::Shapes.Line)obj).Quantity,
-                        Setter = static (obj, value) => Init12_Quantity(((global::Shapes.Line)obj), value!),
+                        Setter = static (obj, value) => Init14_Quantity(((global::Shapes.Line)obj), value!),
                         PropertyName = "Quantity",
                         JsonPropertyName = null,
                     }),
@@ -989,7 +1312,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Line),
                         Getter = static obj => ((global::Shapes.Line)obj).Discount,
-                        Setter = static (obj, value) => Init12_Discount(((global::Shapes.Line)obj), value!),
+                        Setter = static (obj, value) => Init14_Discount(((global::Shapes.Line)obj), value!),
                         PropertyName = "Discount",
                         JsonPropertyName = null,
                     }),
@@ -999,7 +1322,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Line>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Point> Contract13(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Point> Contract15(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Point), options) is { } custom)
             {
@@ -1029,7 +1352,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Point),
                         Getter = static obj => ((global::Shapes.Point)obj).Y,
-                        Setter = static (obj, value) => Init13_Y(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Point>(obj), value!),
+                        Setter = static (obj, value) => Init15_Y(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Point>(obj), value!),
                         PropertyName = "Y",
                         JsonPropertyName = null,
                     }),
@@ -1039,7 +1362,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Point>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Renamed> Contract14(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Renamed> Contract16(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Renamed), options) is { } custom)
             {
@@ -1079,7 +1402,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Renamed>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.ShapeBoard> Contract15(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.ShapeBoard> Contract17(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.ShapeBoard), options) is { } custom)
             {
@@ -1152,7 +1475,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.ShapeBoard>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Stamp> Contract16(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Stamp> Contract18(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Stamp), options) is { } custom)
             {
@@ -1171,7 +1494,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Stamp),
                         Getter = static obj => ((global::Shapes.Stamp)obj).Cents,
-                        Setter = static (obj, value) => Init16_Cents(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Stamp>(obj), value!),
+                        Setter = static (obj, value) => Init18_Cents(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Stamp>(obj), value!),
                         PropertyName = "Cents",
                         JsonPropertyName = null,
                     }),
@@ -1182,7 +1505,7 @@ namespace ProjectionGen.Generated
                         IsVirtual = false,
                         DeclaringType = typeof(global::Shapes.Stamp),
                         Getter = static obj => ((global::Shapes.Stamp)obj).By,
-                        Setter = static (obj, value) => Init16_By(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Stamp>(obj), value!),
+                        Setter = static (obj, value) => Init18_By(ref global::System.Runtime.CompilerServices.Unsafe.Unbox<global::Shapes.Stamp>(obj), value!),
                         PropertyName = "By",
                         JsonPropertyName = null,
                     }),
@@ -1192,7 +1515,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.Stamp>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Tier> Contract17(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Tier> Contract19(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Tier), options) is { } custom)
             {
@@ -1202,7 +1525,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::Shapes.Tier>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetEnumConverter<global::Shapes.Tier>(options));
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Tier?> Contract18(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.Tier?> Contract20(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.Tier?), options) is { } custom)
             {
@@ -1212,7 +1535,36 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::Shapes.Tier?>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetNullableConverter<global::Shapes.Tier>(options));
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.WithPrivateSetter> Contract19(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.WithPair> Contract21(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::Shapes.WithPair), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::Shapes.WithPair>(options, custom);
+            }
+
+            var info = new global::System.Text.Json.Serialization.Metadata.JsonObjectInfoValues<global::Shapes.WithPair>
+            {
+                ObjectCreator = static () => new global::Shapes.WithPair(),
+                PropertyMetadataInitializer = _ => new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo[]
+                {
+                    global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreatePropertyInfo<global::System.Collections.Generic.KeyValuePair<string, int>>(options, new global::System.Text.Json.Serialization.Metadata.JsonPropertyInfoValues<global::System.Collections.Generic.KeyValuePair<string, int>>
+                    {
+                        IsProperty = true,
+                        IsPublic = true,
+                        IsVirtual = false,
+                        DeclaringType = typeof(global::Shapes.WithPair),
+                        Getter = static obj => ((global::Shapes.WithPair)obj).Pair,
+                        Setter = static (obj, value) => ((global::Shapes.WithPair)obj).Pair = value!,
+                        PropertyName = "Pair",
+                        JsonPropertyName = null,
+                    }),
+                },
+            };
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.WithPair>(options, info);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Shapes.WithPrivateSetter> Contract22(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::Shapes.WithPrivateSetter), options) is { } custom)
             {
@@ -1252,7 +1604,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateObjectInfo<global::Shapes.WithPrivateSetter>(options, info);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>> Contract20(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>> Contract23(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>), options) is { } custom)
             {
@@ -1262,7 +1614,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateDictionaryInfo<global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>, string, global::Shapes.Address>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>> { ObjectCreator = static () => new global::System.Collections.Generic.Dictionary<string, global::Shapes.Address>() });
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>> Contract21(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>> Contract24(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>), options) is { } custom)
             {
@@ -1272,7 +1624,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateDictionaryInfo<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>, string, global::System.Collections.Generic.List<global::Shapes.Address>>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>> { ObjectCreator = static () => new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>>() });
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, int>> Contract22(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.Dictionary<string, int>> Contract25(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Collections.Generic.Dictionary<string, int>), options) is { } custom)
             {
@@ -1282,7 +1634,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateDictionaryInfo<global::System.Collections.Generic.Dictionary<string, int>, string, int>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<global::System.Collections.Generic.Dictionary<string, int>> { ObjectCreator = static () => new global::System.Collections.Generic.Dictionary<string, int>() });
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.List<global::Shapes.Address>> Contract23(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.List<global::Shapes.Address>> Contract26(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Collections.Generic.List<global::Shapes.Address>), options) is { } custom)
             {
@@ -1292,7 +1644,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateListInfo<global::System.Collections.Generic.List<global::Shapes.Address>, global::Shapes.Address>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<global::System.Collections.Generic.List<global::Shapes.Address>> { ObjectCreator = static () => new global::System.Collections.Generic.List<global::Shapes.Address>() });
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.List<global::Shapes.Line>> Contract24(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.List<global::Shapes.Line>> Contract27(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Collections.Generic.List<global::Shapes.Line>), options) is { } custom)
             {
@@ -1302,7 +1654,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateListInfo<global::System.Collections.Generic.List<global::Shapes.Line>, global::Shapes.Line>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<global::System.Collections.Generic.List<global::Shapes.Line>> { ObjectCreator = static () => new global::System.Collections.Generic.List<global::Shapes.Line>() });
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateOnly> Contract25(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateOnly> Contract28(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.DateOnly), options) is { } custom)
             {
@@ -1312,7 +1664,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.DateOnly>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DateOnlyConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateTime> Contract26(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateTime> Contract29(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.DateTime), options) is { } custom)
             {
@@ -1322,7 +1674,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.DateTime>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DateTimeConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateTimeOffset> Contract27(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.DateTimeOffset> Contract30(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.DateTimeOffset), options) is { } custom)
             {
@@ -1332,7 +1684,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.DateTimeOffset>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.DateTimeOffsetConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Guid> Contract28(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Guid> Contract31(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.Guid), options) is { } custom)
             {
@@ -1342,7 +1694,127 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Guid>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GuidConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.TimeOnly> Contract29(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Half> Contract32(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Half), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Half>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Half>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.HalfConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Int128> Contract33(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Int128), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Int128>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Int128>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.Int128Converter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Int128?> Contract34(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Int128?), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Int128?>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Int128?>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetNullableConverter<global::System.Int128>(options));
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Memory<byte>> Contract35(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Memory<byte>), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Memory<byte>>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Memory<byte>>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.MemoryByteConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.ReadOnlyMemory<byte>> Contract36(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.ReadOnlyMemory<byte>), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.ReadOnlyMemory<byte>>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.ReadOnlyMemory<byte>>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.ReadOnlyMemoryByteConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.JsonDocument> Contract37(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.JsonDocument), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonDocument>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonDocument>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonDocumentConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.JsonElement> Contract38(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.JsonElement), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonElement>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonElement>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonElementConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.JsonElement?> Contract39(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.JsonElement?), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonElement?>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.JsonElement?>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetNullableConverter<global::System.Text.Json.JsonElement>(options));
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.Nodes.JsonArray> Contract40(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.Nodes.JsonArray), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonArray>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonArray>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonArrayConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.Nodes.JsonNode> Contract41(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.Nodes.JsonNode), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonNode>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonNode>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonNodeConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.Nodes.JsonObject> Contract42(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.Nodes.JsonObject), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonObject>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonObject>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonObjectConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Text.Json.Nodes.JsonValue> Contract43(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Text.Json.Nodes.JsonValue), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonValue>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Text.Json.Nodes.JsonValue>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.JsonValueConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.TimeOnly> Contract44(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.TimeOnly), options) is { } custom)
             {
@@ -1352,7 +1824,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.TimeOnly>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.TimeOnlyConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.TimeSpan> Contract30(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.TimeSpan> Contract45(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(global::System.TimeSpan), options) is { } custom)
             {
@@ -1362,7 +1834,37 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.TimeSpan>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.TimeSpanConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int> Contract31(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.UInt128> Contract46(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.UInt128), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.UInt128>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.UInt128>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.UInt128Converter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Uri> Contract47(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Uri), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Uri>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Uri>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.UriConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Version> Contract48(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            if (OptionsConverter(typeof(global::System.Version), options) is { } custom)
+            {
+                return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Version>(options, custom);
+            }
+
+            return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<global::System.Version>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.VersionConverter);
+        }
+
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int> Contract49(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(int), options) is { } custom)
             {
@@ -1372,7 +1874,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<int>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.Int32Converter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int?> Contract32(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int?> Contract50(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(int?), options) is { } custom)
             {
@@ -1382,7 +1884,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<int?>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.GetNullableConverter<int>(options));
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int[]> Contract33(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<int[]> Contract51(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(int[]), options) is { } custom)
             {
@@ -1392,7 +1894,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateArrayInfo<int>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<int[]>());
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<long> Contract34(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<long> Contract52(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(long), options) is { } custom)
             {
@@ -1402,7 +1904,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<long>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.Int64Converter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<long[]> Contract35(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<long[]> Contract53(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(long[]), options) is { } custom)
             {
@@ -1412,7 +1914,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateArrayInfo<long>(options, new global::System.Text.Json.Serialization.Metadata.JsonCollectionInfoValues<long[]>());
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<sbyte> Contract36(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<sbyte> Contract54(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(sbyte), options) is { } custom)
             {
@@ -1422,7 +1924,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<sbyte>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.SByteConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<short> Contract37(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<short> Contract55(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(short), options) is { } custom)
             {
@@ -1432,7 +1934,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<short>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.Int16Converter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<string> Contract38(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<string> Contract56(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(string), options) is { } custom)
             {
@@ -1442,7 +1944,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<string>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.StringConverter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<uint> Contract39(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<uint> Contract57(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(uint), options) is { } custom)
             {
@@ -1452,7 +1954,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<uint>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.UInt32Converter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<ulong> Contract40(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<ulong> Contract58(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(ulong), options) is { } custom)
             {
@@ -1462,7 +1964,7 @@ namespace ProjectionGen.Generated
             return global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<ulong>(options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.UInt64Converter);
         }
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<ushort> Contract41(global::System.Text.Json.JsonSerializerOptions options)
+        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<ushort> Contract59(global::System.Text.Json.JsonSerializerOptions options)
         {
             if (OptionsConverter(typeof(ushort), options) is { } custom)
             {
@@ -1473,124 +1975,124 @@ namespace ProjectionGen.Generated
         }
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Shared")]
-        private static extern void Init9_Shared(global::Shapes.Base target, int value);
+        private static extern void Init11_Shared(global::Shapes.Base target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Name")]
-        private static extern void Init10_Name(global::Shapes.Everything target, string value);
+        private static extern void Init12_Name(global::Shapes.Everything target, string value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Flag")]
-        private static extern void Init10_Flag(global::Shapes.Everything target, bool value);
+        private static extern void Init12_Flag(global::Shapes.Everything target, bool value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_B")]
-        private static extern void Init10_B(global::Shapes.Everything target, byte value);
+        private static extern void Init12_B(global::Shapes.Everything target, byte value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_SB")]
-        private static extern void Init10_SB(global::Shapes.Everything target, sbyte value);
+        private static extern void Init12_SB(global::Shapes.Everything target, sbyte value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_S")]
-        private static extern void Init10_S(global::Shapes.Everything target, short value);
+        private static extern void Init12_S(global::Shapes.Everything target, short value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_US")]
-        private static extern void Init10_US(global::Shapes.Everything target, ushort value);
+        private static extern void Init12_US(global::Shapes.Everything target, ushort value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_I")]
-        private static extern void Init10_I(global::Shapes.Everything target, int value);
+        private static extern void Init12_I(global::Shapes.Everything target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_UI")]
-        private static extern void Init10_UI(global::Shapes.Everything target, uint value);
+        private static extern void Init12_UI(global::Shapes.Everything target, uint value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_L")]
-        private static extern void Init10_L(global::Shapes.Everything target, long value);
+        private static extern void Init12_L(global::Shapes.Everything target, long value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_UL")]
-        private static extern void Init10_UL(global::Shapes.Everything target, ulong value);
+        private static extern void Init12_UL(global::Shapes.Everything target, ulong value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_F")]
-        private static extern void Init10_F(global::Shapes.Everything target, float value);
+        private static extern void Init12_F(global::Shapes.Everything target, float value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_D")]
-        private static extern void Init10_D(global::Shapes.Everything target, double value);
+        private static extern void Init12_D(global::Shapes.Everything target, double value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_M")]
-        private static extern void Init10_M(global::Shapes.Everything target, decimal value);
+        private static extern void Init12_M(global::Shapes.Everything target, decimal value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_C")]
-        private static extern void Init10_C(global::Shapes.Everything target, char value);
+        private static extern void Init12_C(global::Shapes.Everything target, char value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Id")]
-        private static extern void Init10_Id(global::Shapes.Everything target, global::System.Guid value);
+        private static extern void Init12_Id(global::Shapes.Everything target, global::System.Guid value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_At")]
-        private static extern void Init10_At(global::Shapes.Everything target, global::System.DateTime value);
+        private static extern void Init12_At(global::Shapes.Everything target, global::System.DateTime value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_AtOffset")]
-        private static extern void Init10_AtOffset(global::Shapes.Everything target, global::System.DateTimeOffset value);
+        private static extern void Init12_AtOffset(global::Shapes.Everything target, global::System.DateTimeOffset value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Day")]
-        private static extern void Init10_Day(global::Shapes.Everything target, global::System.DateOnly value);
+        private static extern void Init12_Day(global::Shapes.Everything target, global::System.DateOnly value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Time")]
-        private static extern void Init10_Time(global::Shapes.Everything target, global::System.TimeOnly value);
+        private static extern void Init12_Time(global::Shapes.Everything target, global::System.TimeOnly value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Span")]
-        private static extern void Init10_Span(global::Shapes.Everything target, global::System.TimeSpan value);
+        private static extern void Init12_Span(global::Shapes.Everything target, global::System.TimeSpan value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Tier")]
-        private static extern void Init10_Tier(global::Shapes.Everything target, global::Shapes.Tier value);
+        private static extern void Init12_Tier(global::Shapes.Everything target, global::Shapes.Tier value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_MaybeTier")]
-        private static extern void Init10_MaybeTier(global::Shapes.Everything target, global::Shapes.Tier? value);
+        private static extern void Init12_MaybeTier(global::Shapes.Everything target, global::Shapes.Tier? value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_MaybeInt")]
-        private static extern void Init10_MaybeInt(global::Shapes.Everything target, int? value);
+        private static extern void Init12_MaybeInt(global::Shapes.Everything target, int? value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Numbers")]
-        private static extern void Init10_Numbers(global::Shapes.Everything target, int[] value);
+        private static extern void Init12_Numbers(global::Shapes.Everything target, int[] value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Lines")]
-        private static extern void Init10_Lines(global::Shapes.Everything target, global::System.Collections.Generic.List<global::Shapes.Line> value);
+        private static extern void Init12_Lines(global::Shapes.Everything target, global::System.Collections.Generic.List<global::Shapes.Line> value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Counts")]
-        private static extern void Init10_Counts(global::Shapes.Everything target, global::System.Collections.Generic.Dictionary<string, int> value);
+        private static extern void Init12_Counts(global::Shapes.Everything target, global::System.Collections.Generic.Dictionary<string, int> value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Nested")]
-        private static extern void Init10_Nested(global::Shapes.Everything target, global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>> value);
+        private static extern void Init12_Nested(global::Shapes.Everything target, global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::Shapes.Address>> value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Home")]
-        private static extern void Init10_Home(global::Shapes.Everything target, global::Shapes.Address value);
+        private static extern void Init12_Home(global::Shapes.Everything target, global::Shapes.Address value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Work")]
-        private static extern void Init10_Work(global::Shapes.Everything target, global::Shapes.Address value);
+        private static extern void Init12_Work(global::Shapes.Everything target, global::Shapes.Address value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Defaulted")]
-        private static extern void Init10_Defaulted(global::Shapes.Everything target, int value);
+        private static extern void Init12_Defaulted(global::Shapes.Everything target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Label")]
-        private static extern void Init10_Label(global::Shapes.Everything target, string value);
+        private static extern void Init12_Label(global::Shapes.Everything target, string value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Rate")]
-        private static extern void Init10_Rate(global::Shapes.Everything target, decimal value);
+        private static extern void Init12_Rate(global::Shapes.Everything target, decimal value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_A")]
-        private static extern void Init11_A(global::Shapes.InitOnly target, int value);
+        private static extern void Init13_A(global::Shapes.InitOnly target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Sku")]
-        private static extern void Init12_Sku(global::Shapes.Line target, string value);
+        private static extern void Init14_Sku(global::Shapes.Line target, string value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Quantity")]
-        private static extern void Init12_Quantity(global::Shapes.Line target, int value);
+        private static extern void Init14_Quantity(global::Shapes.Line target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Discount")]
-        private static extern void Init12_Discount(global::Shapes.Line target, decimal? value);
+        private static extern void Init14_Discount(global::Shapes.Line target, decimal? value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Y")]
-        private static extern void Init13_Y(ref global::Shapes.Point target, int value);
+        private static extern void Init15_Y(ref global::Shapes.Point target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_Cents")]
-        private static extern void Init16_Cents(ref global::Shapes.Stamp target, int value);
+        private static extern void Init18_Cents(ref global::Shapes.Stamp target, int value);
 
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_By")]
-        private static extern void Init16_By(ref global::Shapes.Stamp target, string value);
+        private static extern void Init18_By(ref global::Shapes.Stamp target, string value);
 
         // A converter in the options wins over the generated contract, as it does over reflection.
         private static global::System.Text.Json.Serialization.JsonConverter? OptionsConverter(global::System.Type type, global::System.Text.Json.JsonSerializerOptions options)
