@@ -346,9 +346,11 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         await ExecuteAsync(bed, "INSERT INTO projectiongen.upserts VALUES (1, 1)");
 
         // First versioning (as a node registering generation v1, live, then a v2 node), through the server function itself.
-        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v1', ARRAY['upserts'], 4242)");
+        var key = RegistrationKey("upserter");
         await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('upserter', 'v1', 1, 'upserter', 'upserts_v1', 'live')");
-        await ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('upserter', 'v2', ARRAY['upserts'], 4242)");
+        await ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('upserter', 'v1', ARRAY['upserts'], {key})");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('upserter', 'v2', 2, 'upserter@v2', 'upserts_v2', 'building')");
+        await ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('upserter', 'v2', ARRAY['upserts'], {key})");
         Assert.Equal("v", await RelationKindAsync(bed, "projectiongen.upserts"));
         Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v1"));
         Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.upserts_v2"));
@@ -368,11 +370,88 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         Assert.Equal(1L, await ScalarAsync(bed, "SELECT count(*) FROM pg_index WHERE indrelid = 'projectiongen.upserts_v2'::regclass AND indisprimary"));
 
         // The server refuses names that are ProjectionGen's own or another projection's.
-        var reserved = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('x', 'v1', ARRAY['progress'], 4243)"));
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('x', 'v1', 1, 'x', 'progress_v1', 'live'), ('other', 'v1', 1, 'other', 'upserts_v1', 'live')");
+        var reserved = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('x', 'v1', ARRAY['progress'], {RegistrationKey("x")})"));
         Assert.Equal("22023", reserved.SqlState);
-        var taken = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, "SELECT projectiongen.prepare_event_tables('other', 'v1', ARRAY['upserts'], 4244)"));
+        var taken = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('other', 'v1', ARRAY['upserts'], {RegistrationKey("other")})"));
         Assert.Equal("22023", taken.SqlState);
     }
+
+    [Fact]
+    public async Task Prepare_event_tables_called_by_the_runtime_role_with_hostile_arguments_refuses_them_and_changes_nothing()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_hostile");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var role = "rt_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(bed, $"CREATE ROLE {role} NOLOGIN; GRANT USAGE ON SCHEMA projectiongen TO {role}; GRANT SELECT, INSERT, UPDATE ON projectiongen.projection_versions TO {role}; "
+            + $"GRANT EXECUTE ON FUNCTION projectiongen.prepare_event_tables(text, text, text[], bigint) TO {role}");
+
+        // An application table of the schema that no projection declares; an aggregate projection's generation; an event
+        // projection with two declared tables, prepared legitimately by the runtime role (its v1 copies exist).
+        await ExecuteAsync(bed, "CREATE TABLE projectiongen.customers (id int PRIMARY KEY)");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('carts', 'v1', 1, 'carts', 'doc_carts', 'live')");
+        await ExecuteAsync(bed, "CREATE TABLE projectiongen.ledger_rows (id int); CREATE TABLE projectiongen.ledger_totals (id int)");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('ledger', 'v1', 1, 'ledger', 'ledger_rows_v1, ledger_totals_v1', 'live')");
+        await ExecuteAsync(bed, $"SET ROLE {role}; SELECT projectiongen.prepare_event_tables('ledger', 'v1', ARRAY['ledger_rows', 'ledger_totals'], {RegistrationKey("ledger")}); RESET ROLE");
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.ledger_totals_v1"));
+
+        // A generation registered as another projection's copy (the runtime role may write projection_versions).
+        await ExecuteAsync(bed, $"SET ROLE {role}; INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('intruder', 'v1', 1, 'intruder', 'ledger_totals_v1_v1', 'live'); RESET ROLE");
+
+        var hostile = new (string Call, string Why)[]
+        {
+            ($"'x', 'v1', ARRAY['customers'], {RegistrationKey("x")}", "an unregistered projection"),
+            ("'x', 'v1', ARRAY['customers'], 0", "an unregistered projection and a foreign lock key"),
+            ($"'carts', 'v1', ARRAY[]::text[], {RegistrationKey("carts")}", "an aggregate projection, no tables"),
+            ($"'carts', 'v1', ARRAY['customers'], {RegistrationKey("carts")}", "an aggregate projection"),
+            ($"'ledger', 'v1', ARRAY['customers'], {RegistrationKey("ledger")}", "tables the generation was not registered with"),
+            ($"'ledger', 'v1', ARRAY['ledger_rows', 'ledger_totals'], {RegistrationKey("carts")}", "another projection's lock key"),
+            ($"'intruder', 'v1', ARRAY['ledger_totals_v1'], {RegistrationKey("intruder")}", "another projection's copy"),
+        };
+        foreach (var (call, why) in hostile)
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(bed, $"SET ROLE {role}; SELECT projectiongen.prepare_event_tables({call})"));
+            Assert.True(refused.SqlState is "22023" or "55000", $"{why}: {refused.SqlState} {refused.MessageText}");
+        }
+
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.customers"));
+        Assert.Null(await RelationKindAsync(bed, "projectiongen.customers_v1"));
+        Assert.Equal("r", await RelationKindAsync(bed, "projectiongen.ledger_totals_v1"));
+        Assert.Null(await RelationKindAsync(bed, "projectiongen.ledger_totals_v1_v1"));
+        Assert.Equal(0L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.projection_versions WHERE projection = 'carts' AND tables IS NOT NULL"));
+        Assert.Equal(0L, await ScalarAsync(bed, "SELECT count(*) FROM projectiongen.projection_versions WHERE projection = 'x'"));
+    }
+
+    [Fact]
+    public async Task A_declared_table_with_serial_and_identity_columns_switched_to_v2_retires_v1_and_v2_still_inserts()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("event_version_serial");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await ExecuteAsync(bed, "CREATE TABLE projectiongen.vledger (id bigserial PRIMARY KEY, rid bigint GENERATED BY DEFAULT AS IDENTITY, seq bigint NOT NULL, account text NOT NULL, amount int NOT NULL)");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.vledger (seq, account, amount) VALUES (1, 'a', 1)");
+
+        // v1 registered live and versioned (the user's table becomes vledger_v1), v2 registered and prepared, then switched.
+        var key = RegistrationKey("vledger");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('vledger', 'v1', 1, 'vledger', 'vledger_v1', 'live')");
+        await ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('vledger', 'v1', ARRAY['vledger'], {key})");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('vledger', 'v2', 2, 'vledger@v2', 'vledger_v2', 'building')");
+        await ExecuteAsync(bed, $"SELECT projectiongen.prepare_event_tables('vledger', 'v2', ARRAY['vledger'], {key})");
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.vledger_v2 (seq, account, amount) VALUES (1, 'a', 1)");
+        await ExecuteAsync(bed, "UPDATE projectiongen.projection_versions SET state = CASE generation WHEN 'v1' THEN 'kept' ELSE 'live' END WHERE projection = 'vledger'; SELECT projectiongen.set_projection_view('vledger')");
+        Assert.Equal("projectiongen.vledger_v2", await ViewSourceAsync(bed, "vledger"));
+
+        var operations = new ProjectionVersionOperations(bed.Store, [new VersionedLedgerV2Projection()]);
+        await operations.RetireAsync("vledger", "v1", Ct);
+        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "vledger", "v1"));
+        Assert.Null(await RelationKindAsync(bed, "projectiongen.vledger_v1"));
+
+        // v2 still inserts, through the view and into its copy, with ids from the serial's sequence and its own identity.
+        await ExecuteAsync(bed, "INSERT INTO projectiongen.vledger (seq, account, amount) VALUES (2, 'a', 2); INSERT INTO projectiongen.vledger_v2 (seq, account, amount) VALUES (3, 'b', 3)");
+        Assert.Equal(3L, await ScalarAsync(bed, "SELECT count(DISTINCT id) FROM projectiongen.vledger"));
+        Assert.Equal(3L, await ScalarAsync(bed, "SELECT count(DISTINCT rid) FROM projectiongen.vledger_v2"));
+    }
+
+    private static long RegistrationKey(string projection) => Locking.AdvisoryLockKey.ForSlotRegistration("projectiongen", projection).Value;
 
     [Fact]
     public void A_writer_resolves_only_declared_tables_to_its_generations_copy()

@@ -26,6 +26,7 @@ internal static class EventStoreSchema
         new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
         new(8, "projection_versions table, projection views and the fenced version switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateTable),
         new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateEventTables),
+        new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", Versions.ProjectionVersionTable.GuardEventTables),
     ];
 
     /// <summary>
