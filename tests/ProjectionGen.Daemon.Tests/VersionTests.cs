@@ -8,6 +8,7 @@ using ProjectionGen.Operations;
 using ProjectionGen.Tests.Projections;
 using ProjectionGen.Versions;
 using Xunit;
+using static ProjectionGen.Tests.VersionTestQueries;
 
 namespace ProjectionGen.Tests;
 
@@ -34,7 +35,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
 
         // Version 1 keeps its names: progress row, document table, and now a view in front of it.
-        Assert.Equal(ProjectionVersionStates.Live, await StateAsync(bed, "v1"));
+        Assert.Equal(ProjectionVersionStates.Live, await StateAsync(bed, "account_balance", "v1"));
         Assert.Equal(200, await CountAsync(bed, View));
         Assert.Equal(200, await CountAsync(bed, "projectiongen.doc_account_balance"));
 
@@ -48,7 +49,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         // A rolling deploy: a node with version 2 joins; it builds v2 beside v1, which keeps serving and projecting.
         var v2Node = bed.CreateDaemon("v2-" + suffix, [new AccountBalanceV2Projection()]);
         await v2Node.StartAsync(Ct);
-        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
         var readsAtSwitch = observations.Reads;
         await Eventually.HoldsAsync(() => observations.Reads > readsAtSwitch + 20, TimeSpan.FromSeconds(30), "the reader reads after the switch");
 
@@ -60,7 +61,7 @@ public sealed class VersionTests(PostgresFixture postgres)
 
         Assert.Empty(observations.Errors);
         Assert.Empty(observations.Decreases);
-        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "v1"));
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "account_balance", "v1"));
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: "projectiongen.doc_account_balance_v2"));
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
 
@@ -93,7 +94,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         // One node runs both versions (it can serve a switch back).
         var node = bed.CreateDaemon("both-" + suffix, [new AccountBalanceProjection(), new AccountBalanceV2Projection()]);
         await node.StartAsync(Ct);
-        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
         await Eventually.HoldsAsync(
             () => node.GetStates().Single(s => s.Projection == "account_balance").Status != AgentStatus.Running,
             TimeSpan.FromSeconds(30),
@@ -130,15 +131,15 @@ public sealed class VersionTests(PostgresFixture postgres)
         // The live generation cannot be retired; v1 stopped when v2 went live and is behind now.
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.RetireAsync("account_balance", "v2", Ct));
         await operations.SwitchBackAsync("account_balance", "v1", Ct);
-        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "v1"));
-        await WaitForStateAsync(bed, "v1", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
-        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "account_balance", "v1"));
+        await WaitForStateAsync(bed, "account_balance", "v1", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "account_balance", "v2"));
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: "projectiongen.doc_account_balance"));
 
         await operations.RetireAsync("account_balance", "v2", Ct);
-        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "account_balance", "v2"));
         Assert.False(await ExistsAsync(bed, "projectiongen.doc_account_balance_v2"));
         Assert.DoesNotContain((await bed.ReadPositionsAsync()).Keys, k => k.StartsWith("account_balance@v2", StringComparison.Ordinal));
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.SwitchBackAsync("account_balance", "v2", Ct));
@@ -154,7 +155,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         await AppendManyAsync(bed.Store, streams: 5, eventsPerStream: 3, prefix: "c");
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
-        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Retired, await StateAsync(bed, "account_balance", "v2"));
         Assert.Equal(0, (await bed.ReadPositionsAsync())["account_balance@v2"]);
         Assert.Equal(0, await CountAsync(bed, "projectiongen.doc_account_balance_v2"));
         Assert.DoesNotContain(again.GetStates(), s => s.Projection.StartsWith("account_balance@v2", StringComparison.Ordinal) && s.Status == AgentStatus.Running);
@@ -209,7 +210,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.Equal("v1b", shadow);
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.StartShadowRebuildAsync("account_balance", Ct));
         await Assert.ThrowsAsync<InvalidOperationException>(() => operations.StartShadowRebuildAsync("ledger", Ct));
-        await WaitForStateAsync(bed, "v1b", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await WaitForStateAsync(bed, "account_balance", "v1b", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
 
         await stopWriters.CancelAsync();
         await writers;
@@ -220,7 +221,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         Assert.True(observations.Reads > 20, $"the reader read {observations.Reads} times");
         Assert.Empty(observations.Errors);
         Assert.Empty(observations.Decreases);
-        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "v1"));
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "account_balance", "v1"));
         Assert.Contains("projectiongen.version.builds account_balance@v1b 1", measured);
         Assert.Contains("projectiongen.version.switches account_balance@v1b 1", measured);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balanceTable: "projectiongen.doc_account_balance_v1b"));
@@ -228,7 +229,7 @@ public sealed class VersionTests(PostgresFixture postgres)
 
         // The next shadow rebuild goes back into lane a (v1), overwriting the kept generation there.
         Assert.Equal("v1", await operations.StartShadowRebuildAsync("account_balance", Ct));
-        await WaitForStateAsync(bed, "v1", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await WaitForStateAsync(bed, "account_balance", "v1", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
     }
@@ -278,15 +279,15 @@ public sealed class VersionTests(PostgresFixture postgres)
             () => bed.Lifecycle.Count(e => e.Kind == ProjectionLifecycleKind.LockAcquired && e.Node == builderName && e.Projection == "account_balance@v2") >= 2,
             TimeSpan.FromSeconds(30),
             "the builder takes the build back under a new epoch");
-        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "account_balance", "v2"));
 
         // Then the builder stops mid-build (a restart): another node with v2 resumes from the committed position.
         await Eventually.HoldsAsync(() => Volatile.Read(ref commits) > 12, TimeSpan.FromSeconds(30), "the builder commits again");
         await builder.StopAsync(Ct);
-        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "account_balance", "v2"));
         var successor = bed.CreateDaemon("successor-" + suffix, [new AccountBalanceV2Projection()], o => o.AuditSql = audit);
         await successor.StartAsync(Ct);
-        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
+        await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance@v2");
 
         // Nothing applied twice: the committed ranges of v2 are contiguous from 0, under rising epochs, and the documents
@@ -322,9 +323,9 @@ public sealed class VersionTests(PostgresFixture postgres)
         await ExecuteAsync(bed, "DELETE FROM projectiongen.projection_versions; DROP VIEW projectiongen.account_balance");
         var newer = bed.CreateDaemon("new-" + suffix, [new AccountBalanceV2Projection()]);
         await newer.StartAsync(Ct);
-        Assert.Equal(ProjectionVersionStates.Live, await StateAsync(bed, "v1"));
+        Assert.Equal(ProjectionVersionStates.Live, await StateAsync(bed, "account_balance", "v1"));
         Assert.Equal(20, await CountAsync(bed, View));
-        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
 
         // A version older than the live one waits, kept: a v1 node joining now does not build or switch anything.
@@ -333,7 +334,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         await late.StartAsync(Ct);
         await AppendManyAsync(bed.Store, streams: 3, eventsPerStream: 2, prefix: "p");
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance@v2");
-        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "v1"));
+        Assert.Equal(ProjectionVersionStates.Kept, await StateAsync(bed, "account_balance", "v1"));
         Assert.Equal(positions["account_balance"], (await bed.ReadPositionsAsync())["account_balance"]);
     }
 
@@ -354,11 +355,11 @@ public sealed class VersionTests(PostgresFixture postgres)
         var builder = bed.CreateDaemon(builderName, [new AccountBalanceV2Projection()]);
         await builder.StartAsync(Ct);
         await Eventually.HoldsAsync(() => bed.CountLogLines(1043, "42809") > 0, TimeSpan.FromSeconds(60), "the refused switch is logged");
-        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "v2"));
+        Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "account_balance", "v2"));
 
         // The refusal cost no lock, and once the table is gone the next attempt switches.
         await ExecuteAsync(bed, "DROP TABLE projectiongen.account_balance; SELECT projectiongen.set_projection_view('account_balance')");
-        await WaitForStateAsync(bed, "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
+        await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.LockLost && e.Node == builderName);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(ledger: false, balanceTable: View));
     }
@@ -424,54 +425,6 @@ public sealed class VersionTests(PostgresFixture postgres)
         }
     }, CancellationToken.None);
 
-    private static async Task AppendManyAsync(PostgresEventStore store, int streams, int eventsPerStream, string prefix)
-    {
-        var random = new Random(prefix.GetHashCode(StringComparison.Ordinal));
-        for (var stream = 0; stream < streams; stream++)
-        {
-            var account = $"acct-{prefix}-{stream}";
-            var events = Enumerable.Range(0, eventsPerStream)
-                .Select(i => i % 4 == 3 ? (object)new Withdrawn(account, random.Next(1, 50)) : new Deposited(account, random.Next(1, 100)))
-                .ToList();
-            await store.AppendAsync(account, events, ExpectedVersion.Any, cancellationToken: Ct);
-        }
-    }
-
-    private static async Task WaitForStateAsync(DaemonTestBed bed, string generation, string state, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        string? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await StateAsync(bed, generation);
-            if (last == state)
-            {
-                return;
-            }
-
-            await Task.Delay(50, Ct);
-        }
-
-        Assert.Fail($"Generation {generation} of account_balance did not become {state} within {timeout} (it is {last ?? "missing"}); positions: {string.Join(", ", (await bed.ReadPositionsAsync()).Select(p => $"{p.Key}={p.Value}"))}");
-    }
-
-    private static async Task<string?> StateAsync(DaemonTestBed bed, string generation)
-    {
-        await using var connection = new NpgsqlConnection(bed.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand("SELECT state FROM projectiongen.projection_versions WHERE projection = 'account_balance' AND generation = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = generation });
-        return await command.ExecuteScalarAsync(Ct) as string;
-    }
-
-    private static async Task<long> CountAsync(DaemonTestBed bed, string relation)
-    {
-        await using var connection = new NpgsqlConnection(bed.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation}", connection);
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
-    }
-
     private static async Task<bool> ExistsAsync(DaemonTestBed bed, string relation)
     {
         await using var connection = new NpgsqlConnection(bed.ConnectionString);
@@ -481,36 +434,4 @@ public sealed class VersionTests(PostgresFixture postgres)
         return (bool)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private static async Task ExecuteAsync(DaemonTestBed bed, string sql)
-    {
-        await using var connection = new NpgsqlConnection(bed.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task TerminateAsync(DaemonTestBed bed, string applicationName)
-    {
-        await using var connection = new NpgsqlConnection(bed.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = applicationName });
-        Assert.Equal(1L, await command.ExecuteScalarAsync(Ct));
-    }
-
-    private static async Task<List<(long Epoch, string Node, long From, long To)>> AuditAsync(DaemonTestBed bed, string slot)
-    {
-        await using var connection = new NpgsqlConnection(bed.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand("SELECT epoch, node, from_position, to_position FROM build_audit WHERE projection = $1 ORDER BY from_position, epoch", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = slot });
-        await using var reader = await command.ExecuteReaderAsync(Ct);
-        var rows = new List<(long, string, long, long)>();
-        while (await reader.ReadAsync(Ct))
-        {
-            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
-        }
-
-        return rows;
-    }
 }
