@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Text;
 
 namespace ProjectionGen.Generators.Emit;
@@ -30,6 +31,40 @@ internal sealed class SourceWriter
 
         Line("{");
         _indent++;
+        return this;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="namespace"/> (when not empty) and then each of <paramref name="containingTypes"/>, outermost
+    /// first: the blocks a partial declaration of a (nested) user type sits in.
+    /// </summary>
+    /// <returns>How many blocks were opened, for <see cref="CloseBlocks"/>.</returns>
+    public int OpenEnclosing(string @namespace, IEnumerable<string> containingTypes)
+    {
+        var opened = 0;
+        if (@namespace.Length > 0)
+        {
+            Open($"namespace {@namespace}");
+            opened++;
+        }
+
+        foreach (var container in containingTypes)
+        {
+            Open(container);
+            opened++;
+        }
+
+        return opened;
+    }
+
+    /// <summary>Closes <paramref name="count"/> blocks, such as those <see cref="OpenEnclosing"/> opened.</summary>
+    public SourceWriter CloseBlocks(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Close();
+        }
+
         return this;
     }
 

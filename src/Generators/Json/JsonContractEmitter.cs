@@ -95,28 +95,12 @@ internal static class JsonContractEmitter
         foreach (var projection in registry.Projections)
         {
             writer.Line();
-            if (projection.Namespace.Length > 0)
-            {
-                writer.Open($"namespace {projection.Namespace}");
-            }
-
-            foreach (var containing in projection.ContainingTypes)
-            {
-                writer.Open(containing);
-            }
+            var enclosing = writer.OpenEnclosing(projection.Namespace, projection.ContainingTypes);
 
             writer.Open($"partial {projection.TypeKeyword} {projection.ClassName} : global::ProjectionGen.IJsonContractSource");
             writer.Line($"{Metadata}.IJsonTypeInfoResolver global::ProjectionGen.IJsonContractSource.JsonContracts => global::ProjectionGen.Generated.{ResolverClass}.Instance;");
             writer.Close();
-            foreach (var _ in projection.ContainingTypes)
-            {
-                writer.Close();
-            }
-
-            if (projection.Namespace.Length > 0)
-            {
-                writer.Close();
-            }
+            writer.CloseBlocks(enclosing);
         }
 
         return writer.ToString();
