@@ -28,38 +28,14 @@ public sealed class IncrementalityTests
         var second = RunTwice(compilation =>
             ReplaceLedger(compilation, "public void Handle(OrderPlaced e) =>", "public void Handle(OrderPlaced e, EventMetadata metadata) =>"));
 
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.Projection));
         Assert.Contains("Handle(e, envelope.Metadata);", second.Source("Shop.Projections.LedgerProjection.g.cs"));
     }
 
-    /// <summary>Runs the generator over the samples, then again with the same driver over <paramref name="edit"/>'s result.</summary>
-    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit)
-    {
-        var compilation = TestCompilation.Create(SampleSources.All);
-        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        return GeneratorRun.Over(first.Driver, edit(compilation));
-    }
+    private static Compilation ReplaceLedger(Compilation compilation, string oldText, string newText) =>
+        TestCompilation.Replace(compilation, "class LedgerProjection", oldText, newText);
 
-    private static Compilation ReplaceLedger(Compilation compilation, string oldText, string newText)
-    {
-        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class LedgerProjection"));
-        Assert.Contains(oldText, tree.ToString());
-        var edited = TestCompilation.Parse(tree.ToString().Replace(oldText, newText), tree.FilePath);
-        return compilation.ReplaceSyntaxTree(tree, edited);
-    }
+    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit) => GeneratorRun.Twice(SampleSources.All, edit);
 
-    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run)
-    {
-        foreach (var step in TrackedSteps)
-        {
-            var reasons = Reasons(run, step);
-            Assert.NotEmpty(reasons);
-            Assert.All(reasons, reason => Assert.True(
-                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                $"Step '{step}' ran with reason {reason}."));
-        }
-    }
-
-    private static List<IncrementalStepRunReason> Reasons(GeneratorRun run, string step) =>
-        run.Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run) => run.AssertOnlyCachedOrUnchanged(TrackedSteps);
 }

@@ -30,46 +30,21 @@ public sealed class JsonContractSnapshotTests
 
     [Fact]
     public void Editing_a_method_body_of_a_projection_leaves_its_contracts_unchanged() =>
-        AssertOnlyCachedOrUnchanged(RunTwice(compilation => Replace(
+        AssertOnlyCachedOrUnchanged(RunTwice(compilation => TestCompilation.Replace(
             compilation, "class TicketBoardProjection", "Filed = 1 }", "Filed = 2 }")));
 
     [Fact]
     public void Adding_a_property_to_an_event_regenerates_the_contracts()
     {
-        var second = RunTwice(compilation => Replace(
+        var second = RunTwice(compilation => TestCompilation.Replace(
             compilation, "record TicketFiled(", "int Priority, string Queue);", "int Priority, string Queue) { public int Extra { get; set; } }"));
 
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.JsonContracts));
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.JsonContractRegistration));
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.JsonContracts));
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.JsonContractRegistration));
         Assert.Contains("PropertyName = \"Extra\"", second.Source(JsonContractEmitter.HintName), StringComparison.Ordinal);
     }
 
-    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit)
-    {
-        var compilation = TestCompilation.Create(ShapeSources.All);
-        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        return GeneratorRun.Over(first.Driver, edit(compilation));
-    }
+    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit) => GeneratorRun.Twice(ShapeSources.All, edit);
 
-    private static Compilation Replace(Compilation compilation, string marker, string oldText, string newText)
-    {
-        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains(marker, StringComparison.Ordinal));
-        Assert.Contains(oldText, tree.ToString(), StringComparison.Ordinal);
-        return compilation.ReplaceSyntaxTree(tree, TestCompilation.Parse(tree.ToString().Replace(oldText, newText, StringComparison.Ordinal), tree.FilePath));
-    }
-
-    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run)
-    {
-        foreach (var step in TrackedSteps)
-        {
-            var reasons = Reasons(run, step);
-            Assert.NotEmpty(reasons);
-            Assert.All(reasons, reason => Assert.True(
-                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                $"Step '{step}' ran with reason {reason}."));
-        }
-    }
-
-    private static List<IncrementalStepRunReason> Reasons(GeneratorRun run, string step) =>
-        run.Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run) => run.AssertOnlyCachedOrUnchanged(TrackedSteps);
 }

@@ -12,9 +12,6 @@ public sealed class RowGeneratorTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static List<IncrementalStepRunReason> Reasons(GeneratorRun run) =>
-        run.Result.TrackedSteps[TrackingNames.Row].SelectMany(step => step.Outputs).Select(output => output.Reason).ToList();
-
     [Fact]
     public void Row_type_gets_its_table_columns_and_typed_append() =>
         Snapshot.Verify("OrderLedgerRow", Run.Source("Shop.Rows.OrderLedgerRow.ProjectionRow.g.cs"));
@@ -66,14 +63,14 @@ public sealed class RowGeneratorTests
         var compilation = TestCompilation.Create(RowSources.Rows);
         var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
         var unrelated = GeneratorRun.Over(first.Driver, compilation.AddSyntaxTrees(TestCompilation.Parse("namespace Shop; public sealed class Unrelated { public int Value => 42; }", "Unrelated.cs")));
-        var reasons = Reasons(unrelated);
+        var reasons = unrelated.Reasons(TrackingNames.Row);
         Assert.Equal(3, reasons.Count);
         Assert.All(reasons, reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"The row step ran with reason {reason}."));
 
         var tree = compilation.SyntaxTrees.Single();
         var edited = TestCompilation.Parse(tree.ToString().Replace("decimal? UnitPrice)", "decimal? UnitPrice, string? Note)", StringComparison.Ordinal), tree.FilePath);
         var changed = GeneratorRun.Over(first.Driver, compilation.ReplaceSyntaxTree(tree, edited));
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(changed));
+        Assert.Contains(IncrementalStepRunReason.Modified, changed.Reasons(TrackingNames.Row));
         Assert.Contains("buffer.Add(row.Note);", changed.Source("Shop.Rows.OrderLedgerRow.ProjectionRow.g.cs"), StringComparison.Ordinal);
     }
 

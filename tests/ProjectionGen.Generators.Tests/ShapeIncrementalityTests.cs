@@ -22,22 +22,22 @@ public sealed class ShapeIncrementalityTests
     [Fact]
     public void Editing_an_upcaster_body_is_all_cached_or_unchanged() =>
         AssertOnlyCachedOrUnchanged(RunTwice(compilation =>
-            Replace(compilation, "class TicketUpcasters", "new(old.Title, 3)", "new(old.Title.Trim(), 4)")));
+            TestCompilation.Replace(compilation, "class TicketUpcasters", "new(old.Title, 3)", "new(old.Title.Trim(), 4)")));
 
     [Fact]
     public void Editing_a_route_body_is_all_cached_or_unchanged() =>
         AssertOnlyCachedOrUnchanged(RunTwice(compilation =>
-            Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) => e.Customer;", "Identity(CustomerOrdered e) => e.Customer.ToUpperInvariant();")));
+            TestCompilation.Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) => e.Customer;", "Identity(CustomerOrdered e) => e.Customer.ToUpperInvariant();")));
 
     [Fact]
     public void Adding_an_upcaster_regenerates_only_the_upcaster_registration()
     {
         var second = RunTwice(compilation =>
-            Replace(compilation, "class TicketUpcasters", "public static TicketFiled Upcast(TicketFiledV2 old)", "public static TicketFiled Upcast(ReadingV0 old) => new(\"\", old.Value, \"\");\n\n    public static TicketFiled Upcast(TicketFiledV2 old)")
+            TestCompilation.Replace(compilation, "class TicketUpcasters", "public static TicketFiled Upcast(TicketFiledV2 old)", "public static TicketFiled Upcast(ReadingV0 old) => new(\"\", old.Value, \"\");\n\n    public static TicketFiled Upcast(TicketFiledV2 old)")
                 .AddSyntaxTrees(TestCompilation.Parse("namespace Shop.Events; public sealed record ReadingV0(int Value);", "ReadingV0.cs")));
 
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.UpcasterRegistration));
-        Assert.DoesNotContain(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.UpcasterRegistration));
+        Assert.DoesNotContain(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.Projection));
         Assert.Contains("FromType<global::Shop.Events.ReadingV0, global::Shop.Events.TicketFiled>", second.Source(UpcasterEmitter.HintName));
     }
 
@@ -45,9 +45,9 @@ public sealed class ShapeIncrementalityTests
     public void Changing_a_route_signature_regenerates_that_projection()
     {
         var second = RunTwice(compilation =>
-            Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) =>", "Identity(CustomerOrdered e, EventMetadata metadata) =>"));
+            TestCompilation.Replace(compilation, "class CustomerTotalsProjection", "Identity(CustomerOrdered e) =>", "Identity(CustomerOrdered e, EventMetadata metadata) =>"));
 
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, TrackingNames.Projection));
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.Projection));
         Assert.Contains("routes.Add(envelope, Identity(e, envelope.Metadata));", second.Source("Shop.Projections.CustomerTotalsProjection.g.cs"));
     }
 
@@ -90,32 +90,7 @@ public sealed class ShapeIncrementalityTests
         Assert.Empty(run.GeneratorDiagnostics);
     }
 
-    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit)
-    {
-        var compilation = TestCompilation.Create(ShapeSources.All);
-        var first = GeneratorRun.Over(GeneratorRun.CreateDriver(), compilation);
-        return GeneratorRun.Over(first.Driver, edit(compilation));
-    }
+    private static GeneratorRun RunTwice(Func<Compilation, Compilation> edit) => GeneratorRun.Twice(ShapeSources.All, edit);
 
-    private static Compilation Replace(Compilation compilation, string marker, string oldText, string newText)
-    {
-        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains(marker, StringComparison.Ordinal));
-        Assert.Contains(oldText, tree.ToString(), StringComparison.Ordinal);
-        return compilation.ReplaceSyntaxTree(tree, TestCompilation.Parse(tree.ToString().Replace(oldText, newText, StringComparison.Ordinal), tree.FilePath));
-    }
-
-    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run)
-    {
-        foreach (var step in TrackedSteps)
-        {
-            var reasons = Reasons(run, step);
-            Assert.NotEmpty(reasons);
-            Assert.All(reasons, reason => Assert.True(
-                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                $"Step '{step}' ran with reason {reason}."));
-        }
-    }
-
-    private static List<IncrementalStepRunReason> Reasons(GeneratorRun run, string step) =>
-        run.Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+    private static void AssertOnlyCachedOrUnchanged(GeneratorRun run) => run.AssertOnlyCachedOrUnchanged(TrackedSteps);
 }

@@ -44,6 +44,34 @@ internal sealed class GeneratorRun
         return new GeneratorRun(next, output, diagnostics);
     }
 
+    /// <summary>
+    /// Runs the generator over <paramref name="sources"/>, then again with the same driver over <paramref name="edit"/>'s
+    /// result: the second run's step reasons show what the generator's cache kept.
+    /// </summary>
+    public static GeneratorRun Twice(string[] sources, Func<Compilation, Compilation> edit)
+    {
+        var compilation = TestCompilation.Create(sources);
+        var first = Over(CreateDriver(), compilation);
+        return Over(first.Driver, edit(compilation));
+    }
+
+    /// <summary>Why each output of the tracked step <paramref name="step"/> ran (cached, unchanged, modified, ...).</summary>
+    public List<IncrementalStepRunReason> Reasons(string step) =>
+        Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+
+    /// <summary>Asserts that every output of each of <paramref name="steps"/> came from the cache or was unchanged.</summary>
+    public void AssertOnlyCachedOrUnchanged(IEnumerable<string> steps)
+    {
+        foreach (var step in steps)
+        {
+            var reasons = Reasons(step);
+            Xunit.Assert.NotEmpty(reasons);
+            Xunit.Assert.All(reasons, reason => Xunit.Assert.True(
+                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                $"Step '{step}' ran with reason {reason}."));
+        }
+    }
+
     /// <summary>The text of the generated file named <paramref name="hintName"/>.</summary>
     public string Source(string hintName) =>
         Result.GeneratedSources.SingleOrDefault(s => s.HintName == hintName).SourceText?.ToString()

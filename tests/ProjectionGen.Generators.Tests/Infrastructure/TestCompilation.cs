@@ -31,4 +31,15 @@ internal static class TestCompilation
 
     /// <summary>Parses one source with the test parse options.</summary>
     public static SyntaxTree Parse(string source, string path) => CSharpSyntaxTree.ParseText(source, ParseOptions, path);
+
+    /// <summary>
+    /// <paramref name="compilation"/> with <paramref name="oldText"/> replaced by <paramref name="newText"/> in the one
+    /// tree that contains <paramref name="marker"/> (asserting that the tree contains the old text).
+    /// </summary>
+    public static Compilation Replace(Compilation compilation, string marker, string oldText, string newText)
+    {
+        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains(marker, StringComparison.Ordinal));
+        Xunit.Assert.Contains(oldText, tree.ToString(), StringComparison.Ordinal);
+        return compilation.ReplaceSyntaxTree(tree, Parse(tree.ToString().Replace(oldText, newText, StringComparison.Ordinal), tree.FilePath));
+    }
 }
