@@ -1,20 +1,20 @@
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Cluster;
-using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
+using ProjectionGen.Versions;
 
 namespace ProjectionGen.Daemon;
 
 /// <summary>
-/// A node's one ownership loop, the only user of its lock connection. Once per heartbeat, in one round trip, it renews
-/// the node's registration, verifies every held lock, compares the held slots' epochs with the progress rows and reads
-/// the registry and the cluster's advisory locks; from that view it computes placement, hands slots that placement
-/// moved to their new node, ends the lock sessions of hung nodes, and takes the slots placement gives it (or any slot
-/// nobody has owned for <see cref="ProjectionDaemonOptions.PlacementFallback"/>). A broken lock session fails the
-/// loop's wait at once and every ownership is marked lost.
+/// A node's one ownership loop, the only user of its lock connection: a scheduler that decides when to heartbeat
+/// (<see cref="HeartbeatReader"/>), plan (<see cref="ClusterPlacement"/>), hand off (<see cref="SlotHandoff"/>), evict
+/// (<see cref="NodeEviction"/>), acquire (<see cref="SlotAcquirer"/>), switch versions (<see cref="GenerationSwitcher"/>),
+/// reap (<see cref="SlotReaper"/>) and stop (<see cref="SupersededAgents"/>, <see cref="UnprojectedGenerations"/>,
+/// <see cref="NodeShutdown"/>), and leaves the how to them. It takes the slots placement gives it, or any slot nobody has
+/// owned for <see cref="ProjectionDaemonOptions.PlacementFallback"/>. A broken lock session fails the loop's wait at once
+/// and every ownership is marked lost (<see cref="SlotLockLoss"/>).
 /// </summary>
 /// <remarks>
 /// Placement only decides who tries: every commit is fenced by epoch on the server (<see cref="ProjectionGuard"/>), so a
@@ -25,36 +25,32 @@ internal sealed class OwnershipLoop
     private static readonly TimeSpan MaxLoopSleep = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MinReplanSpacing = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan HandoffBackoff = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan PruneAfter = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan SwitchRetryAfterFailure = TimeSpan.FromSeconds(10);
 
     private readonly ProjectionDaemonOptions options;
     private readonly AgentServices services;
     private readonly IReadOnlyList<ProjectionSlot> slots;
-    private readonly Dictionary<string, ProjectionSlot> slotsByName;
-    private readonly Dictionary<long, ProjectionSlot> slotsByKey;
-    private readonly ProgressTable progress;
-    private readonly Versions.ProjectionVersionTable versions;
-    private readonly Operations.ProjectionHistory history;
     private readonly NodeRegistry registry;
     private readonly string lockConnectionString;
     private readonly string lockApplicationName;
     private readonly string eventsChannel;
-    private readonly string[] advertised;
-    private readonly string version;
-    private readonly string advertisedText;
-    private readonly string capacityText;
     private readonly Lock gate;
-    private readonly HashSet<string> evictionFailuresLogged = new(StringComparer.Ordinal);
+    private readonly NodeMembership membership;
+    private readonly HeartbeatReader heartbeat;
+    private readonly SupersededAgents superseded;
+    private readonly SlotLockLoss lockLoss;
+    private readonly UnprojectedGenerations unprojected;
+    private readonly SlotHandoff handoff;
+    private readonly NodeEviction eviction;
+    private readonly SlotAcquirer acquirer;
+    private readonly GenerationSwitcher switcher;
+    private readonly SlotReaper reaper;
+    private readonly NodeShutdown shutdown;
     private LockConnection? connection;
     private bool draining;
     private volatile bool replanRequested;
     private volatile bool healthy;
-    private Dictionary<string, string?> plan = new(StringComparer.Ordinal);
-    private Dictionary<string, NodeRecord> nodes = new(StringComparer.Ordinal);
-    private Dictionary<long, int> holders = [];
-    private Dictionary<string, Dictionary<string, string>> generationStates = new(StringComparer.Ordinal);
-    private DateTimeOffset nextPrune;
+    private ClusterView view = ClusterView.Empty();
+    private ClusterPlacement placement = ClusterPlacement.None();
     private string placementSummary = "";
 
     public OwnershipLoop(
@@ -65,35 +61,31 @@ internal sealed class OwnershipLoop
         NodeRegistry registry,
         string lockApplicationName,
         Lock gate,
-        Versions.ProjectionVersionTable versions)
+        ProjectionVersionTable versions,
+        SupersededAgents superseded)
     {
-        this.versions = versions;
         this.options = options;
         this.services = services;
         this.slots = slots;
-        this.progress = progress;
-        history = Operations.ProjectionHistory.ForSchema(progress.Schema);
         this.registry = registry;
         this.lockApplicationName = lockApplicationName;
         this.gate = gate;
-        slotsByName = slots.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        slotsByKey = slots.ToDictionary(s => s.LockKey.Value);
+        this.superseded = superseded;
+        lockLoss = new SlotLockLoss(services, slots, gate);
         lockConnectionString = options.LockConnectionString ?? options.ConnectionString!;
         eventsChannel = services.Store.NotificationChannel;
-
-        // A node advertises only the projections its pins let it run: the registry is what every node plans from.
-        // One entry per version it runs (both lanes): "name:shards" for version 1, as before versions, "name@v2:shards" else.
-        advertised = [.. slots.Select(s => s.Setup).Distinct()
-            .Where(setup => !setup.Generation.LaneB && options.PinsAllow(setup.Name))
-            .Select(setup => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{setup.Generation.AdvertisedKey}:{setup.Shards}"))];
-        version = typeof(OwnershipLoop).Assembly.GetName().Version?.ToString() ?? "unknown";
-        advertisedText = string.Join(", ", advertised);
-        capacityText = options.Capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+        membership = new NodeMembership(registry, options, slots.Select(s => s.Setup));
+        heartbeat = new HeartbeatReader(registry, progress, versions, options, services.Time);
+        unprojected = new UnprojectedGenerations(options, services, registry, gate);
+        handoff = new SlotHandoff(registry, options, services, gate);
+        eviction = new NodeEviction(registry, options, services);
+        acquirer = new SlotAcquirer(options, services, progress, registry, gate);
+        switcher = new GenerationSwitcher(options, services, versions, Operations.ProjectionHistory.ForSchema(progress.Schema), membership);
+        reaper = new SlotReaper(options, services, progress, registry, handoff, gate);
+        shutdown = new NodeShutdown(options, services, registry, membership, gate);
     }
 
     private string NodeName => options.NodeName;
-
-    private ILogger Logger => services.Logger;
 
     private TimeProvider Time => services.Time;
 
@@ -111,8 +103,8 @@ internal sealed class OwnershipLoop
         try
         {
             opened.Notification += OnNotification;
-            await RegisterAsync(opened, cancellationToken).ConfigureAwait(false);
-            await NotifyAsync(opened, "join:" + NodeName, cancellationToken).ConfigureAwait(false);
+            await membership.RegisterAsync(opened, draining, cancellationToken).ConfigureAwait(false);
+            await membership.NotifyAsync(opened, "join:" + NodeName, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -121,8 +113,8 @@ internal sealed class OwnershipLoop
         }
 
         healthy = true;
-        DaemonLog.LockConnectionOpened(Logger, NodeName, opened.Identity.BackendPid);
-        DaemonLog.NodeRegistered(Logger, NodeName, advertisedText, capacityText);
+        DaemonLog.LockConnectionOpened(services.Logger, NodeName, opened.Identity.BackendPid);
+        DaemonLog.NodeRegistered(services.Logger, NodeName, membership.AdvertisedText, membership.CapacityText);
         return opened;
     }
 
@@ -145,7 +137,7 @@ internal sealed class OwnershipLoop
                     nextHeartbeat = Time.GetUtcNow();
                 }
 
-                await ReapAsync(connection, hardStop).ConfigureAwait(false);
+                await reaper.ReapAsync(connection, slots, hardStop).ConfigureAwait(false);
                 var now = Time.GetUtcNow();
                 if (now >= nextHeartbeat || (replanRequested && now - lastHeartbeat >= MinReplanSpacing))
                 {
@@ -161,10 +153,13 @@ internal sealed class OwnershipLoop
                 if (Time.GetUtcNow() >= nextAcquire)
                 {
                     await AcquireAsync(connection, stop, hardStop).ConfigureAwait(false);
-                    nextAcquire = Time.GetUtcNow() + Jitter(options.AcquireInterval);
+                    nextAcquire = Time.GetUtcNow() + Jitter.Of(options.AcquireInterval);
                 }
 
-                await TrySwitchAsync(connection, stop).ConfigureAwait(false);
+                if (await switcher.TrySwitchAsync(connection, slots, view, stop).ConfigureAwait(false))
+                {
+                    replanRequested = true;
+                }
 
                 // Sleep on the lock connection itself: a notification wakes agents or replans at once, a broken session
                 // fails the wait.
@@ -182,75 +177,21 @@ internal sealed class OwnershipLoop
             }
             catch (Exception failure)
             {
-                healthy = false;
-                var refused = failure as LockConnectionRefusedException;
-                var cause = refused is not null ? "lock connection refused" : LockLossCause.Describe(failure);
-                if (refused is not null)
-                {
-                    DaemonLog.LockConnectionRefused(Logger, NodeName, refused.Message);
-                }
-                else if (connection is not null)
-                {
-                    DaemonLog.LockConnectionLost(Logger, NodeName, cause, failure);
-                }
-
-                MarkEveryOwnershipLost(cause);
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    connection = null;
-                }
-
-                var delay = Jitter(options.RetryDelayFor(++reconnects));
-                if (refused is null)
-                {
-                    DaemonLog.LockConnectionUnavailable(Logger, NodeName, delay, failure);
-                }
-
-                try
-                {
-                    await Task.Delay(delay, Time, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await RecoverAsync(failure, ++reconnects, stop).ConfigureAwait(false))
                 {
                     break;
                 }
             }
         }
 
-        await ShutDownAsync(hardStop).ConfigureAwait(false);
+        await shutdown.LeaveAsync(connection, slots, hardStop).ConfigureAwait(false);
+        connection = null;
+        healthy = false;
+        shutdown.Clear(slots);
     }
 
     /// <summary>Asks the loop to resume a paused slot of <paramref name="projection"/>; see <see cref="ProjectionDaemon.Resume"/>.</summary>
-    public bool RequestResume(string projection)
-    {
-        var found = false;
-        lock (gate)
-        {
-            foreach (var slot in slots.Where(s => s.Setup.Name == projection || s.Name == projection))
-            {
-                if (slot.Paused || slot.Agent?.Status == AgentStatus.Paused)
-                {
-                    slot.ResumeRequested = true;
-                    found = true;
-                }
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>Stops this node's agent of <paramref name="slotName"/> when it runs under an epoch older than <paramref name="currentEpoch"/>.</summary>
-    public bool StopIfSuperseded(string slotName, long currentEpoch)
-    {
-        if (slotsByName.TryGetValue(slotName, out var slot) && slot.Agent is { } agent && agent.Ownership.Epoch < currentEpoch)
-        {
-            services.ReportLockLost(agent.Ownership, ProjectionDaemon.SupersededCause);
-            return true;
-        }
-
-        return false;
-    }
+    public bool RequestResume(string projection) => reaper.RequestResume(slots, projection);
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
@@ -269,295 +210,90 @@ internal sealed class OwnershipLoop
         }
     }
 
-    private async Task RegisterAsync(LockConnection lockConnection, CancellationToken cancellationToken)
+    /// <summary>After a failure of the lock connection: marks every ownership lost, drops the connection and waits to reconnect; <see langword="false"/> when stopping.</summary>
+    private async Task<bool> RecoverAsync(Exception failure, int reconnects, CancellationToken stop)
     {
-        await using var command = registry.CreateRegister(lockConnection.Connection, NodeName, version, advertised, [.. options.Tags], options.Capacity, draining);
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        healthy = false;
+        var refused = lockLoss.SessionFailed(failure, connection is not null);
+        if (connection is not null)
         {
-            throw new LockConnectionRefusedException(
-                $"Another live node is registered as '{NodeName}' (its lock session is open): give every node a unique ProjectionDaemonOptions.NodeName.");
+            await connection.DisposeAsync().ConfigureAwait(false);
+            connection = null;
         }
-    }
 
-    private async Task NotifyAsync(LockConnection lockConnection, string payload, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(registry.NotifySql, lockConnection.Connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = registry.ClusterChannel });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var delay = Jitter.Of(options.RetryDelayFor(reconnects));
+        if (!refused)
+        {
+            DaemonLog.LockConnectionUnavailable(services.Logger, NodeName, delay, failure);
+        }
+
+        try
+        {
+            await Task.Delay(delay, Time, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task HeartbeatAsync(LockConnection lockConnection, CancellationToken stop)
     {
-        var held = slots.Count(s => s.IsHeld);
         var owned = slots.Where(s => s.Paused || s.Agent is { Ownership.LostCause: null }).ToList();
-        var lost = new List<long>();
-        var epochs = new Dictionary<string, long>(StringComparer.Ordinal);
-        var seenNodes = new Dictionary<string, NodeRecord>(StringComparer.Ordinal);
-        var seenHolders = new Dictionary<long, int>();
-        var seenStates = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        bool registered;
-        await using (var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) })
-        {
-            batch.BatchCommands.Add(BatchCommands.Create(registry.HeartbeatSql, new NpgsqlParameter<string> { TypedValue = NodeName }, new NpgsqlParameter<int> { TypedValue = held }));
-            batch.BatchCommands.Add(lockConnection.CreateLostKeysCommand());
-            batch.BatchCommands.Add(BatchCommands.Create(progress.EpochsSql, new NpgsqlParameter<string[]> { TypedValue = [.. owned.Select(s => s.Name)] }));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.SnapshotSql));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(registry.HeldKeysSql));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(versions.SnapshotSql));
-            if (Time.GetUtcNow() >= nextPrune)
-            {
-                batch.BatchCommands.Add(BatchCommands.Create(registry.PruneSql, new NpgsqlParameter<TimeSpan> { TypedValue = PruneAfter }));
-                nextPrune = Time.GetUtcNow() + TimeSpan.FromMinutes(1);
-            }
-
-            await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
-            registered = await reader.ReadAsync(stop).ConfigureAwait(false);
-            if (registered)
-            {
-                draining = reader.GetBoolean(0);
-            }
-
-            await reader.NextResultAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                lost.Add(reader.GetInt64(0));
-            }
-
-            await reader.NextResultAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                epochs[reader.GetString(0)] = reader.GetInt64(1);
-            }
-
-            await reader.NextResultAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                var node = NodeRegistry.ReadNode(reader);
-                seenNodes[node.Name] = node;
-            }
-
-            await reader.NextResultAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                seenHolders[reader.GetInt64(0)] = reader.GetInt32(1);
-            }
-
-            await reader.NextResultAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                var projection = reader.GetString(0);
-                if (!seenStates.TryGetValue(projection, out var states))
-                {
-                    seenStates[projection] = states = new Dictionary<string, string>(StringComparer.Ordinal);
-                }
-
-                states[reader.GetString(1)] = reader.GetString(2);
-            }
-        }
-
+        var seen = await heartbeat.ReadAsync(lockConnection, slots.Count(s => s.IsHeld), [.. owned.Select(s => s.Name)], stop).ConfigureAwait(false);
         healthy = true;
-        if (!registered)
+        if (seen.Registered)
+        {
+            draining = seen.Draining;
+        }
+        else
         {
             // The row was pruned, or taken over while this node looked dead: take it back (or learn the name is in use),
             // and plan only from a view that includes this node, or it would hand every slot away.
-            await RegisterAsync(lockConnection, stop).ConfigureAwait(false);
+            await membership.RegisterAsync(lockConnection, draining, stop).ConfigureAwait(false);
             replanRequested = true;
         }
 
-        lockConnection.ForgetLost(lost);
-        foreach (var key in lost)
-        {
-            if (slotsByKey.TryGetValue(key, out var slot))
-            {
-                if (slot.Agent is { } agent)
-                {
-                    services.ReportLockLost(agent.Ownership, LockLossCause.HeartbeatNotGranted);
-                }
-
-                lock (gate)
-                {
-                    slot.Paused = false;
-                }
-            }
-        }
-
-        generationStates = seenStates;
-        await StopSupersededAsync(lockConnection, owned, epochs, stop).ConfigureAwait(false);
-        await StopUnprojectedAsync(lockConnection, stop).ConfigureAwait(false);
-        nodes = seenNodes;
-        holders = seenHolders;
+        lockConnection.ForgetLost(seen.LostKeys);
+        lockLoss.KeysNotGranted(seen.LostKeys);
+        view = seen.View;
+        await superseded.StopAsync(lockConnection, owned, seen.Epochs, view, stop).ConfigureAwait(false);
+        await unprojected.StopAsync(lockConnection, slots, view, stop).ConfigureAwait(false);
         var now = Time.GetUtcNow();
         foreach (var slot in slots)
         {
             // A generation nobody runs (kept, or a lane never built) is not "unowned": when it starts building, its planned
             // node goes first, as for any new slot.
-            slot.UnownedSince = holders.ContainsKey(slot.LockKey.Value) || !IsProjected(slot.Setup.Generation) ? null : slot.UnownedSince ?? now;
+            slot.UnownedSince = view.Holders.ContainsKey(slot.LockKey.Value) || !view.IsProjected(slot.Setup.Generation) ? null : slot.UnownedSince ?? now;
         }
 
-        if (!registered)
+        if (!seen.Registered)
         {
             return;
         }
 
         UpdatePlan();
-        await RequestHandoffsAsync(lockConnection, stop).ConfigureAwait(false);
-        await EvictHungNodesAsync(lockConnection, stop).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// An epoch bumped elsewhere (a rebuild, a resume, a takeover) fences this node's next commit, but an idle agent never
-    /// commits and a paused slot has no agent: stop them here so that the lock is given back. A generation a switch
-    /// replaced (its epoch bumped by the switch, docs/versions.md) is no loss: <see cref="StopUnprojectedAsync"/> stops it.
-    /// </summary>
-    private async Task StopSupersededAsync(LockConnection lockConnection, List<ProjectionSlot> owned, Dictionary<string, long> epochs, CancellationToken stop)
-    {
-        foreach (var slot in owned)
+        await handoff.RequestHandoffsAsync(lockConnection, slots, placement, view, draining, stop).ConfigureAwait(false);
+        if (await eviction.EvictHungNodesAsync(lockConnection, view, stop).ConfigureAwait(false))
         {
-            if (!epochs.TryGetValue(slot.Name, out var epoch))
-            {
-                continue;
-            }
-
-            if (slot.Agent is { } agent && epoch > agent.Ownership.Epoch && IsProjected(slot.Setup.Generation))
-            {
-                services.ReportLockLost(agent.Ownership, ProjectionDaemon.SupersededCause);
-            }
-            else if (slot.Agent is null && slot.Paused && epoch > slot.PausedEpoch)
-            {
-                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
-                lock (gate)
-                {
-                    slot.Paused = false;
-                    slot.NotBefore = Time.GetUtcNow();
-                }
-            }
+            replanRequested = true;
         }
     }
 
     private void UpdatePlan()
     {
-        var live = nodes.Values.Where(n => n.Name == NodeName || n.IsLive(options.EvictionTimeout)).ToList();
-        var clusterSlots = new Dictionary<string, PlacementSlot>(StringComparer.Ordinal);
-        var placementNodes = new List<PlacementNode>();
-        foreach (var node in live)
-        {
-            var runs = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in node.Projections)
-            {
-                var separator = entry.LastIndexOf(':');
-                if (separator <= 0 || !int.TryParse(entry.AsSpan(separator + 1), System.Globalization.CultureInfo.InvariantCulture, out var shards) || shards < 1)
-                {
-                    continue;
-                }
-
-                // The entry's key names a projection's version; its slots are those of each lane the version's state says
-                // the nodes run (docs/versions.md).
-                var projection = entry[..separator];
-                runs.Add(projection);
-                foreach (var laneB in new[] { false, true })
-                {
-                    if (Versions.ProjectionGeneration.FromAdvertised(projection, laneB) is not { } generation || !IsProjected(generation))
-                    {
-                        continue;
-                    }
-
-                    for (var shard = 0; shard < shards; shard++)
-                    {
-                        var name = ProjectionSetup.SlotName(generation.Key, shard, shards);
-                        clusterSlots.TryAdd(name, new PlacementSlot(name, projection));
-                    }
-                }
-            }
-
-            if (!node.Draining)
-            {
-                placementNodes.Add(new PlacementNode(node.Name, node.Capacity ?? int.MaxValue, runs));
-            }
-        }
-
-        plan = PlacementPlanner.Plan([.. clusterSlots.Values], placementNodes);
-        var assigned = plan.Values.Count(n => n == NodeName);
-        var summary = $"{live.Count}/{assigned}/{clusterSlots.Count}/{draining}";
+        placement = ClusterPlacement.Compute(view, NodeName, options.EvictionTimeout);
+        var assigned = placement.AssignedTo(NodeName);
+        var summary = $"{placement.LiveNodes}/{assigned}/{placement.ClusterSlots}/{draining}";
         if (summary != placementSummary)
         {
             placementSummary = summary;
-            DaemonLog.PlacementChanged(Logger, NodeName, live.Count, assigned, clusterSlots.Count, draining ? " (draining)" : "");
+            DaemonLog.PlacementChanged(services.Logger, NodeName, placement.LiveNodes, assigned, placement.ClusterSlots, draining ? " (draining)" : "");
         }
     }
 
-    /// <summary>Asks the agents of slots that placement moved to another live node to finish their batch and stop.</summary>
-    private async Task RequestHandoffsAsync(LockConnection lockConnection, CancellationToken stop)
-    {
-        var now = Time.GetUtcNow();
-        var cause = draining ? "drain" : "rebalance";
-        foreach (var slot in slots)
-        {
-            if (!slot.IsHeld || now < slot.HandoffBackoffUntil
-                || !plan.TryGetValue(slot.Name, out var target) || target is null || target == NodeName
-                || !nodes.TryGetValue(target, out var receiver) || !receiver.IsLive(options.HeartbeatInterval * 2 + options.HeartbeatTimeout))
-            {
-                continue;
-            }
-
-            if (slot.Agent is { } agent)
-            {
-                if (!agent.StopRequested && agent.Ownership.LostCause is null)
-                {
-                    slot.HandoffCause = cause;
-                    slot.HandoffTarget = target;
-                    agent.RequestStop($"handed off to node {target} ({cause})");
-                }
-            }
-            else if (slot.Paused)
-            {
-                // A paused slot has no batch to finish: the receiver takes it and keeps it paused.
-                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
-                lock (gate)
-                {
-                    slot.Paused = false;
-                    slot.FallbackNotBefore = now + options.PlacementFallback;
-                    slot.HandedOffAt = now;
-                }
-
-                ReportHandoff(slot, slot.PausedEpoch, target, cause);
-            }
-        }
-    }
-
-    /// <summary>Ends the lock sessions of nodes whose heartbeat is stale past the eviction timeout (hung processes).</summary>
-    private async Task EvictHungNodesAsync(LockConnection lockConnection, CancellationToken stop)
-    {
-        foreach (var node in nodes.Values)
-        {
-            if (node.Name == NodeName || !node.BackendAlive || node.HeartbeatAge <= options.EvictionTimeout + options.HeartbeatInterval)
-            {
-                continue;
-            }
-
-            try
-            {
-                await using var command = new NpgsqlCommand(registry.EvictSql, lockConnection.Connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node.Name });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = node.LockPid });
-                command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = options.EvictionTimeout });
-                if (await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true)
-                {
-                    DaemonLog.NodeEvicted(Logger, NodeName, node.Name, node.LockPid, node.HeartbeatAge);
-                    services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.NodeEvicted, "", NodeName, 0, Time.GetUtcNow(), $"node {node.Name} evicted: heartbeat {node.HeartbeatAge.TotalSeconds:0.0} s old"));
-                    replanRequested = true;
-                }
-            }
-            catch (PostgresException denied) when (denied.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-            {
-                if (evictionFailuresLogged.Add($"{node.Name}/{node.LockPid}"))
-                {
-                    DaemonLog.EvictionFailed(Logger, NodeName, node.Name, denied.MessageText);
-                }
-            }
-        }
-    }
-
+    /// <summary>Tries the slots placement gives this node, and, as a fallback, those nobody has owned for too long.</summary>
     private async Task AcquireAsync(LockConnection lockConnection, CancellationToken stop, CancellationToken hardStop)
     {
         var now = Time.GetUtcNow();
@@ -570,19 +306,19 @@ internal sealed class OwnershipLoop
                 return;
             }
 
-            if (slot.IsHeld || slot.Retired || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name) || !IsProjected(slot.Setup.Generation))
+            if (slot.IsHeld || slot.Retired || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name) || !view.IsProjected(slot.Setup.Generation))
             {
                 continue;
             }
 
-            if (!slot.Setup.Versioned && StateOf(slot.Setup.Generation) == Versions.ProjectionVersionStates.Building)
+            if (!slot.Setup.Versioned && view.StateOf(slot.Setup.Generation) == ProjectionVersionStates.Building)
             {
                 // An event projection that declares no tables writes them by name, that is into the live generation's copies
                 // (docs/versions.md, "Event projections"): it runs its generation only while that one is live.
                 continue;
             }
 
-            plan.TryGetValue(slot.Name, out var planned);
+            placement.Plan.TryGetValue(slot.Name, out var planned);
             var wanted = planned == NodeName;
             if (!wanted)
             {
@@ -594,18 +330,13 @@ internal sealed class OwnershipLoop
                     continue;
                 }
             }
-            else if (holders.ContainsKey(slot.LockKey.Value))
+            else if (view.Holders.ContainsKey(slot.LockKey.Value))
             {
                 // Its holder is handing it over: its release notifies, and the replan that follows tries again.
                 continue;
             }
 
-            if (!await lockConnection.TryAcquireAsync(slot.LockKey, stop).ConfigureAwait(false))
-            {
-                continue;
-            }
-
-            if (await StartOwnershipAsync(lockConnection, slot, stop, hardStop).ConfigureAwait(false))
+            if (await acquirer.TryTakeAsync(lockConnection, slot, stop, hardStop).ConfigureAwait(false))
             {
                 held++;
                 if (!wanted && slot.HandedOffAt is { } handedOff && now - handedOff < HandoffBackoff)
@@ -616,449 +347,4 @@ internal sealed class OwnershipLoop
             }
         }
     }
-
-    /// <summary>Bumps the epoch of a slot whose lock was just won and starts its agent (or holds it paused).</summary>
-    private async Task<bool> StartOwnershipAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop, CancellationToken hardStop)
-    {
-        long epoch;
-        long position;
-        bool paused;
-        try
-        {
-            // Bump the epoch and read the position in one statement: a position read before the bump could be overtaken
-            // by a deposed owner's last commit, and its events would be applied twice. The wait for the row lock is
-            // bounded, so that a long rebuild or a stuck commit of one slot never stalls this loop (and every other slot).
-            await using var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) };
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {(int)BumpLockTimeout.TotalMilliseconds}")));
-            batch.BatchCommands.Add(BatchCommands.Create(
-                progress.AcquireSql,
-                new NpgsqlParameter<string> { TypedValue = slot.Name },
-                new NpgsqlParameter<string> { TypedValue = NodeName },
-                new NpgsqlParameter<int> { TypedValue = slot.Setup.Shards }));
-
-            // In the same transaction, after the bump: the acquisition (or move) in the projection history.
-            batch.BatchCommands.Add(history.CreateAcquisitionCommand(slot.Name, NodeName));
-            await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
-            if (!await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                await reader.DisposeAsync().ConfigureAwait(false);
-                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
-                if (await IsKeptAsync(lockConnection, slot, stop).ConfigureAwait(false))
-                {
-                    // A switch replaced this generation (docs/versions.md): not this node's to run until switched back.
-                    slot.NotBefore = Time.GetUtcNow() + options.HeartbeatInterval;
-                    return false;
-                }
-
-                slot.Retired = true;
-                DaemonLog.SlotRetired(Logger, slot.Name, NodeName, $"its progress row is missing or has another shard count than {slot.Setup.Shards}: the projection was resharded by a rebuild; restart this node with the projection's new shard count");
-                return false;
-            }
-
-            epoch = reader.GetInt64(0);
-            position = reader.GetInt64(1);
-            paused = reader.GetBoolean(2);
-        }
-        catch (PostgresException busy) when (busy.SqlState == PostgresErrorCodes.LockNotAvailable)
-        {
-            await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
-            slot.NotBefore = Time.GetUtcNow() + Jitter(options.AcquireInterval * 2);
-            DaemonLog.SlotBusy(Logger, slot.Name, NodeName);
-            return false;
-        }
-
-        var ownership = new ProjectionOwnership(slot.Name, NodeName, epoch, position, slot.LockKey, lockConnection.Identity);
-        DaemonLog.LockAcquired(Logger, slot.Name, NodeName, epoch, position);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.LockAcquired, slot.Name, NodeName, epoch, Time.GetUtcNow(), null, position, position));
-        if (paused)
-        {
-            ownership.Dispose();
-            lock (gate)
-            {
-                slot.Paused = true;
-                slot.PausedEpoch = epoch;
-                slot.LastEpoch = epoch;
-                slot.LastPosition = position;
-            }
-
-            DaemonLog.SlotHeldPaused(Logger, slot.Name, NodeName, epoch);
-            return true;
-        }
-
-        var agent = new SubscriptionAgent(slot, ownership, services);
-        lock (gate)
-        {
-            slot.Agent = agent;
-            slot.LastEpoch = epoch;
-            slot.LastPosition = position;
-        }
-
-        agent.Start(hardStop);
-        return true;
-    }
-
-    private async Task<bool> IsKeptAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
-    {
-        await using var command = new NpgsqlCommand(progress.KeptSql, lockConnection.Connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
-        return await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true;
-    }
-
-    /// <summary>
-    /// Whether the nodes run <paramref name="generation"/>: its state in <c>projection_versions</c> is building or live. A
-    /// projection without rows there (an event projection) runs its original generation only (docs/versions.md).
-    /// </summary>
-    private bool IsProjected(Versions.ProjectionGeneration generation) =>
-        generationStates.TryGetValue(generation.Projection, out var states)
-            ? states.TryGetValue(generation.Label, out var state) && Versions.ProjectionVersionStates.IsProjected(state)
-            : !generation.LaneB;
-
-    private string StateOf(Versions.ProjectionGeneration generation) =>
-        generationStates.TryGetValue(generation.Projection, out var states) && states.TryGetValue(generation.Label, out var state) ? state : "unknown";
-
-    /// <summary>Stops this node's agents (and gives back paused slots) of generations that are no longer building or live.</summary>
-    private async Task StopUnprojectedAsync(LockConnection lockConnection, CancellationToken stop)
-    {
-        foreach (var slot in slots)
-        {
-            if (!slot.IsHeld || IsProjected(slot.Setup.Generation))
-            {
-                continue;
-            }
-
-            if (slot.Agent is { } agent)
-            {
-                if (!agent.StopRequested && agent.Ownership.LostCause is null)
-                {
-                    var state = StateOf(slot.Setup.Generation);
-                    DaemonLog.GenerationStopped(Logger, slot.Name, NodeName, state);
-                    agent.RequestStop($"generation {slot.Setup.Generation.Label} of {slot.Setup.Name} is {state}");
-                }
-            }
-            else if (slot.Paused)
-            {
-                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
-                lock (gate)
-                {
-                    slot.Paused = false;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Tries the switch for each building generation whose first slot this node runs: one transaction, fenced by the
-    /// agent's epoch and lock like a commit, which switches only when the generation has caught up with the live one
-    /// (<c>switch_version</c>, docs/versions.md). Retried soon while it is close, else at the next heartbeat.
-    /// </summary>
-    private async Task TrySwitchAsync(LockConnection lockConnection, CancellationToken stop)
-    {
-        var now = Time.GetUtcNow();
-        foreach (var slot in slots)
-        {
-            if (slot.Shard != 0 || !slot.Setup.Versioned || now < slot.NextSwitchAttempt
-                || slot.Agent is not { StopRequested: false, Ownership.LostCause: null } agent
-                || StateOf(slot.Setup.Generation) != Versions.ProjectionVersionStates.Building)
-            {
-                continue;
-            }
-
-            var generation = slot.Setup.Generation;
-            string? declined;
-            try
-            {
-                await using var batch = new NpgsqlBatch(lockConnection.Connection) { Timeout = Math.Max(1, (int)Math.Ceiling(options.HeartbeatTimeout.TotalSeconds)) };
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = {(int)BumpLockTimeout.TotalMilliseconds}")));
-                batch.BatchCommands.Add(BatchCommands.Create(
-                    versions.SwitchSql,
-                    new NpgsqlParameter<string> { TypedValue = generation.Projection },
-                    new NpgsqlParameter<string> { TypedValue = generation.Label },
-                    new NpgsqlParameter<string> { TypedValue = slot.Name },
-                    new NpgsqlParameter<long> { TypedValue = agent.Ownership.Epoch },
-                    new NpgsqlParameter<int> { TypedValue = agent.Ownership.LockHolder.BackendPid },
-                    new NpgsqlParameter<DateTime> { TypedValue = agent.Ownership.LockHolder.BackendStart, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
-                    new NpgsqlParameter<long> { TypedValue = agent.Ownership.LockKey.Value }));
-                batch.BatchCommands.Add(history.CreateVersionCommand(
-                    Operations.ProjectionHistoryKinds.Switched, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch, "readers switched to generation " + generation.Label, onlyIfSwitchedNow: true));
-                await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
-                await reader.ReadAsync(stop).ConfigureAwait(false);
-                declined = reader.IsDBNull(0) ? null : reader.GetString(0);
-            }
-            catch (PostgresException refused) when (refused.SqlState is "PG001" or "PG002" or PostgresErrorCodes.LockNotAvailable)
-            {
-                // Fenced (the heartbeat stops the deposed agent) or busy: the next heartbeat tries again.
-                slot.NextSwitchAttempt = Time.GetUtcNow() + options.HeartbeatInterval;
-                continue;
-            }
-            catch (PostgresException failed) when (!failed.SqlState.StartsWith("08", StringComparison.Ordinal) && !failed.SqlState.StartsWith("57", StringComparison.Ordinal))
-            {
-                // The server refused the switch itself (the view cannot be replaced, a privilege is missing): the session is
-                // fine, so this is no lock loss; the build goes on and the switch is tried again later.
-                DaemonLog.VersionSwitchFailed(Logger, generation.Projection, generation.Label, NodeName, failed.SqlState, failed.MessageText);
-                slot.NextSwitchAttempt = Time.GetUtcNow() + SwitchRetryAfterFailure;
-                continue;
-            }
-
-            if (declined is null)
-            {
-                DaemonLog.VersionSwitched(Logger, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch);
-                services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.VersionSwitched, generation.Key, NodeName, agent.Ownership.Epoch, Time.GetUtcNow(), "readers switched to generation " + generation.Label, agent.Position, agent.Position));
-                await NotifyAsync(lockConnection, "switch:" + generation.Key, stop).ConfigureAwait(false);
-                replanRequested = true;
-                slot.NextSwitchAttempt = Time.GetUtcNow() + options.HeartbeatInterval;
-                continue;
-            }
-
-            // Close behind (the live generation keeps committing): try again shortly; far behind: at the next heartbeat.
-            var close = declined.StartsWith("behind by ", StringComparison.Ordinal)
-                && long.TryParse(declined.AsSpan("behind by ".Length), System.Globalization.CultureInfo.InvariantCulture, out var gap)
-                && gap <= slot.Setup.BatchSize * 4L;
-            slot.NextSwitchAttempt = Time.GetUtcNow() + (close ? TimeSpan.FromMilliseconds(50) : options.HeartbeatInterval);
-        }
-    }
-
-    private TimeSpan BumpLockTimeout
-    {
-        get
-        {
-            var half = options.HeartbeatInterval / 2;
-            return half < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : half > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : half;
-        }
-    }
-
-    /// <summary>Gives back the locks of stopped agents, records pauses, and carries out resumes.</summary>
-    private async Task ReapAsync(LockConnection lockConnection, CancellationToken cancellationToken)
-    {
-        foreach (var slot in slots)
-        {
-            if (slot.Paused && slot.ResumeRequested)
-            {
-                await ResumeAsync(lockConnection, slot, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (slot.Agent is not { Completion.IsCompleted: true } agent)
-            {
-                continue;
-            }
-
-            if (agent.Status == AgentStatus.Paused)
-            {
-                // The pause is recorded in the progress row (fenced by the agent's epoch), so that a node taking the slot
-                // later, this one after a lock blip included, keeps it paused until an operator resumes it.
-                await using var command = new NpgsqlCommand(progress.MarkPausedSql, lockConnection.Connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = agent.Ownership.Epoch });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (agent.Status == AgentStatus.Paused && agent.Ownership.LostCause is null)
-            {
-                // A paused slot keeps its lock: another node would only pause too.
-                lock (gate)
-                {
-                    slot.Paused = true;
-                    slot.PausedEpoch = agent.Ownership.Epoch;
-                    slot.Retire(agent);
-                }
-
-                continue;
-            }
-
-            await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, cancellationToken).ConfigureAwait(false);
-            var now = Time.GetUtcNow();
-            var handoff = slot.HandoffCause is { } cause && agent.Ownership.LostCause is null ? cause : null;
-            var target = slot.HandoffTarget;
-            lock (gate)
-            {
-                if (handoff is not null)
-                {
-                    // Placement may give it back at once (a drain undone, a node gone); only the fallback waits.
-                    slot.HandedOffAt = now;
-                    slot.FallbackNotBefore = now + options.PlacementFallback;
-                }
-                else if (agent.Ownership.LostCause is null)
-                {
-                    // The agent failed: back off a round before trying again.
-                    slot.NotBefore = now + Jitter(options.AcquireInterval);
-                }
-                else
-                {
-                    // The lock was lost (a broken session, a superseded epoch): if placement still wants the slot here, take
-                    // it back at once; only a fallback take waits, so that a healthy planned node goes first.
-                    slot.NotBefore = now;
-                    slot.FallbackNotBefore = now + Jitter(options.AcquireInterval * 2);
-                }
-
-                slot.HandoffCause = null;
-                slot.HandoffTarget = null;
-                slot.Retire(agent);
-            }
-
-            if (handoff is not null)
-            {
-                ReportHandoff(slot, slot.LastEpoch, target ?? "?", handoff);
-            }
-        }
-    }
-
-    private async Task ResumeAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken cancellationToken)
-    {
-        // A new epoch, so that whichever node takes the slot next starts afresh from the committed position.
-        await using (var command = new NpgsqlCommand(progress.ResumeSlotSql, lockConnection.Connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, cancellationToken).ConfigureAwait(false);
-        lock (gate)
-        {
-            slot.Paused = false;
-            slot.ResumeRequested = false;
-            slot.NotBefore = Time.GetUtcNow();
-        }
-    }
-
-    private void ReportHandoff(ProjectionSlot slot, long epoch, string target, string cause)
-    {
-        DaemonLog.SlotHandedOff(Logger, slot.Name, NodeName, epoch, target, cause);
-        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.SlotHandedOff, slot.Name, NodeName, epoch, Time.GetUtcNow(), $"{cause}: handed to node {target}"));
-    }
-
-    private void MarkEveryOwnershipLost(string cause)
-    {
-        lock (gate)
-        {
-            foreach (var slot in slots)
-            {
-                if (slot.Agent is { } agent)
-                {
-                    services.ReportLockLost(agent.Ownership, cause);
-                }
-
-                // The locks of paused slots went with the session too, and so does a resume asked of this node.
-                slot.Paused = false;
-                slot.ResumeRequested = false;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Stops every agent, giving each lock back (with a notification) as soon as its agent has stopped, keeps the node's
-    /// heartbeat alive meanwhile, and deregisters. After a hard stop, agents that ignore cancellation are waited for at
-    /// most <see cref="ProjectionDaemonOptions.HeartbeatTimeout"/>; their commits are fenced anyway.
-    /// </summary>
-    private async Task ShutDownAsync(CancellationToken hardStop)
-    {
-        foreach (var slot in slots)
-        {
-            slot.Agent?.RequestStop("daemon stopping");
-        }
-
-        DateTimeOffset? abandonAt = null;
-        while (slots.Any(s => s.Agent is not null))
-        {
-            var running = slots.Where(s => s.Agent is not null).Select(s => s.Agent!.Completion).ToList();
-            if (hardStop.IsCancellationRequested)
-            {
-                abandonAt ??= Time.GetUtcNow() + options.HeartbeatTimeout;
-                if (Time.GetUtcNow() >= abandonAt)
-                {
-                    break;
-                }
-            }
-
-            await Task.WhenAny(Task.WhenAny(running), Task.Delay(options.HeartbeatInterval, Time, CancellationToken.None)).ConfigureAwait(false);
-            foreach (var slot in slots)
-            {
-                if (slot.Agent is { Completion.IsCompleted: true } agent)
-                {
-                    await TryReleaseAsync(slot).ConfigureAwait(false);
-                    lock (gate)
-                    {
-                        slot.Retire(agent);
-                    }
-                }
-            }
-
-            await TryRenewHeartbeatAsync().ConfigureAwait(false);
-        }
-
-        if (connection is not null)
-        {
-            foreach (var slot in slots.Where(s => s.Paused))
-            {
-                await TryReleaseAsync(slot).ConfigureAwait(false);
-            }
-
-            try
-            {
-                await using var command = new NpgsqlCommand(registry.DeregisterSql, connection.Connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NodeName });
-                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-                await NotifyAsync(connection, "leave:" + NodeName, CancellationToken.None).ConfigureAwait(false);
-                DaemonLog.NodeDeregistered(Logger, NodeName);
-            }
-            catch (Exception failure) when (failure is NpgsqlException or IOException or InvalidOperationException)
-            {
-                // Closing the session below ends the registration's liveness as well; the row is pruned later.
-            }
-
-            await connection.DisposeAsync().ConfigureAwait(false);
-            connection = null;
-        }
-
-        healthy = false;
-        lock (gate)
-        {
-            foreach (var slot in slots)
-            {
-                if (slot.Agent is { } agent)
-                {
-                    slot.Retire(agent);
-                }
-
-                slot.Paused = false;
-            }
-        }
-    }
-
-    private async Task TryReleaseAsync(ProjectionSlot slot)
-    {
-        if (connection is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await connection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception failure) when (failure is NpgsqlException or IOException or InvalidOperationException)
-        {
-            // The session is gone, and with it the lock; closing the connection below releases whatever is left.
-        }
-    }
-
-    private async Task TryRenewHeartbeatAsync()
-    {
-        if (connection is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await using var command = new NpgsqlCommand(registry.HeartbeatSql, connection.Connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NodeName });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = slots.Count(s => s.IsHeld) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception failure) when (failure is NpgsqlException or IOException or InvalidOperationException)
-        {
-            // Nothing left to keep alive.
-        }
-    }
-
-    private static TimeSpan Jitter(TimeSpan interval) => interval * (0.75 + (Random.Shared.NextDouble() * 0.5));
 }

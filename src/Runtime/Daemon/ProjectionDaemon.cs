@@ -32,6 +32,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly IReadOnlyList<ProjectionSetup> setups;
     private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly OwnershipLoop ownership;
+    private readonly SupersededAgents superseded;
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly CancellationTokenSource hardStop = new();
@@ -78,7 +79,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             time,
             RaiseLifecycle,
             new SharedSafeMark(store, batchConnections, time));
-        ownership = new OwnershipLoop(options, services, slots, progress, new NodeRegistry(schema), LockApplicationName, gate, versions);
+        var registry = new NodeRegistry(schema);
+        superseded = new SupersededAgents(services, registry, gate, slots);
+        ownership = new OwnershipLoop(options, services, slots, progress, registry, LockApplicationName, gate, versions, superseded);
     }
 
     /// <summary>Raised for lock acquisitions and losses, handoffs, evictions, agent stops and pauses, dead letters and committed batches. Handlers run on daemon threads and must be quick.</summary>
@@ -128,7 +131,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// <paramref name="currentEpoch"/> (read from the progress row, e.g. after a rebuild).
     /// </summary>
     /// <returns>Whether an agent was told to stop.</returns>
-    internal bool StopIfSuperseded(string projection, long currentEpoch) => ownership.StopIfSuperseded(projection, currentEpoch);
+    internal bool StopIfSuperseded(string projection, long currentEpoch) => superseded.StopIfSuperseded(projection, currentEpoch);
 
     /// <summary>The lock-loss cause reported when another epoch supersedes a running agent's.</summary>
     internal const string SupersededCause = "epoch superseded (rebuild or takeover)";

@@ -104,8 +104,9 @@ internal sealed class ProjectionClusterMonitor
                 pendingLosses.TryRemove(KeyValuePair.Create(state.Projection, loss));
             }
 
-            // A rebuild (or a takeover this node has not noticed yet) bumped the epoch under a running agent.
-            if (status is not null && state.Status == AgentStatus.Running && status.Epoch > state.Epoch && daemon.StopIfSuperseded(state.Projection, status.Epoch))
+            // A rebuild (or a takeover this node has not noticed yet) may have bumped the epoch under a running agent: the
+            // daemon's one owner of that rule (SupersededAgents) decides and stops it.
+            if (status is not null && state.Status == AgentStatus.Running && daemon.StopIfSuperseded(state.Projection, status.Epoch))
             {
                 HostingLog.SupersededAgentStopped(logger, state.Projection, daemon.NodeName, state.Epoch, status.Epoch);
             }

@@ -1,0 +1,76 @@
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.Locking;
+
+namespace ProjectionGen.Cluster;
+
+/// <summary>
+/// A node's row in the registry, on its lock connection: registering (with the projections it advertises), the
+/// cluster notifications (<c>join:</c>, <c>leave:</c>, <c>switch:</c>), the bare heartbeat while shutting down, and
+/// deregistering (docs/cluster.md).
+/// </summary>
+internal sealed class NodeMembership
+{
+    private readonly NodeRegistry registry;
+    private readonly ProjectionDaemonOptions options;
+    private readonly string[] advertised;
+    private readonly string version;
+
+    public NodeMembership(NodeRegistry registry, ProjectionDaemonOptions options, IEnumerable<ProjectionSetup> setups)
+    {
+        this.registry = registry;
+        this.options = options;
+        advertised = AdvertisedProjection.For(setups, options);
+        version = typeof(NodeMembership).Assembly.GetName().Version?.ToString() ?? "unknown";
+        AdvertisedText = string.Join(", ", advertised);
+        CapacityText = options.Capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+    }
+
+    /// <summary>The advertised entries, comma-separated, for logs.</summary>
+    public string AdvertisedText { get; }
+
+    /// <summary>The node's capacity, for logs.</summary>
+    public string CapacityText { get; }
+
+    /// <summary>Registers (or re-registers) the node.</summary>
+    /// <exception cref="LockConnectionRefusedException">Another live node is registered under this name.</exception>
+    public async Task RegisterAsync(LockConnection lockConnection, bool draining, CancellationToken cancellationToken)
+    {
+        await using var command = registry.CreateRegister(lockConnection.Connection, options.NodeName, version, advertised, [.. options.Tags], options.Capacity, draining);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new LockConnectionRefusedException(
+                $"Another live node is registered as '{options.NodeName}' (its lock session is open): give every node a unique ProjectionDaemonOptions.NodeName.");
+        }
+    }
+
+    /// <summary>Notifies the cluster channel with <paramref name="payload"/>: the nodes replan.</summary>
+    public async Task NotifyAsync(LockConnection lockConnection, string payload, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(registry.NotifySql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = registry.ClusterChannel });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Renews the registration alone, reporting <paramref name="held"/> slots.</summary>
+    public async Task RenewAsync(LockConnection lockConnection, int held, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(registry.HeartbeatSql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeName });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = held });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the node's row and notifies <c>leave:</c>.</summary>
+    public async Task DeregisterAsync(LockConnection lockConnection, CancellationToken cancellationToken)
+    {
+        await using (var command = new NpgsqlCommand(registry.DeregisterSql, lockConnection.Connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = options.NodeName });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await NotifyAsync(lockConnection, "leave:" + options.NodeName, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,127 @@
+using Npgsql;
+using ProjectionGen.Cluster;
+using ProjectionGen.EventStore;
+using ProjectionGen.Guard;
+using ProjectionGen.Locking;
+using ProjectionGen.Progress;
+
+namespace ProjectionGen.Daemon;
+
+/// <summary>
+/// How this node takes a slot: tries its advisory lock, bumps the slot's epoch and reads its position in one statement
+/// (with the acquisition's history row, under a bounded <c>lock_timeout</c>), and starts its agent or holds it paused. A
+/// slot that cannot be taken gives its lock back: busy (tried again later), kept by a version switch, or retired
+/// because a rebuild resharded it (docs/daemon.md, "Acquisition").
+/// </summary>
+internal sealed class SlotAcquirer
+{
+    private readonly ProjectionDaemonOptions options;
+    private readonly AgentServices services;
+    private readonly ProgressTable progress;
+    private readonly Operations.ProjectionHistory history;
+    private readonly NodeRegistry registry;
+    private readonly Lock gate;
+
+    public SlotAcquirer(ProjectionDaemonOptions options, AgentServices services, ProgressTable progress, NodeRegistry registry, Lock gate)
+    {
+        this.options = options;
+        this.services = services;
+        this.progress = progress;
+        history = Operations.ProjectionHistory.ForSchema(progress.Schema);
+        this.registry = registry;
+        this.gate = gate;
+    }
+
+    private string NodeName => options.NodeName;
+
+    /// <summary>Tries to take <paramref name="slot"/>; <see langword="true"/> when this node now holds it (running or paused).</summary>
+    public async Task<bool> TryTakeAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop, CancellationToken hardStop) =>
+        await lockConnection.TryAcquireAsync(slot.LockKey, stop).ConfigureAwait(false)
+        && await StartOwnershipAsync(lockConnection, slot, stop, hardStop).ConfigureAwait(false);
+
+    /// <summary>Bumps the epoch of a slot whose lock was just won and starts its agent (or holds it paused).</summary>
+    private async Task<bool> StartOwnershipAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop, CancellationToken hardStop)
+    {
+        long epoch;
+        long position;
+        bool paused;
+        try
+        {
+            // Bump the epoch and read the position in one statement: a position read before the bump could be overtaken
+            // by a deposed owner's last commit, and its events would be applied twice. The wait for the row lock is
+            // bounded, so that a long rebuild or a stuck commit of one slot never stalls this loop (and every other slot).
+            await using var batch = BoundedLockBatch.CreateWithRowLockTimeout(lockConnection.Connection, options);
+            batch.BatchCommands.Add(BatchCommands.Create(
+                progress.AcquireSql,
+                new NpgsqlParameter<string> { TypedValue = slot.Name },
+                new NpgsqlParameter<string> { TypedValue = NodeName },
+                new NpgsqlParameter<int> { TypedValue = slot.Setup.Shards }));
+
+            // In the same transaction, after the bump: the acquisition (or move) in the projection history.
+            batch.BatchCommands.Add(history.CreateAcquisitionCommand(slot.Name, NodeName));
+            await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
+            if (!await reader.ReadAsync(stop).ConfigureAwait(false))
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
+                if (await IsKeptAsync(lockConnection, slot, stop).ConfigureAwait(false))
+                {
+                    // A switch replaced this generation (docs/versions.md): not this node's to run until switched back.
+                    slot.NotBefore = services.Time.GetUtcNow() + options.HeartbeatInterval;
+                    return false;
+                }
+
+                slot.Retired = true;
+                DaemonLog.SlotRetired(services.Logger, slot.Name, NodeName, $"its progress row is missing or has another shard count than {slot.Setup.Shards}: the projection was resharded by a rebuild; restart this node with the projection's new shard count");
+                return false;
+            }
+
+            epoch = reader.GetInt64(0);
+            position = reader.GetInt64(1);
+            paused = reader.GetBoolean(2);
+        }
+        catch (PostgresException busy) when (busy.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            await lockConnection.ReleaseAsync(slot.LockKey, registry.ClusterChannel, slot.Name, stop).ConfigureAwait(false);
+            slot.NotBefore = services.Time.GetUtcNow() + Jitter.Of(options.AcquireInterval * 2);
+            DaemonLog.SlotBusy(services.Logger, slot.Name, NodeName);
+            return false;
+        }
+
+        var ownership = new ProjectionOwnership(slot.Name, NodeName, epoch, position, slot.LockKey, lockConnection.Identity);
+        DaemonLog.LockAcquired(services.Logger, slot.Name, NodeName, epoch, position);
+        services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.LockAcquired, slot.Name, NodeName, epoch, services.Time.GetUtcNow(), null, position, position));
+        if (paused)
+        {
+            ownership.Dispose();
+            lock (gate)
+            {
+                slot.Paused = true;
+                slot.PausedEpoch = epoch;
+                slot.LastEpoch = epoch;
+                slot.LastPosition = position;
+            }
+
+            DaemonLog.SlotHeldPaused(services.Logger, slot.Name, NodeName, epoch);
+            return true;
+        }
+
+        var agent = new SubscriptionAgent(slot, ownership, services);
+        lock (gate)
+        {
+            slot.Agent = agent;
+            slot.LastEpoch = epoch;
+            slot.LastPosition = position;
+        }
+
+        agent.Start(hardStop);
+        return true;
+    }
+
+    private async Task<bool> IsKeptAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
+    {
+        await using var command = new NpgsqlCommand(progress.KeptSql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
+        return await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true;
+    }
+}
