@@ -13,7 +13,7 @@ namespace ProjectionGen.Tests;
 /// An event store on a real database plus any number of daemon nodes in this process (each with its own connections),
 /// a lifecycle log of every node, continuous writers, and the exactly-once check of the test projections.
 /// </summary>
-internal sealed class DaemonTestBed : IAsyncDisposable
+internal sealed partial class DaemonTestBed : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions DocumentJson = new(JsonSerializerDefaults.Web);
 
@@ -63,12 +63,20 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A daemon node with its own store instance (as a separate process would have) and its own connections.</summary>
-    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null)
+    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null) =>
+        Track(new ProjectionDaemon(NodeStore(), projections, NodeOptions(node, configure), loggerFactory));
+
+    private ProjectionDaemonOptions NodeOptions(string node, Action<ProjectionDaemonOptions>? configure)
     {
         var options = new ProjectionDaemonOptions { ConnectionString = ConnectionString, NodeName = node };
         configure?.Invoke(options);
-        var nodeStore = new PostgresEventStore(dataSource, new EventStoreOptions(), Registry());
-        var daemon = new ProjectionDaemon(nodeStore, projections, options, loggerFactory);
+        return options;
+    }
+
+    private PostgresEventStore NodeStore() => new(dataSource, new EventStoreOptions(), Registry());
+
+    private ProjectionDaemon Track(ProjectionDaemon daemon)
+    {
         daemon.Lifecycle += (_, e) => Lifecycle.Enqueue(e);
         daemons.Add(daemon);
         return daemon;

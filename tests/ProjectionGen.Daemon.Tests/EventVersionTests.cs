@@ -89,13 +89,16 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var v1Name = "v1-" + suffix;
-        var v1Node = bed.CreateDaemon(v1Name, [new OldLedgerProjection()], o => o.BeforeCommit = async _ =>
+        var v1Node = bed.CreateDaemon(v1Name, [new OldLedgerProjection()], new DaemonTestHooks
         {
-            if (Interlocked.CompareExchange(ref armed, 2, 1) == 1)
+            BeforeCommit = async _ =>
             {
-                held.SetResult();
-                await release.Task;
-            }
+                if (Interlocked.CompareExchange(ref armed, 2, 1) == 1)
+                {
+                    held.SetResult();
+                    await release.Task;
+                }
+            },
         });
         await v1Node.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "oldledger");
@@ -271,10 +274,10 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var builderName = "builder-" + suffix;
-        var builder = bed.CreateDaemon(builderName, [new VersionedLedgerV2Projection()], o =>
+        var builder = bed.CreateDaemon(builderName, [new VersionedLedgerV2Projection()], new DaemonTestHooks
         {
-            o.AuditSql = audit;
-            o.BeforeCommit = async _ =>
+            AuditSql = audit,
+            BeforeCommit = async _ =>
             {
                 if (Interlocked.Increment(ref commits) == 5)
                 {
@@ -283,7 +286,7 @@ public sealed class EventVersionTests(PostgresFixture postgres)
                 }
 
                 await Task.Delay(30, CancellationToken.None);
-            };
+            },
         });
         await builder.StartAsync(Ct);
         await held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
@@ -303,7 +306,7 @@ public sealed class EventVersionTests(PostgresFixture postgres)
         await Eventually.HoldsAsync(() => Volatile.Read(ref commits) > 12, TimeSpan.FromSeconds(30), "the builder commits again");
         await builder.StopAsync(Ct);
         Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "vledger", "v2"));
-        var successor = bed.CreateDaemon("successor-" + suffix, [new VersionedLedgerV2Projection()], o => o.AuditSql = audit);
+        var successor = bed.CreateDaemon("successor-" + suffix, [new VersionedLedgerV2Projection()], new DaemonTestHooks { AuditSql = audit });
         await successor.StartAsync(Ct);
         await WaitForStateAsync(bed, "vledger", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "vledger@v2");

@@ -21,13 +21,16 @@ public sealed class FencingTests(PostgresFixture postgres)
         var paused = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var old = bed.CreateDaemon("old-" + suffix, [new Projections.LedgerProjection()], options => options.BeforeCommit = async batch =>
+        var old = bed.CreateDaemon("old-" + suffix, [new Projections.LedgerProjection()], new DaemonTestHooks
         {
-            // Passed the guard with events in hand: pause here, once, like a long GC pause or SIGSTOP.
-            if (batch.Events.Count > 0 && paused.TrySetResult(batch.Epoch))
+            BeforeCommit = async batch =>
             {
-                await resume.Task;
-            }
+                // Passed the guard with events in hand: pause here, once, like a long GC pause or SIGSTOP.
+                if (batch.Events.Count > 0 && paused.TrySetResult(batch.Epoch))
+                {
+                    await resume.Task;
+                }
+            },
         });
         await old.StartAsync(Ct);
         var oldEpoch = await paused.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);

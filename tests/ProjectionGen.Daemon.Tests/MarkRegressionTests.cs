@@ -26,10 +26,9 @@ public sealed class MarkRegressionTests(PostgresFixture postgres)
 
         var node = "regress-" + Guid.NewGuid().ToString("N")[..6];
         var wentBack = 0;
-        var daemon = bed.CreateDaemon(node, [new LedgerProjection()], o =>
+        var hooks = new DaemonTestHooks
         {
-            o.RetryDelay = TimeSpan.FromMilliseconds(10);
-            o.BeforeCommit = async batch =>
+            BeforeCommit = async batch =>
             {
                 // Half-way through the catch-up (the agent read the mark 100 once and reuses it): the store is restored
                 // to event 50, the agent's batch connection breaks, and five events are appended again as 51-55.
@@ -55,8 +54,9 @@ public sealed class MarkRegressionTests(PostgresFixture postgres)
                 {
                     await bed.Store.AppendAsync("acct-after", [new Deposited("acct-after", 1000 + i)], ExpectedVersion.Any, cancellationToken: CancellationToken.None);
                 }
-            };
-        });
+            },
+        };
+        var daemon = bed.CreateDaemon(node, [new LedgerProjection()], hooks, o => o.RetryDelay = TimeSpan.FromMilliseconds(10));
         await daemon.StartAsync(Ct);
         await Eventually.HoldsAsync(() => Volatile.Read(ref wentBack) == 1, TimeSpan.FromSeconds(60), "the batch after position 50");
         await Eventually.HoldsAsync(() => daemon.GetStates().Single().Position >= 55, TimeSpan.FromSeconds(60), "the agent to pass the re-appended events");

@@ -111,7 +111,7 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         await ExecuteAsync(database.ConnectionString, RowLedgerProjection.CreateTableSql);
         await bed.AppendAsync(400, streams: 17, seed: 14);
 
-        var daemon = bed.CreateDaemon("rows-" + Guid.NewGuid().ToString("N")[..6], [new RowLedgerProjection()], o => Configure(o, copy));
+        var daemon = bed.CreateDaemon("rows-" + Guid.NewGuid().ToString("N")[..6], [new RowLedgerProjection()], Hooks(copy));
         await daemon.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "row_ledger");
 
@@ -134,23 +134,22 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         var paused = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var old = bed.CreateDaemon("old-" + suffix, [new RowLedgerProjection()], options =>
+        var old = bed.CreateDaemon("old-" + suffix, [new RowLedgerProjection()], Hooks(copy) with
         {
-            Configure(options, copy);
-            options.BeforeCommit = async batch =>
+            BeforeCommit = async batch =>
             {
                 // Passed the guard with rows queued: pause here, once.
                 if (batch.Events.Count > 0 && paused.TrySetResult(batch.Epoch))
                 {
                     await resume.Task;
                 }
-            };
+            },
         });
         await old.StartAsync(Ct);
         var oldEpoch = await paused.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         Assert.Equal(1, await postgres.Server.TerminateBackendsAsync(old.LockApplicationName, Ct));
-        var successor = bed.CreateDaemon("new-" + suffix, [new RowLedgerProjection()], o => Configure(o, copy));
+        var successor = bed.CreateDaemon("new-" + suffix, [new RowLedgerProjection()], Hooks(copy));
         await successor.StartAsync(Ct);
         await Eventually.HoldsAsync(
             () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "row_ledger" } && e.Node == successor.NodeName && e.Epoch > oldEpoch && e.ToPosition > e.FromPosition),
@@ -182,11 +181,7 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
         }
 
         var fragile = new FragileRowProjection();
-        var daemon = bed.CreateDaemon("rowpoison-" + Guid.NewGuid().ToString("N")[..6], [fragile], o =>
-        {
-            Configure(o, copy);
-            o.RetryDelay = TimeSpan.FromMilliseconds(10);
-        });
+        var daemon = bed.CreateDaemon("rowpoison-" + Guid.NewGuid().ToString("N")[..6], [fragile], Hooks(copy), o => o.RetryDelay = TimeSpan.FromMilliseconds(10));
         await daemon.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "fragile_rows");
 
@@ -216,13 +211,7 @@ public sealed class ProjectionRowTests(PostgresFixture postgres)
     }
 
     /// <summary>With <paramref name="copy"/>, every run of rows is sent with binary COPY (the measured alternative) instead of an unnest INSERT.</summary>
-    private static void Configure(ProjectionDaemonOptions options, bool copy)
-    {
-        if (copy)
-        {
-            options.RowCopyThreshold = 1;
-        }
-    }
+    private static DaemonTestHooks Hooks(bool copy) => copy ? new DaemonTestHooks { RowCopyThreshold = 1 } : new DaemonTestHooks();
 
     private static T? Nullable<T>(NpgsqlDataReader reader, int ordinal) where T : struct =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);

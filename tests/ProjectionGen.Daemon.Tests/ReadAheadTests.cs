@@ -29,20 +29,20 @@ public sealed class ReadAheadTests(PostgresFixture postgres)
         var readAheads = new ConcurrentDictionary<long, TaskCompletionSource<BatchRead>>();
         TaskCompletionSource<BatchRead> ReadAheadFrom(long from) =>
             readAheads.GetOrAdd(from, _ => new TaskCompletionSource<BatchRead>(TaskCreationOptions.RunContinuationsAsynchronously));
-        var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [new AccountBalanceProjection()], options =>
+        var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [new AccountBalanceProjection()], new DaemonTestHooks
         {
-            options.FoldDocumentLoad = true;
-            options.ReadAheadRead = read => ReadAheadFrom(read.From).TrySetResult(read);
+            FoldDocumentLoad = true,
+            ReadAheadRead = read => ReadAheadFrom(read.From).TrySetResult(read),
 
             // Each commit waits until the next batch (and its documents) has been read: the read ahead then always
             // holds the documents as they were before this commit.
-            options.BeforeCommit = async batch =>
+            BeforeCommit = async batch =>
             {
                 if (batch.ToPosition < head)
                 {
                     await ReadAheadFrom(batch.ToPosition).Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
                 }
-            };
+            },
         });
         await node.StartAsync(Ct);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance");
@@ -69,7 +69,7 @@ public sealed class ReadAheadTests(PostgresFixture postgres)
         Assert.Equal(late.FirstSequence - 1, mark);
 
         var readAheads = new ConcurrentQueue<BatchRead>();
-        var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [new LedgerProjection()], options => options.ReadAheadRead = readAheads.Enqueue);
+        var node = bed.CreateDaemon("node-" + Guid.NewGuid().ToString("N")[..6], [new LedgerProjection()], new DaemonTestHooks { ReadAheadRead = readAheads.Enqueue });
         await node.StartAsync(Ct);
         await Eventually.HoldsAsync(
             () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "ledger" } && e.ToPosition == mark),
@@ -97,23 +97,23 @@ public sealed class ReadAheadTests(PostgresFixture postgres)
         var readAheadDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var recorded = new RecordingProjection(new AccountBalanceProjection());
-        var old = bed.CreateDaemon("old-" + suffix, [recorded], options =>
+        var old = bed.CreateDaemon("old-" + suffix, [recorded], new DaemonTestHooks
         {
-            options.ReadAheadRead = read =>
+            ReadAheadRead = read =>
             {
                 readAheads.Enqueue(read);
                 readAheadDone.TrySetResult();
-            };
+            },
 
             // The first batch, with its successor already read ahead, pauses after the guard while the lock is taken away.
-            options.BeforeCommit = async batch =>
+            BeforeCommit = async batch =>
             {
                 if (paused.TrySetResult((batch.Epoch, batch.ToPosition)))
                 {
                     await readAheadDone.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
                     await resume.Task;
                 }
-            };
+            },
         });
         await old.StartAsync(Ct);
         var (oldEpoch, firstTo) = await paused.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);

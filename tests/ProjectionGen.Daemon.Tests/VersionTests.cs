@@ -253,10 +253,10 @@ public sealed class VersionTests(PostgresFixture postgres)
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var builderName = "builder-" + suffix;
-        var builder = bed.CreateDaemon(builderName, [new AccountBalanceV2Projection()], o =>
+        var builder = bed.CreateDaemon(builderName, [new AccountBalanceV2Projection()], new DaemonTestHooks
         {
-            o.AuditSql = audit;
-            o.BeforeCommit = async _ =>
+            AuditSql = audit,
+            BeforeCommit = async _ =>
             {
                 if (Interlocked.Increment(ref commits) == 5)
                 {
@@ -265,7 +265,7 @@ public sealed class VersionTests(PostgresFixture postgres)
                 }
 
                 await Task.Delay(30, CancellationToken.None);
-            };
+            },
         });
         await builder.StartAsync(Ct);
         await held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
@@ -285,7 +285,7 @@ public sealed class VersionTests(PostgresFixture postgres)
         await Eventually.HoldsAsync(() => Volatile.Read(ref commits) > 12, TimeSpan.FromSeconds(30), "the builder commits again");
         await builder.StopAsync(Ct);
         Assert.Equal(ProjectionVersionStates.Building, await StateAsync(bed, "account_balance", "v2"));
-        var successor = bed.CreateDaemon("successor-" + suffix, [new AccountBalanceV2Projection()], o => o.AuditSql = audit);
+        var successor = bed.CreateDaemon("successor-" + suffix, [new AccountBalanceV2Projection()], new DaemonTestHooks { AuditSql = audit });
         await successor.StartAsync(Ct);
         await WaitForStateAsync(bed, "account_balance", "v2", ProjectionVersionStates.Live, TimeSpan.FromSeconds(90));
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "account_balance@v2");

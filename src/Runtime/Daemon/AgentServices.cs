@@ -5,12 +5,13 @@ using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;
 
-/// <summary>What every agent of a daemon shares.</summary>
+/// <summary>What every agent of a daemon shares, the internal levers and hooks of tests and benchmarks (<see cref="DaemonTestHooks"/>) included.</summary>
 internal sealed record AgentServices(
     PostgresEventStore Store,
     NpgsqlDataSource BatchConnections,
     ProjectionGuard Guard,
     ProjectionDaemonOptions Options,
+    DaemonTestHooks Hooks,
     string DeadLetterSql,
     ILogger Logger,
     TimeProvider Time,

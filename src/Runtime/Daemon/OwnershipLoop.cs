@@ -87,8 +87,6 @@ internal sealed class OwnershipLoop
 
     private string NodeName => options.NodeName;
 
-    private TimeProvider Time => services.Time;
-
     /// <summary>Whether the lock connection is open and its last heartbeat succeeded.</summary>
     public bool IsHealthy => healthy;
 
@@ -122,8 +120,8 @@ internal sealed class OwnershipLoop
     public async Task RunAsync(LockConnection? first, CancellationToken stop, CancellationToken hardStop)
     {
         connection = first;
-        var nextHeartbeat = Time.GetUtcNow();
-        var nextAcquire = Time.GetUtcNow();
+        var nextHeartbeat = services.Time.GetUtcNow();
+        var nextAcquire = services.Time.GetUtcNow();
         var lastHeartbeat = DateTimeOffset.MinValue;
         var reconnects = 0;
         while (!stop.IsCancellationRequested)
@@ -134,26 +132,26 @@ internal sealed class OwnershipLoop
                 {
                     connection = await ConnectAsync(stop).ConfigureAwait(false);
                     reconnects = 0;
-                    nextHeartbeat = Time.GetUtcNow();
+                    nextHeartbeat = services.Time.GetUtcNow();
                 }
 
                 await reaper.ReapAsync(connection, slots, hardStop).ConfigureAwait(false);
-                var now = Time.GetUtcNow();
+                var now = services.Time.GetUtcNow();
                 if (now >= nextHeartbeat || (replanRequested && now - lastHeartbeat >= MinReplanSpacing))
                 {
                     replanRequested = false;
                     await HeartbeatAsync(connection, stop).ConfigureAwait(false);
-                    lastHeartbeat = Time.GetUtcNow();
+                    lastHeartbeat = services.Time.GetUtcNow();
                     nextHeartbeat = lastHeartbeat + options.HeartbeatInterval;
 
                     // A fresh view is the best moment to take what placement gives this node.
                     nextAcquire = lastHeartbeat;
                 }
 
-                if (Time.GetUtcNow() >= nextAcquire)
+                if (services.Time.GetUtcNow() >= nextAcquire)
                 {
                     await AcquireAsync(connection, stop, hardStop).ConfigureAwait(false);
-                    nextAcquire = Time.GetUtcNow() + Jitter.Of(options.AcquireInterval);
+                    nextAcquire = services.Time.GetUtcNow() + Jitter.Of(options.AcquireInterval);
                 }
 
                 if (await switcher.TrySwitchAsync(connection, slots, view, stop).ConfigureAwait(false))
@@ -164,7 +162,7 @@ internal sealed class OwnershipLoop
                 // Sleep on the lock connection itself: a notification wakes agents or replans at once, a broken session
                 // fails the wait.
                 var until = nextHeartbeat < nextAcquire ? nextHeartbeat : nextAcquire;
-                var wait = until - Time.GetUtcNow();
+                var wait = until - services.Time.GetUtcNow();
                 wait = wait > MaxLoopSleep ? MaxLoopSleep : wait;
                 if (wait > TimeSpan.Zero && !replanRequested)
                 {
@@ -229,7 +227,7 @@ internal sealed class OwnershipLoop
 
         try
         {
-            await Task.Delay(delay, Time, stop).ConfigureAwait(false);
+            await Task.Delay(delay, services.Time, stop).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)
@@ -260,7 +258,7 @@ internal sealed class OwnershipLoop
         view = seen.View;
         await superseded.StopAsync(lockConnection, owned, seen.Epochs, view, stop).ConfigureAwait(false);
         await unprojected.StopAsync(lockConnection, slots, view, stop).ConfigureAwait(false);
-        var now = Time.GetUtcNow();
+        var now = services.Time.GetUtcNow();
         foreach (var slot in slots)
         {
             // A generation nobody runs (kept, or a lane never built) is not "unowned": when it starts building, its planned
@@ -296,7 +294,7 @@ internal sealed class OwnershipLoop
     /// <summary>Tries the slots placement gives this node, and, as a fallback, those nobody has owned for too long.</summary>
     private async Task AcquireAsync(LockConnection lockConnection, CancellationToken stop, CancellationToken hardStop)
     {
-        var now = Time.GetUtcNow();
+        var now = services.Time.GetUtcNow();
         var capacity = options.Capacity ?? int.MaxValue;
         var held = slots.Count(s => s.IsHeld);
         foreach (var slot in slots)

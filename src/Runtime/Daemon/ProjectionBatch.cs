@@ -16,44 +16,42 @@ internal sealed class ProjectionBatch : IProjectionBatch
     private readonly NpgsqlConnection connection;
     private readonly IReadOnlyList<DeadLetter> deadLetters;
     private readonly string deadLetterSql;
-    private readonly Func<IProjectionBatch, Task>? beforeCommit;
-    private readonly string? auditSql;
-    private readonly bool groupWrites;
+    private readonly DaemonTestHooks hooks;
     private readonly IReadOnlyDictionary<string, object?>? preloadedDocuments;
-    private readonly int rowCopyThreshold;
     private readonly BatchWriter writer;
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
 #pragma warning restore CA1859
 
+    /// <param name="setup">The projection.</param>
+    /// <param name="ownership">The ownership the batch commits under.</param>
+    /// <param name="services">The daemon's guard, dead-letter statement and hooks.</param>
+    /// <param name="connection">The batch connection.</param>
+    /// <param name="fromPosition">The position the batch starts after.</param>
+    /// <param name="toPosition">The position the batch commits.</param>
+    /// <param name="events">The events handed to the projection.</param>
+    /// <param name="deadLetters">The events dead-lettered before the batch ran.</param>
+    /// <param name="preloadedDocuments">The documents read with the events (docs/daemon.md, "Reading ahead"), or <see langword="null"/>.</param>
     public ProjectionBatch(
         ProjectionSetup setup,
         ProjectionOwnership ownership,
-        ProjectionGuard guard,
+        AgentServices services,
         NpgsqlConnection connection,
         long fromPosition,
         long toPosition,
         IReadOnlyList<EventEnvelope> events,
         IReadOnlyList<DeadLetter> deadLetters,
-        string deadLetterSql,
-        Func<IProjectionBatch, Task>? beforeCommit,
-        string? auditSql,
-        bool groupWrites = true,
-        IReadOnlyDictionary<string, object?>? preloadedDocuments = null,
-        int rowCopyThreshold = int.MaxValue)
+        IReadOnlyDictionary<string, object?>? preloadedDocuments = null)
     {
-        this.rowCopyThreshold = rowCopyThreshold;
         this.preloadedDocuments = preloadedDocuments;
         writer = new BatchWriter(setup.Name, setup.Tables);
-        this.groupWrites = groupWrites;
         this.setup = setup;
         this.ownership = ownership;
-        this.guard = guard;
+        guard = services.Guard;
         this.connection = connection;
         this.deadLetters = deadLetters;
-        this.deadLetterSql = deadLetterSql;
-        this.beforeCommit = beforeCommit;
-        this.auditSql = auditSql;
+        deadLetterSql = services.DeadLetterSql;
+        hooks = services.Hooks;
         FromPosition = fromPosition;
         ToPosition = toPosition;
         Events = events;
@@ -111,7 +109,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
 
         // The guard, part one: no round trip when the heartbeat already knows the lock is gone.
         ProjectionGuard.EnsureNotKnownLost(ownership);
-        if (beforeCommit is not null)
+        if (hooks.BeforeCommit is { } beforeCommit)
         {
             await beforeCommit(this).ConfigureAwait(false);
         }
@@ -122,7 +120,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
 
         // The guard, part two, first in the transaction so a refused commit does no other work.
         batch.BatchCommands.Add(guard.CreateFencedCommit(ownership, FromPosition, ToPosition));
-        if (auditSql is not null)
+        if (hooks.AuditSql is { } auditSql)
         {
             batch.BatchCommands.Add(CreateAuditInsert(auditSql));
         }
@@ -135,13 +133,13 @@ internal sealed class ProjectionBatch : IProjectionBatch
         documents?.AddCommitCommands(batch, ToPosition);
         try
         {
-            if (writer.HasCopyRuns(rowCopyThreshold))
+            if (writer.HasCopyRuns(hooks.RowCopyThreshold))
             {
                 await CommitWithCopyAsync(batch).ConfigureAwait(false);
             }
             else
             {
-                foreach (var command in writer.CommitCommands(groupWrites))
+                foreach (var command in writer.CommitCommands(hooks.GroupWrites))
                 {
                     batch.BatchCommands.Add(command);
                 }
@@ -173,7 +171,7 @@ internal sealed class ProjectionBatch : IProjectionBatch
         var sent = 0;
         try
         {
-            foreach (var (command, copy) in writer.CommitSequence(groupWrites, rowCopyThreshold))
+            foreach (var (command, copy) in writer.CommitSequence(hooks.GroupWrites, hooks.RowCopyThreshold))
             {
                 if (command is not null)
                 {

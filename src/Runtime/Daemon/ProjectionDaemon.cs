@@ -48,7 +48,20 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         ProjectionDaemonOptions options,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null)
+        : this(store, projections, options, new DaemonTestHooks(), loggerFactory, timeProvider)
     {
+    }
+
+    /// <summary>A daemon node with the internal levers and hooks of tests and benchmarks.</summary>
+    internal ProjectionDaemon(
+        PostgresEventStore store,
+        IEnumerable<IGeneratedProjection> projections,
+        ProjectionDaemonOptions options,
+        DaemonTestHooks hooks,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(projections);
         ArgumentNullException.ThrowIfNull(options);
@@ -72,8 +85,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         var services = new AgentServices(
             store,
             batchConnections,
-            new ProjectionGuard(progress, options.Fencing),
+            new ProjectionGuard(progress, hooks.Fencing),
             options,
+            hooks,
             $"INSERT INTO {schema.Qualify("dead_letters")} (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             logger,
             time,

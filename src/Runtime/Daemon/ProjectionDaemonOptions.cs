@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;
 
@@ -81,48 +80,6 @@ public sealed class ProjectionDaemonOptions
     /// projections' generated contracts (<see cref="IJsonContractSource"/>; docs/generator.md, JSON contracts).
     /// </summary>
     public JsonSerializerOptions? DocumentSerializerOptions { get; set; }
-
-    /// <summary>Test hook: runs after the in-memory guard and before the commit is sent.</summary>
-    internal Func<IProjectionBatch, Task>? BeforeCommit { get; set; }
-
-    /// <summary>How much of the guard commits carry: always <see cref="CommitFencing.Full"/> outside the guard-cost benchmark and the fault suite's checker test.</summary>
-    internal CommitFencing Fencing { get; set; } = CommitFencing.Full;
-
-    /// <summary>
-    /// Whether a batch's runs of identical single-row INSERTs are sent as one grouped INSERT each (see docs/daemon.md,
-    /// "Writes"): always on outside the benchmark that measures it against the commands as queued.
-    /// </summary>
-    internal bool GroupWrites { get; set; } = true;
-
-    /// <summary>
-    /// Whether an agent reads its next batch on a connection of its own while the current one commits (see
-    /// docs/daemon.md, "Reading ahead"): always on outside the benchmark that measures it.
-    /// </summary>
-    internal bool ReadAhead { get; set; } = true;
-
-    /// <summary>
-    /// The fewest rows of one run (<see cref="IProjectionWriter.Insert{TRow}(TRow)"/>) that are sent with binary COPY in
-    /// an explicit transaction instead of one unnest INSERT in the commit batch (see docs/daemon.md, "Writes"):
-    /// <see cref="int.MaxValue"/>, never, because COPY measured slower than the unnest INSERT at batch sizes up to 2,000
-    /// rows (docs/benchmarks.md, "Typed rows"); set only by the benchmark that measures it and the tests that keep it correct.
-    /// </summary>
-    internal int RowCopyThreshold { get; set; } = int.MaxValue;
-
-    /// <summary>
-    /// Whether a single-stream aggregate's documents are read in the event read's round trip (see docs/daemon.md,
-    /// "Reading ahead"): off, because with the read ahead it did not pay (docs/benchmarks.md, "Levers"); on only in the
-    /// benchmark that measures it and the tests that keep it correct.
-    /// </summary>
-    internal bool FoldDocumentLoad { get; set; }
-
-    /// <summary>Test hook: runs in a read ahead once it has read the next batch, before that batch is used or dropped.</summary>
-    internal Action<BatchRead>? ReadAheadRead { get; set; }
-
-    /// <summary>
-    /// Fault-suite hook: an INSERT run in every batch's transaction right after the fenced update, with parameters
-    /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
-    /// </summary>
-    internal string? AuditSql { get; set; }
 
     /// <summary>Whether the pins let this node run <paramref name="projection"/>.</summary>
     internal bool PinsAllow(string projection) =>

@@ -258,7 +258,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
         // While this batch is applied and committed, the next one is read on a connection of its own, from this
         // batch's planned end up to the same safe mark; it is used only if this batch commits (see docs/daemon.md).
-        if (services.Options.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil && !gracefulStop.IsCancellationRequested)
+        if (services.Hooks.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil && !gracefulStop.IsCancellationRequested)
         {
             StartReadAhead(to, mark, batchRead.Generation, LimitAfter(to), abort);
         }
@@ -287,7 +287,7 @@ internal sealed class SubscriptionAgent : IDisposable
             }
         }
 
-        var batch = new ProjectionBatch(setup, ownership, services.Guard, connection, from, to, events, deadLetters, services.DeadLetterSql, services.Options.BeforeCommit, services.Options.AuditSql, services.Options.GroupWrites, batchRead.Documents, services.Options.RowCopyThreshold);
+        var batch = new ProjectionBatch(setup, ownership, services, connection, from, to, events, deadLetters, batchRead.Documents);
         attemptedEvents = events;
         await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
         attemptedEvents = null;
@@ -327,7 +327,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
     /// <summary>Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its documents only after routing).</summary>
     private bool ReadsDocumentsWithEvents =>
-        services.Options.FoldDocumentLoad && setup.DocumentTable is not null && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
+        services.Hooks.FoldDocumentLoad && setup.DocumentTable is not null && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
 
     /// <summary>Reads a batch's events (after <paramref name="from"/>, up to the safe <paramref name="mark"/>) and, where it pays, their streams' documents, in one round trip.</summary>
     private async Task<BatchRead> ReadAsync(NpgsqlConnection connection, long from, long mark, long generation, int limit, CancellationToken cancellationToken)
@@ -373,7 +373,7 @@ internal sealed class SubscriptionAgent : IDisposable
                 await using (connection.ConfigureAwait(false))
                 {
                     var read = await ReadAsync(connection, from, mark, generation, limit, cancel.Token).ConfigureAwait(false);
-                    services.Options.ReadAheadRead?.Invoke(read);
+                    services.Hooks.ReadAheadRead?.Invoke(read);
                     return read;
                 }
             },

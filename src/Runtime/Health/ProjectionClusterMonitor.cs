@@ -10,8 +10,9 @@ namespace ProjectionGen.Health;
 /// <summary>
 /// One node's view of the cluster for health and metrics: samples the projection status every
 /// <see cref="ProjectionHealthOptions.SampleInterval"/>, remembers since when each projection has had no owner anywhere,
-/// remembers this node's lock losses until the projection is owned again, stops this node's agents whose epoch a
-/// rebuild superseded, and evaluates health from all of it without touching the database.
+/// remembers this node's lock losses until the projection is owned again, has the daemon stop this node's agents whose
+/// epoch a rebuild superseded (<see cref="SupersededAgents"/>), and evaluates health from all of it without touching the
+/// database.
 /// </summary>
 internal sealed class ProjectionClusterMonitor
 {

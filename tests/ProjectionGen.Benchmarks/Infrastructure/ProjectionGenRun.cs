@@ -76,7 +76,7 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false, Func<DaemonTestHooks, DaemonTestHooks>? tune = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = Store(dataSource, generatedJson ? GeneratedJson() : null);
@@ -87,15 +87,19 @@ internal static class ProjectionGenRun
         {
             ConnectionString = connectionString,
             NodeName = "bench",
-            Fencing = fencing,
             DefaultBatchSize = batchSize,
+        };
+        configure?.Invoke(options);
+        var hooks = new DaemonTestHooks
+        {
+            Fencing = fencing,
             BeforeCommit = _ =>
             {
                 Volatile.Write(ref beforeCommit, Stopwatch.GetTimestamp());
                 return Task.CompletedTask;
             },
         };
-        configure?.Invoke(options);
+        hooks = tune?.Invoke(hooks) ?? hooks;
         if (generatedJson)
         {
             options.DocumentSerializerOptions = GeneratedJson();
@@ -104,7 +108,7 @@ internal static class ProjectionGenRun
         var batches = 0;
         long acquired = 0;
         var reached = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var daemon = new ProjectionDaemon(store, [projection], options);
+        await using var daemon = new ProjectionDaemon(store, [projection], options, hooks);
         daemon.Lifecycle += (_, e) =>
         {
             var now = Stopwatch.GetTimestamp();

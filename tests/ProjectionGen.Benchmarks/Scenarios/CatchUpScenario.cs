@@ -50,13 +50,13 @@ public static class CatchUpScenario
 
         BatchSteps? anatomy = null;
         var martenSeconds = "";
-        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false)
+        async Task<CatchUpResult> ProjectAsync(IGeneratedProjection projection, CommitFencing fencing, string label, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false, Func<DaemonTestHooks, DaemonTestHooks>? tune = null)
         {
             var database = await context.Databases.CreateAsync("run", template);
             try
             {
                 context.Progress($"{label}: catching up");
-                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize, configure, generatedJson);
+                var result = await ProjectionGenRun.CatchUpAsync(database, projection, head, fencing, context.CatchUpTimeout, batchSize, configure, generatedJson, tune);
                 if (projection is BalanceProjection)
                 {
                     await ProjectionGenRun.VerifyBalancesAsync(database, plan);
@@ -88,7 +88,7 @@ public static class CatchUpScenario
 
         if (options.Runs("levers"))
         {
-            await LeverComparison.RunAsync(context, plan, (projection, label, configure, generatedJson) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure, generatedJson: generatedJson));
+            await LeverComparison.RunAsync(context, plan, (projection, label, configure, tune, generatedJson) => ProjectAsync(projection, CommitFencing.Full, label, configure: configure, generatedJson: generatedJson, tune: tune));
             await RowWriteComparison.RunAsync(context);
             if (anatomy is not null)
             {
@@ -129,12 +129,10 @@ public static class CatchUpScenario
             {
                 rowRuns.Add(await ProjectAsync(new LedgerRowProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, typed rows, run {r + 1})"));
                 ledgerRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, grouped writes, run {r + 1})"));
-                queuedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued, run {r + 1})", configure: o => o.GroupWrites = false));
-                preparedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued + auto-prepare, run {r + 1})", configure: o =>
-                {
-                    o.GroupWrites = false;
-                    o.ConnectionString = new NpgsqlConnectionStringBuilder(o.ConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString;
-                }));
+                queuedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued, run {r + 1})", tune: h => h with { GroupWrites = false }));
+                preparedRuns.Add(await ProjectAsync(new LedgerProjection(), CommitFencing.Full, $"ProjectionGen event projection (ledger, writes as queued + auto-prepare, run {r + 1})",
+                    configure: o => o.ConnectionString = new NpgsqlConnectionStringBuilder(o.ConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString,
+                    tune: h => h with { GroupWrites = false }));
             }
 
             var ledger = Best(ledgerRuns);

@@ -16,6 +16,9 @@ public static class LeverComparison
     private static void AutoPrepare(ProjectionDaemonOptions options) =>
         options.ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString;
 
+    /// <summary>The daemon's internal levers as shipped.</summary>
+    private static DaemonTestHooks Same(DaemonTestHooks hooks) => hooks;
+
     /// <summary>Runs the variants and adds the "Levers" section.</summary>
     /// <param name="context">The run.</param>
     /// <param name="plan">The seeded workload.</param>
@@ -26,33 +29,33 @@ public static class LeverComparison
     /// generated contracts alone, which is the runtime's default in a trimmed or AOT application; the "reflection"
     /// variants run the runtime's default where reflection is enabled.
     /// </remarks>
-    public static async Task RunAsync(BenchContext context, WorkloadPlan plan, Func<IGeneratedProjection, string, Action<ProjectionDaemonOptions>, bool, Task<CatchUpResult>> project)
+    internal static async Task RunAsync(BenchContext context, WorkloadPlan plan, Func<IGeneratedProjection, string, Action<ProjectionDaemonOptions>, Func<DaemonTestHooks, DaemonTestHooks>, bool, Task<CatchUpResult>> project)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(project);
-        var all = new (string Name, Func<IGeneratedProjection> Projection, Action<ProjectionDaemonOptions> Configure, bool GeneratedJson)[]
+        var all = new (string Name, Func<IGeneratedProjection> Projection, Action<ProjectionDaemonOptions> Configure, Func<DaemonTestHooks, DaemonTestHooks> Tune, bool GeneratedJson)[]
         {
-            ("aggregate: before (sequential: read, document load, commit; batches of 500)", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }, false),
-            ("aggregate: lever 2, document load folded into the read", () => new BalanceProjection(), o => { o.ReadAhead = false; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }, false),
-            ("aggregate: lever 1, read ahead", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = false; o.CatchUpBatchSize = 500; }, false),
-            ("aggregate: levers 1 + 2", () => new BalanceProjection(), o => { o.ReadAhead = true; o.FoldDocumentLoad = true; o.CatchUpBatchSize = 500; }, false),
-            ("aggregate: levers 1 + 3, catch-up batches up to 2,000 (shipped defaults)", () => new BalanceProjection(), _ => { }, false),
-            ("aggregate: levers 1 + 2 + 3", () => new BalanceProjection(), o => o.FoldDocumentLoad = true, false),
-            ("aggregate: levers 1 + 3, catch-up batches up to 5,000", () => new BalanceProjection(), o => o.CatchUpBatchSize = 5_000, false),
-            ("event projection (ledger): before (sequential, batches of 500)", () => new LedgerProjection(), o => { o.ReadAhead = false; o.CatchUpBatchSize = 500; }, false),
-            ("event projection (ledger): lever 1, read ahead", () => new LedgerProjection(), o => { o.ReadAhead = true; o.CatchUpBatchSize = 500; }, false),
-            ("event projection (ledger): levers 1 + 3 (shipped defaults)", () => new LedgerProjection(), _ => { }, false),
-            ("aggregate: shipped defaults, generated JSON contracts (lever 4)", () => new BalanceProjection(), _ => { }, true),
-            ("aggregate: shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new BalanceProjection(), _ => { }, false),
-            ("event projection (ledger): shipped defaults, generated JSON contracts (lever 4)", () => new LedgerProjection(), _ => { }, true),
-            ("event projection (ledger): shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new LedgerProjection(), _ => { }, false),
-            ("event projection (ledger): writer.Execute + auto-prepare", () => new LedgerProjection(), AutoPrepare, false),
-            ("event projection (ledger rows): writer.Insert, one unnest INSERT per run (shipped defaults)", () => new LedgerRowProjection(), _ => { }, false),
-            ("event projection (ledger rows): writer.Insert, binary COPY per run", () => new LedgerRowProjection(), o => o.RowCopyThreshold = 1, false),
-            ("event projection (ledger rows): writer.Insert, binary COPY from 1,000 rows", () => new LedgerRowProjection(), o => o.RowCopyThreshold = 1_000, false),
-            ("event projection (ledger rows): writer.Insert + auto-prepare", () => new LedgerRowProjection(), AutoPrepare, false),
-            ("aggregate: shipped defaults + auto-prepare", () => new BalanceProjection(), AutoPrepare, false),
+            ("aggregate: before (sequential: read, document load, commit; batches of 500)", () => new BalanceProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = false, FoldDocumentLoad = false }, false),
+            ("aggregate: lever 2, document load folded into the read", () => new BalanceProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = false, FoldDocumentLoad = true }, false),
+            ("aggregate: lever 1, read ahead", () => new BalanceProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = true, FoldDocumentLoad = false }, false),
+            ("aggregate: levers 1 + 2", () => new BalanceProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = true, FoldDocumentLoad = true }, false),
+            ("aggregate: levers 1 + 3, catch-up batches up to 2,000 (shipped defaults)", () => new BalanceProjection(), _ => { }, Same, false),
+            ("aggregate: levers 1 + 2 + 3", () => new BalanceProjection(), _ => { }, h => h with { FoldDocumentLoad = true }, false),
+            ("aggregate: levers 1 + 3, catch-up batches up to 5,000", () => new BalanceProjection(), o => o.CatchUpBatchSize = 5_000, Same, false),
+            ("event projection (ledger): before (sequential, batches of 500)", () => new LedgerProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = false }, false),
+            ("event projection (ledger): lever 1, read ahead", () => new LedgerProjection(), o => o.CatchUpBatchSize = 500, h => h with { ReadAhead = true }, false),
+            ("event projection (ledger): levers 1 + 3 (shipped defaults)", () => new LedgerProjection(), _ => { }, Same, false),
+            ("aggregate: shipped defaults, generated JSON contracts (lever 4)", () => new BalanceProjection(), _ => { }, Same, true),
+            ("aggregate: shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new BalanceProjection(), _ => { }, Same, false),
+            ("event projection (ledger): shipped defaults, generated JSON contracts (lever 4)", () => new LedgerProjection(), _ => { }, Same, true),
+            ("event projection (ledger): shipped defaults, reflection JSON contracts (the default where reflection is enabled)", () => new LedgerProjection(), _ => { }, Same, false),
+            ("event projection (ledger): writer.Execute + auto-prepare", () => new LedgerProjection(), AutoPrepare, Same, false),
+            ("event projection (ledger rows): writer.Insert, one unnest INSERT per run (shipped defaults)", () => new LedgerRowProjection(), _ => { }, Same, false),
+            ("event projection (ledger rows): writer.Insert, binary COPY per run", () => new LedgerRowProjection(), _ => { }, h => h with { RowCopyThreshold = 1 }, false),
+            ("event projection (ledger rows): writer.Insert, binary COPY from 1,000 rows", () => new LedgerRowProjection(), _ => { }, h => h with { RowCopyThreshold = 1_000 }, false),
+            ("event projection (ledger rows): writer.Insert + auto-prepare", () => new LedgerRowProjection(), AutoPrepare, Same, false),
+            ("aggregate: shipped defaults + auto-prepare", () => new BalanceProjection(), AutoPrepare, Same, false),
         };
         var variants = all.Where(v => context.Options.LeverFilter is not { } filter || v.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
         var runs = variants.Select(_ => new List<CatchUpResult>()).ToArray();
@@ -62,8 +65,8 @@ public static class LeverComparison
             for (var k = 0; k < variants.Length; k++)
             {
                 var i = (k + r) % variants.Length;
-                var (name, projection, configure, generatedJson) = variants[i];
-                runs[i].Add(await project(projection(), $"lever {name} (run {r + 1})", configure, generatedJson));
+                var (name, projection, configure, tune, generatedJson) = variants[i];
+                runs[i].Add(await project(projection(), $"lever {name} (run {r + 1})", configure, tune, generatedJson));
             }
         }
 

@@ -46,9 +46,12 @@ internal static class ChaosNode
         {
             ConnectionString = connection,
             NodeName = settings.Name,
+            Capacity = settings.Capacity,
+        };
+        var hooks = new DaemonTestHooks
+        {
             AuditSql = ChaosSchema.AuditInsertSql,
             Fencing = settings.Unfenced ? CommitFencing.Unfenced : CommitFencing.Full,
-            Capacity = settings.Capacity,
         };
 
         // A short pause between the guard and the commit, as a slow handler or a GC pause would make: it widens the
@@ -56,7 +59,7 @@ internal static class ChaosNode
         if (settings.CommitDelay > TimeSpan.Zero)
         {
             var delay = settings.CommitDelay;
-            options.BeforeCommit = _ => Task.Delay(delay);
+            hooks = hooks with { BeforeCommit = _ => Task.Delay(delay) };
         }
 
         foreach (var tag in settings.Tags)
@@ -79,7 +82,7 @@ internal static class ChaosNode
             options.EvictionTimeout = eviction;
         }
 
-        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource), ProjectionSets.Create(settings.Projections), options, loggerFactory);
+        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource), ProjectionSets.Create(settings.Projections), options, hooks, loggerFactory);
         daemon.Lifecycle += (_, e) =>
         {
             var line = JsonSerializer.Serialize(new LifecycleRecord(e.Timestamp, e.Kind, e.Projection, e.Node, e.Epoch, e.Cause, e.FromPosition, e.ToPosition), Json);
