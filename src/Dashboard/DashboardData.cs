@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ProjectionGen.Daemon;
 using ProjectionGen.Operations;
@@ -12,23 +11,28 @@ internal sealed class DashboardData(
     ProjectionDeadLetters deadLetters,
     IDashboardNodeSource nodes,
     LagSeries lag,
-    IOptions<ProjectionGenDashboardOptions> options,
-    IServiceProvider services)
+    IOptions<ProjectionGenDashboardOptions> options)
 {
-    public async Task<DashboardSnapshot> ReadAsync(DateTimeOffset? lagAfter, DashboardActions actions, CancellationToken cancellationToken)
+    /// <summary>The page's snapshot, from one read of the cluster status (nodes and slots together) plus the history and the dead letters.</summary>
+    /// <param name="lagAfter">Only lag samples after this time, or all.</param>
+    /// <param name="actions">What this user may do.</param>
+    /// <param name="daemon">The node running in this process, if any: only it can resume its own paused projections.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public async Task<DashboardSnapshot> ReadAsync(DateTimeOffset? lagAfter, DashboardActions actions, ProjectionDaemon? daemon, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var refresh = (int)settings.RefreshInterval.TotalMilliseconds;
         try
         {
-            var statuses = await status.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var cluster = await status.ReadClusterAsync(cancellationToken).ConfigureAwait(false);
+            var statuses = cluster.Slots;
             lag.Record(statuses);
             var readAt = statuses.Count > 0 ? statuses[0].ReadAt : DateTimeOffset.UtcNow;
             var entries = await history.ReadAsync(readAt - settings.HistoryWindow, settings.MaxHistoryEntries, cancellationToken).ConfigureAwait(false);
             var letters = await deadLetters.ReadAsync(settings.MaxDeadLetters, cancellationToken).ConfigureAwait(false);
             var total = letters.Count < settings.MaxDeadLetters ? letters.Count : await deadLetters.CountAsync(cancellationToken).ConfigureAwait(false);
-            var nodeList = await ReadNodesAsync(statuses, cancellationToken).ConfigureAwait(false);
-            var paused = PausedHere();
+            var nodeList = Nodes(cluster);
+            var paused = PausedHere(daemon);
             return new DashboardSnapshot(
                 readAt,
                 refresh,
@@ -61,24 +65,24 @@ internal sealed class DashboardData(
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // During a database restart the page keeps what it shows and says why it is stale.
-            return new DashboardSnapshot(DateTimeOffset.UtcNow, refresh, nodes.Name, [], [], [], 0, [], actions, DashboardErrors.Describe(failure));
+            return new DashboardSnapshot(DateTimeOffset.UtcNow, refresh, nodes.Name, [], [], [], 0, [], actions, Hosting.SafeErrorText.Describe(failure));
         }
     }
 
     /// <summary>The connected nodes, plus the owners recorded in progress rows that hold no lock connection now (down, or reconnecting).</summary>
-    private async Task<IReadOnlyList<DashboardNode>> ReadNodesAsync(IReadOnlyList<ProjectionStatus> statuses, CancellationToken cancellationToken)
+    private List<DashboardNode> Nodes(ClusterStatus cluster)
     {
-        var connected = await nodes.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var statuses = cluster.Slots;
+        var connected = nodes.Nodes(cluster);
         var names = connected.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var missing = statuses.Where(s => s.Owner is not null && !names.Contains(s.Owner)).Select(s => s.Owner!).Distinct(StringComparer.Ordinal)
             .Select(owner => new DashboardNode(owner, false, null, null, 0, null, null));
         return [.. connected.Concat(missing).OrderBy(n => n.Name, StringComparer.Ordinal)];
     }
 
-    private HashSet<string> PausedHere()
+    private static HashSet<string> PausedHere(ProjectionDaemon? daemon)
     {
         // Only a node running in this process can resume its own paused projections.
-        var daemon = services.GetService<ProjectionDaemon>();
         return daemon is null
             ? []
             : daemon.GetStates().Where(s => s.Status == AgentStatus.Paused).Select(s => s.Projection).ToHashSet(StringComparer.Ordinal);

@@ -64,8 +64,11 @@ internal sealed record DashboardDeadLetter(
 /// <param name="Token">The anti-forgery request token; only when <paramref name="Allowed"/>.</param>
 internal sealed record DashboardActions(bool Mapped, bool Allowed, bool CanResume, bool CanDrain, string? FormField, string? Token);
 
-/// <summary>The answer to an action.</summary>
-internal sealed record DashboardActionResult(bool Ok, string Message);
+/// <summary>
+/// The answer to an action. Its names are fixed, because the typed results (<c>Ok</c>, <c>NotFound</c>, ...) write it
+/// with the application's JSON options, whose naming policy the page must not depend on.
+/// </summary>
+internal sealed record DashboardActionResult([property: JsonPropertyName("ok")] bool Ok, [property: JsonPropertyName("message")] string Message);
 
 /// <summary>Source-generated JSON for the dashboard's documents: camelCase, no reflection.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -1,9 +1,9 @@
 namespace ProjectionGen.Dashboard;
 
 /// <summary>
-/// The seam for the "drain a node" action: not implemented by this package (the drain belongs to the cluster's
-/// operations API). While no implementation is registered the page shows no drain button and the endpoint answers
-/// 501. Register one before <c>AddProjectionGenDashboard</c> to enable it (see <c>docs/dashboard.md</c>).
+/// The seam for the "drain a node" action. <c>AddProjectionGenDashboard</c> registers <see cref="ClusterNodeDrain"/>,
+/// which drains through the cluster's operations API (<c>ProjectionClusterOperations.DrainAsync</c>). The interface is
+/// internal, so applications cannot replace it (docs/dashboard.md, "Where the nodes and the drain come from").
 /// </summary>
 internal interface IDashboardNodeDrain
 {

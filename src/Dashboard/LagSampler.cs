@@ -25,7 +25,7 @@ internal sealed partial class LagSampler(
             catch (Exception failure) when (failure is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // The database may be restarting: the chart gets a gap, the next tick tries again.
-                var error = DashboardErrors.Describe(failure);
+                var error = Hosting.SafeErrorText.Describe(failure);
                 SampleFailed(logger, error);
             }
         }

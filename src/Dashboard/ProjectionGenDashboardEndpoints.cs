@@ -6,12 +6,21 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ProjectionGen.Daemon;
 using ProjectionGen.Dashboard;
+using ProjectionGen.Hosting;
 using ProjectionGen.Operations;
+using ActionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Ok<ProjectionGen.Dashboard.DashboardActionResult>,
+    Microsoft.AspNetCore.Http.HttpResults.NotFound<ProjectionGen.Dashboard.DashboardActionResult>,
+    Microsoft.AspNetCore.Http.HttpResults.Conflict<ProjectionGen.Dashboard.DashboardActionResult>,
+    Microsoft.AspNetCore.Http.HttpResults.BadRequest<ProjectionGen.Dashboard.DashboardActionResult>,
+    Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ProjectionGen.Dashboard.DashboardActionResult>>;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -56,7 +65,7 @@ public static class ProjectionGenDashboardEndpoints
 
         group.MapGet("/", Page).ExcludeFromDescription();
         group.MapGet("/assets/{name}", Asset).ExcludeFromDescription();
-        group.MapGet("/api/snapshot", (HttpContext context, string? lagAfter) => SnapshotAsync(context, options, lagAfter)).ExcludeFromDescription();
+        group.MapGet("/api/snapshot", SnapshotAsync).ExcludeFromDescription();
         if (options.ActionsPolicy is { } actionsPolicy)
         {
             var actions = group.MapGroup("/api/actions").RequireAuthorization(actionsPolicy).ExcludeFromDescription();
@@ -70,132 +79,136 @@ public static class ProjectionGenDashboardEndpoints
         return group;
     }
 
-    private static IResult Page(HttpContext context)
+    private static ContentHttpResult Page(HttpContext context, [FromServices] DashboardAssets assets)
     {
-        var assets = context.RequestServices.GetRequiredService<DashboardAssets>();
         var path = context.Request.PathBase.Add(context.Request.Path).ToUriComponent();
         var baseHref = path.EndsWith('/') ? path : path + "/";
         var html = assets.IndexTemplate.Replace("{{BASE}}", WebUtility.HtmlEncode(baseHref), StringComparison.Ordinal);
-        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
+        return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
     }
 
-    private static IResult Asset(HttpContext context, string name)
+    private static Results<FileContentHttpResult, NotFound> Asset(HttpContext context, string name, [FromServices] DashboardAssets assets)
     {
-        var assets = context.RequestServices.GetRequiredService<DashboardAssets>();
         if (!assets.TryGet(name, out var content, out var contentType))
         {
-            return Results.NotFound();
+            return TypedResults.NotFound();
         }
 
         context.Response.Headers.CacheControl = "no-cache";
-        return Results.Bytes(content, contentType);
+        return TypedResults.Bytes(content, contentType);
     }
 
-    private static async Task<IResult> SnapshotAsync(HttpContext context, ProjectionGenDashboardOptions options, string? lagAfter)
+    private static async Task<JsonHttpResult<DashboardSnapshot>> SnapshotAsync(
+        HttpContext context,
+        string? lagAfter,
+        [FromServices] DashboardData data,
+        [FromServices] IOptions<ProjectionGenDashboardOptions> options,
+        [FromServices] IAuthorizationService authorization,
+        [FromServices] IAntiforgery antiforgery,
+        [FromServices] IDashboardNodeDrain? drain,
+        [FromServices] ProjectionDaemon? daemon)
     {
-        var services = context.RequestServices;
         var actions = new DashboardActions(false, false, false, false, null, null);
-        if (options.ActionsPolicy is { } policy)
+        if (options.Value.ActionsPolicy is { } policy)
         {
-            var authorization = await services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, policy).ConfigureAwait(false);
-            var canDrain = services.GetService<IDashboardNodeDrain>() is not null;
-            var canResume = services.GetService<ProjectionDaemon>() is not null;
-            if (authorization.Succeeded)
-            {
-                var tokens = services.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
-                actions = new DashboardActions(true, true, canResume, canDrain, tokens.FormFieldName, tokens.RequestToken);
-            }
-            else
-            {
-                actions = new DashboardActions(true, false, canResume, canDrain, null, null);
-            }
+            var allowed = (await authorization.AuthorizeAsync(context.User, policy).ConfigureAwait(false)).Succeeded;
+            var tokens = allowed ? antiforgery.GetAndStoreTokens(context) : null;
+            actions = new DashboardActions(true, allowed, daemon is not null, drain is not null, tokens?.FormFieldName, tokens?.RequestToken);
         }
 
         DateTimeOffset? after = DateTimeOffset.TryParse(lagAfter, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-        var snapshot = await services.GetRequiredService<DashboardData>().ReadAsync(after, actions, context.RequestAborted).ConfigureAwait(false);
-        return Results.Json(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
+        var snapshot = await data.ReadAsync(after, actions, daemon, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
     }
 
-    private static Task<IResult> RebuildAsync(HttpContext context, string projection) => ActAsync(context, async services =>
-    {
-        try
+    private static Task<ActionAnswer> RebuildAsync(HttpContext context, string projection, [FromServices] IAntiforgery antiforgery, [FromServices] ProjectionRebuilder rebuilder) =>
+        ActAsync(context, antiforgery, async () =>
         {
-            var result = await services.GetRequiredService<ProjectionRebuilder>().RebuildAsync(projection, context.RequestAborted).ConfigureAwait(false);
-            return Answer(StatusCodes.Status200OK, true, $"Rebuilding {result.Projection}: epoch {result.Epoch}, position {result.PreviousPosition} reset to 0; the owner ({result.PreviousOwner ?? "none"}) is fenced and a node replays it.");
-        }
-        catch (ArgumentException failure)
-        {
-            return Answer(StatusCodes.Status404NotFound, false, failure.Message);
-        }
-        catch (InvalidOperationException failure)
-        {
-            return Answer(StatusCodes.Status409Conflict, false, failure.Message);
-        }
-    });
-
-    private static Task<IResult> ResumeAsync(HttpContext context, string projection) => ActAsync(context, services =>
-    {
-        var daemon = services.GetService<ProjectionDaemon>();
-        var result = daemon is null
-            ? Answer(StatusCodes.Status501NotImplemented, false, "This application runs no ProjectionGen node: resume on the node where the projection is paused.")
-            : daemon.Resume(projection)
-                ? Answer(StatusCodes.Status200OK, true, $"Resuming {projection}: node {daemon.NodeName} releases its lock and a node continues from the committed position under a new epoch.")
-                : Answer(StatusCodes.Status409Conflict, false, $"Projection {projection} is not paused on node {daemon.NodeName}.");
-        return Task.FromResult(result);
-    });
-
-    private static Task<IResult> RetryAsync(HttpContext context, long id) => ActAsync(context, async services =>
-    {
-        try
-        {
-            var result = await services.GetRequiredService<ProjectionDeadLetters>().RetryAsync(id, context.RequestAborted).ConfigureAwait(false);
-            return result switch
+            try
             {
-                null => Answer(StatusCodes.Status404NotFound, false, $"Dead letter {id} does not exist."),
-                { Applied: true } => Answer(StatusCodes.Status200OK, true, $"Dead letter {id} applied under epoch {result.Epoch} and removed."),
-                _ => Answer(StatusCodes.Status409Conflict, false, $"Dead letter {id} failed again: {DashboardErrors.Mask(FirstLine(result.Error))}"),
-            };
-        }
-        catch (InvalidOperationException failure)
+                var result = await rebuilder.RebuildAsync(projection, context.RequestAborted).ConfigureAwait(false);
+                return Ok($"Rebuilding {result.Projection}: epoch {result.Epoch}, position {result.PreviousPosition} reset to 0; the owner ({result.PreviousOwner ?? "none"}) is fenced and a node replays it.");
+            }
+            catch (ArgumentException failure)
+            {
+                return NotFound(failure.Message);
+            }
+            catch (InvalidOperationException failure)
+            {
+                return Conflict(failure.Message);
+            }
+        });
+
+    private static Task<ActionAnswer> ResumeAsync(HttpContext context, string projection, [FromServices] IAntiforgery antiforgery, [FromServices] ProjectionDaemon? daemon) =>
+        ActAsync(context, antiforgery, () => Task.FromResult(
+            daemon is null
+                ? Failed(StatusCodes.Status501NotImplemented, "This application runs no ProjectionGen node: resume on the node where the projection is paused.")
+                : daemon.Resume(projection)
+                    ? Ok($"Resuming {projection}: node {daemon.NodeName} releases its lock and a node continues from the committed position under a new epoch.")
+                    : Conflict($"Projection {projection} is not paused on node {daemon.NodeName}.")));
+
+    private static Task<ActionAnswer> RetryAsync(HttpContext context, long id, [FromServices] IAntiforgery antiforgery, [FromServices] ProjectionDeadLetters deadLetters) =>
+        ActAsync(context, antiforgery, async () =>
         {
-            return Answer(StatusCodes.Status409Conflict, false, failure.Message);
-        }
-    });
+            try
+            {
+                var result = await deadLetters.RetryAsync(id, context.RequestAborted).ConfigureAwait(false);
+                return result switch
+                {
+                    null => NotFound($"Dead letter {id} does not exist."),
+                    { Applied: true } => Ok($"Dead letter {id} applied under epoch {result.Epoch} and removed."),
+                    _ => Conflict($"Dead letter {id} failed again: {DashboardErrors.Mask(FirstLine(result.Error))}"),
+                };
+            }
+            catch (InvalidOperationException failure)
+            {
+                return Conflict(failure.Message);
+            }
+        });
 
-    private static Task<IResult> DiscardAsync(HttpContext context, long id) => ActAsync(context, async services =>
-        await services.GetRequiredService<ProjectionDeadLetters>().DiscardAsync(id, context.RequestAborted).ConfigureAwait(false)
-            ? Answer(StatusCodes.Status200OK, true, $"Dead letter {id} discarded.")
-            : Answer(StatusCodes.Status404NotFound, false, $"Dead letter {id} does not exist."));
+    private static Task<ActionAnswer> DiscardAsync(HttpContext context, long id, [FromServices] IAntiforgery antiforgery, [FromServices] ProjectionDeadLetters deadLetters) =>
+        ActAsync(context, antiforgery, async () =>
+            await deadLetters.DiscardAsync(id, context.RequestAborted).ConfigureAwait(false)
+                ? Ok($"Dead letter {id} discarded.")
+                : NotFound($"Dead letter {id} does not exist."));
 
-    private static Task<IResult> DrainAsync(HttpContext context, string node) => ActAsync(context, async services =>
-        services.GetService<IDashboardNodeDrain>() is { } drain
-            ? Answer(StatusCodes.Status200OK, true, await drain.DrainAsync(node, context.RequestAborted).ConfigureAwait(false))
-            : Answer(StatusCodes.Status501NotImplemented, false, "Draining a node is not available in this version."));
+    private static Task<ActionAnswer> DrainAsync(HttpContext context, string node, [FromServices] IAntiforgery antiforgery, [FromServices] IDashboardNodeDrain? drain) =>
+        ActAsync(context, antiforgery, async () =>
+            drain is null
+                ? Failed(StatusCodes.Status501NotImplemented, "Draining a node is not available in this version.")
+                : Ok(await drain.DrainAsync(node, context.RequestAborted).ConfigureAwait(false)));
 
     /// <summary>Every action: the anti-forgery token first (refused without it), database failures described safely.</summary>
-    private static async Task<IResult> ActAsync(HttpContext context, Func<IServiceProvider, Task<IResult>> action)
+    private static async Task<ActionAnswer> ActAsync(HttpContext context, IAntiforgery antiforgery, Func<Task<ActionAnswer>> action)
     {
         try
         {
-            await context.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(context).ConfigureAwait(false);
+            await antiforgery.ValidateRequestAsync(context).ConfigureAwait(false);
         }
         catch (AntiforgeryValidationException)
         {
-            return Answer(StatusCodes.Status400BadRequest, false, "The anti-forgery token is missing or invalid: reload the page.");
+            return TypedResults.BadRequest(new DashboardActionResult(false, "The anti-forgery token is missing or invalid: reload the page."));
         }
 
         try
         {
-            return await action(context.RequestServices).ConfigureAwait(false);
+            return await action().ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is Npgsql.NpgsqlException or TimeoutException or IOException or JsonException)
         {
-            return Answer(StatusCodes.Status503ServiceUnavailable, false, DashboardErrors.Describe(failure));
+            return Failed(StatusCodes.Status503ServiceUnavailable, SafeErrorText.Describe(failure));
         }
     }
 
-    private static IResult Answer(int status, bool ok, string message) =>
-        Results.Json(new DashboardActionResult(ok, message), DashboardJsonContext.Default.DashboardActionResult, statusCode: status);
+    private static ActionAnswer Ok(string message) => TypedResults.Ok(new DashboardActionResult(true, message));
+
+    private static ActionAnswer NotFound(string message) => TypedResults.NotFound(new DashboardActionResult(false, message));
+
+    private static ActionAnswer Conflict(string message) => TypedResults.Conflict(new DashboardActionResult(false, message));
+
+    /// <summary>A refusal with a status that has no typed result of its own (501, 503).</summary>
+    private static ActionAnswer Failed(int status, string message) =>
+        TypedResults.Json(new DashboardActionResult(false, message), DashboardJsonContext.Default.DashboardActionResult, statusCode: status);
 
     private static string? FirstLine(string? text) => text?.Split('\n', 2)[0].TrimEnd('\r');
 }

@@ -21,6 +21,10 @@ public static class ProjectionGenDashboardServiceCollectionExtensions
         }
 
         services.AddAntiforgery();
+
+        // The actions' typed results write with the application's JSON options: the dashboard's generated contracts
+        // come last, for applications without reflection-based serialization.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(DashboardJsonContext.Default));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DashboardAssets>();
         services.TryAddSingleton<LagSeries>();

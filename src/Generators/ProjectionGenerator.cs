@@ -35,8 +35,16 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Projection);
 
-        context.RegisterSourceOutput(projections, static (output, model) =>
-            output.AddSource(model.HintName, ProjectionEmitter.Emit(model)));
+        // Each projection's descriptor names the stored names the compilation's upcasters convert into its handled types
+        // (docs/generator.md, "Upcasting"); the inspector's model stays per class, the names join it in a separate step.
+        var upcasters = InitializeUpcasters(context);
+        var sources = projections
+            .Combine(upcasters)
+            .Select(static (pair, _) => new ProjectionSource(pair.Left, new EquatableArray<string>(UpcasterGraph.NamesReadAs(pair.Right.AsImmutableArray(), pair.Left.EventTypes))))
+            .WithTrackingName(TrackingNames.ProjectionSource);
+
+        context.RegisterSourceOutput(sources, static (output, source) =>
+            output.AddSource(source.Model.HintName, ProjectionEmitter.Emit(source.Model, source.UpcastFromNames)));
 
         var registration = projections
             .Select(static (model, _) => model.FullyQualifiedName)
@@ -53,7 +61,6 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
             }
         });
 
-        InitializeUpcasters(context);
         InitializeJsonContracts(context);
         InitializeRows(context);
     }
@@ -120,7 +127,8 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
     /// <c>ProjectionGen.Generated.GeneratedUpcasters</c> from every <c>[EventUpcasters]</c> class; nothing when any class
     /// or the compilation-wide graph has a problem (the analyzer reports it).
     /// </summary>
-    private static void InitializeUpcasters(IncrementalGeneratorInitializationContext context)
+    /// <returns>Every upcaster of the compilation, checked and ordered; empty when there is a problem.</returns>
+    private static IncrementalValueProvider<EquatableArray<UpcasterModel>> InitializeUpcasters(IncrementalGeneratorInitializationContext context)
     {
         var classes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -156,5 +164,7 @@ public sealed class ProjectionGenerator : IIncrementalGenerator
                 output.AddSource(UpcasterEmitter.HintName, UpcasterEmitter.Emit(upcasters));
             }
         });
+
+        return all;
     }
 }

@@ -6,6 +6,9 @@ internal static class TrackingNames
     /// <summary>The per-projection model.</summary>
     public const string Projection = nameof(Projection);
 
+    /// <summary>A projection's model with the stored names that the compilation's upcasters convert into its handled types.</summary>
+    public const string ProjectionSource = nameof(ProjectionSource);
+
     /// <summary>A projection's fully qualified name, for the registration.</summary>
     public const string RegisteredName = nameof(RegisteredName);
 

@@ -32,7 +32,7 @@ public sealed record BenchOptions
     /// <summary>Events of the peak-memory catch-up.</summary>
     public int MemoryEvents { get; init; } = 1_000_000;
 
-    /// <summary>Event counts of the catch-up-at-scale runs (issue 14: 1M by default; add 5M with --scale-events 1000000,5000000).</summary>
+    /// <summary>Event counts of the catch-up-at-scale runs (1M by default; add 5M with --scale-events 1000000,5000000).</summary>
     public IReadOnlyList<int> ScaleEvents { get; init; } = [1_000_000];
 
     /// <summary>Runs of each fencing variant in the guard-cost scenario (alternated, best taken).</summary>

@@ -6,7 +6,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 12 acceptance: three node processes with twelve projections reach 4/4/4 within 10 s of the last start, whatever
+/// Three node processes with twelve projections reach 4/4/4 within 10 s of the last start, whatever
 /// the start order; a SIGKILLed node's slots run 6/6 on the others within 3 s and 4/4/4 returns within 10 s of its
 /// restart; a drained node's slots move within 5 s. Every scenario ends with the exactly-once check.
 /// </summary>

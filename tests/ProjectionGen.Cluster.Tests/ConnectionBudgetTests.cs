@@ -5,7 +5,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 12 asks for 100 projections x 4 shards on 3 nodes: about 133 slots per node, more than Npgsql's default pool
+/// A cluster of 100 projections x 4 shards on 3 nodes has about 133 slots per node, more than Npgsql's default pool
 /// of 100 connections. A node must project every slot it owns whatever its pool size (or refuse to start with a clear
 /// message), never hold a slot's lock while its agent starves for a connection. Reproduced small: one node, twelve
 /// slots, a pool of six.

@@ -6,7 +6,7 @@ using static ProjectionGen.Tests.BalanceTests;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 12 acceptance: capacity and pinning are honoured, and a node lacking a projection never gets it, in every
+/// Capacity and pinning are honoured, and a node lacking a projection never gets it, in every
 /// sample of <c>pg_locks</c> for the whole scenario, also while a node is down.
 /// </summary>
 public sealed class ConstraintTests(PostgresFixture fixture)

@@ -7,7 +7,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 12 acceptance: a node SIGSTOPped for 40 s keeps its TCP sessions (the test terminates no backend); the others
+/// A node SIGSTOPped for 40 s keeps its TCP sessions (the test terminates no backend); the others
 /// must evict it and run its slots within 15 s; after SIGCONT it must find itself fenced, commit nothing stale, and
 /// rejoin; nothing is applied twice.
 /// </summary>

@@ -6,7 +6,7 @@ using static ProjectionGen.Tests.BalanceTests;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 12 acceptance: a 4-shard projection over two nodes runs 2/2, exactly once and in stream order; when a node
+/// A 4-shard projection over two nodes runs 2/2, exactly once and in stream order; when a node
 /// dies the other runs all four shards, and 2/2 returns when it is back.
 /// </summary>
 public sealed class ShardTests(PostgresFixture fixture)

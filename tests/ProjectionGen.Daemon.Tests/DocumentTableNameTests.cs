@@ -6,7 +6,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 13, item 3: a document table must be neither one of ProjectionGen's own tables nor another projection's,
+/// A document table must be neither one of ProjectionGen's own tables nor another projection's,
 /// because a rebuild deletes every row of it and every batch upserts into it. The generator refuses what it can see
 /// (PGEN015, PGEN016); the daemon and the rebuilder refuse the rest, for projections handed over from anywhere.
 /// </summary>

@@ -11,7 +11,7 @@ using static ProjectionGen.Tests.VersionTestQueries;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 16 for event projections: a projection that declares the tables it writes (<c>Tables</c>) gets versions and
+/// Versions of event projections: a projection that declares the tables it writes (<c>Tables</c>) gets versions and
 /// shadow rebuilds. Each generation writes its own copy of each table (<c>oldledger_v2</c>), readers query a view with
 /// the table's name, which the fenced switch repoints, and the replaced generation is fenced so that its in-flight
 /// commits, which may write the table by its name, cannot land in the new generation's copy (docs/versions.md).

@@ -5,7 +5,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 14, grouped writes: a batch's runs of identical single-row INSERTs are sent as one unnest INSERT each. The
+/// Grouped writes: a batch's runs of identical single-row INSERTs are sent as one unnest INSERT each. The
 /// grouped commit must leave exactly the rows, the order of effects and the NULLs of the commands as queued, and pass
 /// every other statement through unchanged.
 /// </summary>

@@ -7,7 +7,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 14, the typed row API: <c>writer.Insert(row)</c> on a <c>[ProjectionRow]</c> type. A run of rows is one unnest
+/// The typed row API: <c>writer.Insert(row)</c> on a <c>[ProjectionRow]</c> type. A run of rows is one unnest
 /// INSERT in the commit batch, in order with the other commands, in the fenced transaction: the rows are exact after
 /// catch-up, a refused commit writes none, and a retried or poison batch writes each row once.
 /// </summary>

@@ -1,3 +1,4 @@
+using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Tests.Projections;
 using Xunit;
@@ -51,6 +52,26 @@ public sealed class UpcastAndLiveAggregationTests(PostgresFixture postgres)
         Assert.NotNull(live);
         Assert.Equal((stored.Balance, stored.Events, stored.LastSequence), (live.Balance, live.Events, live.LastSequence));
         Assert.Equal(12 + 7 + 50 - 3, (await bed.Store.AggregateStreamAsync<AccountBalanceProjection, AccountBalance>("acct-1", upToVersion: 4, cancellationToken: Ct))!.Balance);
+    }
+
+    [Fact]
+    public async Task A_daemon_whose_registry_lacks_the_generated_upcasters_refuses_to_start()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("upcastmissing");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await using var oldAppData = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+        var oldApp = new PostgresEventStore(oldAppData, new EventStoreOptions(), new EventTypeRegistry().Register(typeof(LegacyDepositWritten), "legacy_deposit"));
+        await oldApp.AppendAsync("acct-1", [new LegacyDepositWritten("acct-1", 1_200)], ExpectedVersion.NoStream, cancellationToken: Ct);
+        await bed.Store.AppendAsync("acct-1", [new Deposited("acct-1", 5)], ExpectedVersion.Exactly(1), cancellationToken: Ct);
+
+        // The node forgot AddUpcasters: its projections would silently skip every event stored under an upcast-only name.
+        var forgetful = new PostgresEventStore(oldAppData, new EventStoreOptions(), new EventTypeRegistry().Register<Deposited>().Register<Withdrawn>());
+        await using var daemon = new ProjectionDaemon(forgetful, [new LedgerProjection()], new ProjectionDaemonOptions { ConnectionString = database.ConnectionString, NodeName = "forgetful" });
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => daemon.StartAsync(Ct));
+        Assert.Contains("'ledger'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'legacy_deposit'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'deposited_v1'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

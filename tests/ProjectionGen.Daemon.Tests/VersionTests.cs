@@ -13,7 +13,7 @@ using static ProjectionGen.Tests.VersionTestQueries;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// Issue 16: zero-downtime rebuilds. A new version (or a shadow rebuild) is built beside the live one into its own
+/// Zero-downtime rebuilds. A new version (or a shadow rebuild) is built beside the live one into its own
 /// table, with its own progress rows, locks and epochs; readers of the view <c>projectiongen.account_balance</c> are
 /// switched to it in one fenced transaction once it has caught up (docs/versions.md).
 /// </summary>

@@ -59,7 +59,8 @@ internal sealed class DashboardApp : IAsyncDisposable
             })
             .AddProjections(HostedNode.Projections())
             .AddEventType<Deposited>()
-            .AddEventType<Withdrawn>();
+            .AddEventType<Withdrawn>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
         builder.Services.AddProjectionGenDashboard(options =>
         {
             options.ActionsPolicy = actions ? AdminPolicy : null;

@@ -5,7 +5,7 @@ using ProjectionGen.Generators.Tests.Infrastructure;
 namespace ProjectionGen.Generators.Tests;
 
 /// <summary>
-/// Issue 13: the names the generator writes never clash with the user's members and survive keywords. Each source is
+/// The names the generator writes never clash with the user's members and survive keywords. Each source is
 /// generated, compiled (no error, no warning) and loaded, and its registration is asked for the descriptors.
 /// </summary>
 public sealed class GeneratedNameTests

@@ -6,7 +6,7 @@ namespace ProjectionGen.Generators.Tests;
 /// <summary>Re-running the generator on unchanged or unrelated edits reuses every cached step.</summary>
 public sealed class IncrementalityTests
 {
-    private static readonly string[] TrackedSteps = [TrackingNames.Projection, TrackingNames.RegisteredName, TrackingNames.Registration];
+    private static readonly string[] TrackedSteps = [TrackingNames.Projection, TrackingNames.ProjectionSource, TrackingNames.RegisteredName, TrackingNames.Registration];
 
     [Fact]
     public void Unchanged_compilation_is_all_cached() =>

@@ -3,7 +3,7 @@ using ProjectionGen.Generators.Tests.Infrastructure;
 namespace ProjectionGen.Generators.Tests;
 
 /// <summary>
-/// Issue 4's acceptance, with the real SDK: the Orders sample's projections build in a standalone project (strict user
+/// With the real SDK: the Orders sample's projections build in a standalone project (strict user
 /// settings, generated files emitted to obj/), and removing <c>partial</c> fails the build with PGEN001 and its fix-it text.
 /// </summary>
 public sealed class SampleBuildTests

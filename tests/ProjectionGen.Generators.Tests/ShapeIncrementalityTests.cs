@@ -8,7 +8,7 @@ namespace ProjectionGen.Generators.Tests;
 public sealed class ShapeIncrementalityTests
 {
     private static readonly string[] TrackedSteps =
-        [TrackingNames.Projection, TrackingNames.RegisteredName, TrackingNames.Registration, TrackingNames.Upcasters, TrackingNames.UpcasterRegistration];
+        [TrackingNames.Projection, TrackingNames.ProjectionSource, TrackingNames.RegisteredName, TrackingNames.Registration, TrackingNames.Upcasters, TrackingNames.UpcasterRegistration];
 
     [Fact]
     public void Unchanged_compilation_is_all_cached() =>
@@ -39,6 +39,11 @@ public sealed class ShapeIncrementalityTests
         Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.UpcasterRegistration));
         Assert.DoesNotContain(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.Projection));
         Assert.Contains("FromType<global::Shop.Events.ReadingV0, global::Shop.Events.TicketFiled>", second.Source(UpcasterEmitter.HintName));
+
+        // The new stored name joins the descriptor of the projection that handles its target, and only that one.
+        Assert.Contains(IncrementalStepRunReason.Modified, second.Reasons(TrackingNames.ProjectionSource));
+        Assert.Contains("UpcastFromNames = new string[] { \"reading_v0\", \"ticket_filed_2\", \"ticket_filed_v1\", \"ticket_opened\" }", second.Source("Shop.Projections.TicketBoardProjection.g.cs"));
+        Assert.DoesNotContain("UpcastFromNames", second.Source("Shop.Projections.CustomerTotalsProjection.g.cs"));
     }
 
     [Fact]

@@ -149,6 +149,12 @@ public sealed class ShapeRunTests
         Assert.Equal(Shapes.New("Shop.Events.TicketFiled", "printer", 3, "triage"), registry.Upcast(Shapes.New("Shop.Events.TicketFiledV1", "printer")));
         Assert.Equal(Shapes.New("Shop.Events.TicketFiled", "vpn", 1, "triage"), registry.Upcast(Shapes.New("Shop.Events.TicketFiledV2", "vpn", 1)));
 
+        // The generated descriptor names every stored name the registry reads as the handled type only through the
+        // upcasters, so a daemon without them can refuse to start (docs/generator.md, "Upcasting").
+        var descriptor = Shapes.Create("ticket_board").Descriptor;
+        Assert.Equal(registry.GetStoredNamesReadAs(current).Where(name => name != "ticket_filed"), descriptor.UpcastFromNames);
+        Assert.Empty(Shapes.Create("customer_totals").Descriptor.UpcastFromNames);
+
         using var json = JsonDocument.Parse("""{"subject":"coffee"}""");
         var v1 = upcasters.Single(u => u.SourceName == "ticket_opened").Upcast(json.RootElement);
         Assert.Equal(Shapes.New("Shop.Events.TicketFiled", "coffee", 3, "triage"), registry.Upcast(v1));

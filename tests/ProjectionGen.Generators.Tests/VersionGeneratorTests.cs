@@ -3,7 +3,7 @@ using ProjectionGen.Generators.Tests.Infrastructure;
 namespace ProjectionGen.Generators.Tests;
 
 /// <summary>
-/// Issue 16: <c>[Projection(Version = N)]</c>. The descriptor carries the version (a snapshot), an invalid version is a
+/// <c>[Projection(Version = N)]</c>. The descriptor carries the version (a snapshot), an invalid version is a
 /// compile error (PGEN019), and two versions of one projection may share its name, table and view (docs/versions.md).
 /// </summary>
 public sealed class VersionGeneratorTests

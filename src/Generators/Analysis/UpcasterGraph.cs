@@ -103,6 +103,42 @@ internal static class UpcasterGraph
         return problems;
     }
 
+    /// <summary>
+    /// The stored names that <paramref name="upcasters"/> (checked: no duplicates, no cycles) convert, directly or through
+    /// a chain, into one of <paramref name="eventTypes"/> (fully qualified), sorted ordinally: what a projection handling
+    /// those types reads only when the upcasters are registered.
+    /// </summary>
+    public static List<string> NamesReadAs(IReadOnlyList<UpcasterModel> upcasters, IEnumerable<string> eventTypes)
+    {
+        var handled = new HashSet<string>(eventTypes, System.StringComparer.Ordinal);
+        var byType = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (var upcaster in upcasters)
+        {
+            if (upcaster.SourceType is { } source && !byType.ContainsKey(source))
+            {
+                byType.Add(source, upcaster.TargetType);
+            }
+        }
+
+        var names = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (var upcaster in upcasters)
+        {
+            // Bounded by the number of CLR upcasters, so a cycle (reported as PGEN042) cannot loop.
+            var final = upcaster.TargetType;
+            for (var hops = 0; hops < byType.Count && byType.TryGetValue(final, out var next); hops++)
+            {
+                final = next;
+            }
+
+            if (handled.Contains(final))
+            {
+                names.Add(upcaster.SourceName);
+            }
+        }
+
+        return names.ToList();
+    }
+
     /// <summary>The upcasters in the order both consumers use: declaring class (ordinal), then declaration order.</summary>
     public static List<T> Ordered<T>(IEnumerable<T> items, System.Func<T, UpcasterModel> model) =>
         items.Select((item, index) => (item, index))

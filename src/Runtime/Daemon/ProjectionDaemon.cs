@@ -156,9 +156,10 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// proxy or a node name already in use), registers the node and starts the ownership loop. A daemon starts once.
     /// </summary>
     /// <exception cref="LockConnectionRefusedException">The lock connection reaches a standby or a pooling proxy, or another live node has this name.</exception>
-    /// <exception cref="InvalidOperationException">The daemon was already started, the schema is missing, or a projection's shard count changed.</exception>
+    /// <exception cref="InvalidOperationException">The daemon was already started, the schema is missing, a projection's shard count changed, or the event type registry lacks the generated upcasters (docs/generator.md, "Upcasting").</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        UpcasterCheck.ThrowIfMissing(setups, NodeName);
         if (Interlocked.Exchange(ref started, 1) != 0)
         {
             throw new InvalidOperationException($"The daemon of node '{NodeName}' was already started; a daemon starts once.");

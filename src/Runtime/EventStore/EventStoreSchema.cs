@@ -141,7 +141,7 @@ internal static class EventStoreSchema
     // Step 4: append_events records in a transaction-local setting that its transaction holds the marker and a
     // transaction id, and a statement-level trigger refuses any INSERT or COPY into the events table without it. A
     // plain INSERT ... nextval(...) draws its numbers without the marker, so it could commit behind the safe mark and
-    // be skipped by every projection (docs/operations.md, "Appending").
+    // be skipped by every projection (docs/operations.md, "Least privilege").
     private static IReadOnlyList<string> RequireAppendMarker(SchemaContext s) =>
     [
         AppendFunction(s, marksTransaction: true),

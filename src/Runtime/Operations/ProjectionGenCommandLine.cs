@@ -13,9 +13,6 @@ namespace ProjectionGen.Operations;
 /// </summary>
 public static class ProjectionGenCommandLine
 {
-    /// <summary>Whether <paramref name="args"/> name one of these commands.</summary>
-    public static bool IsCommand(IReadOnlyList<string> args) => args is ["status", ..] or ["rebuild", ..] or ["switch-back", ..] or ["retire", ..];
-
     /// <summary>Runs the command in <paramref name="args"/>, writing to <paramref name="output"/>.</summary>
     /// <returns>The process exit code: 0 on success, 2 on a usage error, 1 when the command failed.</returns>
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken = default)

@@ -173,6 +173,25 @@ public sealed class ProjectionDescriptor
     /// </summary>
     public IReadOnlyList<string> Tables { get; } = [];
 
+    /// <summary>
+    /// The stored names of older event shapes that the upcasters declared beside the projection (the
+    /// <c>[EventUpcasters]</c> classes of its compilation) convert into its handled types; set by generated code, empty
+    /// when there are none. A daemon whose <see cref="EventStore.EventTypeRegistry"/> does not read one of them as a
+    /// handled type (the generated upcasters were not added) refuses to start instead of silently skipping those events
+    /// (docs/generator.md, "Upcasting").
+    /// </summary>
+    public IReadOnlyList<string> UpcastFromNames
+    {
+        get => upcastFromNames;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            upcastFromNames = [.. value];
+        }
+    }
+
+    private readonly string[] upcastFromNames = [];
+
     /// <summary>The projection shape.</summary>
     public ProjectionKind Kind { get; }
 

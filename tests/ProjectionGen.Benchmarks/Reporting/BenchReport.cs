@@ -6,7 +6,7 @@ namespace ProjectionGen.Benchmarks.Reporting;
 /// <summary>One table of the report: a scenario's results with what was measured and how.</summary>
 public sealed record ReportSection(string Title, string Description, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Lines, IReadOnlyList<string> Notes);
 
-/// <summary>A goal of issue 9 with the measured value and whether it was met (reported, never asserted).</summary>
+/// <summary>A benchmark target with the measured value and whether it was met (reported, never asserted).</summary>
 public sealed record TargetCheck(string Target, string Goal, string Measured, bool Met, string Margin);
 
 /// <summary>One measured number, as a CSV line.</summary>

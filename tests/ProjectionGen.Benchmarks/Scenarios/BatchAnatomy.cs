@@ -12,7 +12,7 @@ namespace ProjectionGen.Benchmarks.Scenarios;
 /// <param name="HighWaterMark">Reading the safe high-water mark once (one round trip); the agent reads it only when it reaches the last one.</param>
 /// <param name="ReadEvents">Reading and deserializing one batch of events (one round trip).</param>
 /// <param name="LoadDocuments">Loading and deserializing the batch's summary documents (one round trip).</param>
-/// <param name="ReadWithDocuments">Reading and deserializing one batch of events and its summaries in one round trip, as the daemon does (issue 14).</param>
+/// <param name="ReadWithDocuments">Reading and deserializing one batch of events and its summaries in one round trip, as the daemon does.</param>
 public sealed record BatchSteps(int Batches, double HighWaterMark, double ReadEvents, double LoadDocuments, double ReadWithDocuments);
 
 /// <summary>

@@ -8,7 +8,7 @@ using ProjectionGen.Guard;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 9, items 1 and 2: catch-up throughput of every contender on the same workload (each on a fresh copy of one
+/// Catch-up throughput of every contender on the same workload (each on a fresh copy of one
 /// seeded database, or for Marten on its own database seeded through Marten), and the guard's cost (fencing variants).
 /// </summary>
 public static class CatchUpScenario

@@ -12,7 +12,7 @@ using ProjectionGen.Testing;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 12: the load an idle cluster puts on PostgreSQL. Three node processes own every slot of twelve projections,
+/// The load an idle cluster puts on PostgreSQL. Three node processes own every slot of twelve projections,
 /// then of 100 projections x 4 shards (400 slots), and nothing is appended; the server counts every statement the
 /// nodes run (<c>pg_stat_statements</c>, loaded through <c>shared_preload_libraries</c> on a dedicated throw-away server)
 /// and every committed transaction (<c>pg_stat_database.xact_commit</c>) over the measured window.

@@ -6,7 +6,7 @@ using ProjectionGen.Benchmarks.Workload;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 9, item 5: the same handlers of <see cref="BalanceProjection"/> dispatched three ways over one in-memory batch of
+/// Dispatch cost: the same handlers of <see cref="BalanceProjection"/> dispatched three ways over one in-memory batch of
 /// <see cref="EventsPerBatch"/> events: the generated <c>RunBatchAsync</c>, <see cref="MethodInfo.Invoke(object, object[])"/>
 /// per event, and delegates compiled from expression trees. Each touches the document set alike (find, create or apply, store).
 /// </summary>

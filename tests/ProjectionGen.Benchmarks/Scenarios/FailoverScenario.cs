@@ -11,7 +11,7 @@ using ProjectionGen.Testing;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 9, item 4: two daemon nodes with default settings and a steady writer. Kill the owner's lock connection (main
+/// Failover time: two daemon nodes with default settings and a steady writer. Kill the owner's lock connection (main
 /// server), or restart PostgreSQL (a dedicated server); time until a commit under a new epoch.
 /// </summary>
 public static class FailoverScenario

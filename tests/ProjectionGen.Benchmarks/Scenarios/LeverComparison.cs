@@ -6,7 +6,7 @@ using ProjectionGen.Daemon;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 14's levers side by side on the same seeded events: each variant switches the daemon's internal lever
+/// The daemon's throughput levers side by side on the same seeded events: each variant switches the daemon's internal lever
 /// switches, the variants alternate in rotated order (so drifts of this shared machine's load hit each alike), and
 /// every run is checked for correctness like the catch-up table's.
 /// </summary>

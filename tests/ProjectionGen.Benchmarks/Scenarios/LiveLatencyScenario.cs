@@ -10,7 +10,7 @@ using ProjectionGen.EventStore;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 9, item 3: appends at a steady rate while the daemon runs; for each append, the time from its commit
+/// Live latency: appends at a steady rate while the daemon runs; for each append, the time from its commit
 /// (<see cref="AppendResult.LastSequence"/> known) to the first projection commit whose <c>ToPosition</c> covers it.
 /// </summary>
 public static class LiveLatencyScenario

@@ -7,7 +7,7 @@ using ProjectionGen.Guard;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 9, item 6: peak memory of a daemon node (this process) while the aggregate catches up on many events, next to
+/// Peak memory of a daemon node (this process) while the aggregate catches up on many events, next to
 /// the smaller catch-up of the throughput table: a node whose memory is bounded by the batch size peaks alike on both.
 /// </summary>
 public static class MemoryScenario

@@ -9,7 +9,7 @@ using ProjectionGen.Operations;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 12: how long the slots of three node processes with twelve projections take to be balanced again after each
+/// How long the slots of three node processes with twelve projections take to be balanced again after each
 /// kind of membership change, measured from <c>pg_locks</c> (sampled every 50 ms) with default settings. Each trial
 /// takes one node through a graceful leave, a join, a crash (SIGKILL), a restart, a drain, an undrain, a hang (SIGSTOP
 /// with its sessions left open, past the eviction timeout) and its wake. The run ends with the exactly-once check.

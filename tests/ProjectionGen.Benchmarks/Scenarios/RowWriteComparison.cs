@@ -8,7 +8,7 @@ using ProjectionGen.Daemon;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// The event-projection write lever on its own (issue 14): queue a batch's ledger rows and commit them with a stand-in
+/// The event-projection write lever on its own: queue a batch's ledger rows and commit them with a stand-in
 /// for the fenced progress update, the ways the daemon can, alternating on one server many times. No event read, so the
 /// difference between the ways is not buried in this shared machine's noise of a whole catch-up.
 /// </summary>

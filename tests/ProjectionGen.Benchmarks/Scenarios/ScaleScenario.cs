@@ -7,7 +7,7 @@ using ProjectionGen.Guard;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 14: the aggregate's catch-up rate at larger event counts (the catch-up table's workload shape: the same
+/// The aggregate's catch-up rate at larger event counts (the catch-up table's workload shape: the same
 /// streams, the same events per append), each with the shipped defaults, against the catch-up table's figure: a rate
 /// that stays flat means nothing per batch grows with the table.
 /// </summary>

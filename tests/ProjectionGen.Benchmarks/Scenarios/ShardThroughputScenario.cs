@@ -10,7 +10,7 @@ using ProjectionGen.EventStore;
 namespace ProjectionGen.Benchmarks.Scenarios;
 
 /// <summary>
-/// Issue 12: the throughput of one projection whose handler waits 2 ms per event (an external call), with 1, 2 and 4
+/// The throughput of one projection whose handler waits 2 ms per event (an external call), with 1, 2 and 4
 /// shards over two node processes. Both nodes run and own their share of the slots before the events are appended;
 /// the clock runs from the first append to the moment every shard's committed position has reached the last event.
 /// </summary>

@@ -18,7 +18,7 @@ namespace Shop.Projections
             batchSize: 0,
             maxRetries: -1,
             onPoisonEvent: global::ProjectionGen.PoisonEventPolicy.DeadLetter,
-            tableName: null);
+            tableName: null) { UpcastFromNames = new string[] { "ticket_filed_2", "ticket_filed_v1", "ticket_opened" } };
 
         /// <summary>The projection's static description, as registered with the runtime.</summary>
         public static global::ProjectionGen.ProjectionDescriptor ProjectionDescriptor => __ProjectionGen_Descriptor;
