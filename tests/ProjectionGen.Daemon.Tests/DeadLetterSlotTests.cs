@@ -69,6 +69,21 @@ public sealed class DeadLetterSlotTests(PostgresFixture postgres)
         Assert.Equal(0, await deadLetters.CountAsync(Ct));
     }
 
+    [Fact]
+    public void A_slot_name_is_taken_apart_into_its_generation_and_shard()
+    {
+        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, false), null), Progress.SlotNameParts.Parse("ledger"));
+        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, false), 2), Progress.SlotNameParts.Parse("ledger/2"));
+        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 2, false), null), Progress.SlotNameParts.Parse("ledger@v2"));
+        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, true), 1), Progress.SlotNameParts.Parse("ledger@v1b/1"));
+        Assert.Equal("ledger@v3/3", Daemon.ProjectionSetup.SlotName("ledger@v3", 3, 4));
+        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 3, false), 3), Progress.SlotNameParts.Parse("ledger@v3/3"));
+        foreach (var bad in new[] { "", "/1", "ledger/", "ledger/x", "ledger@", "@v2", "ledger@v1", "ledger@v0", "ledger@2" })
+        {
+            Assert.Null(Progress.SlotNameParts.Parse(bad));
+        }
+    }
+
     private static async Task<long> ScalarAsync(DaemonTestBed bed, string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(bed.ConnectionString);

@@ -30,7 +30,7 @@ internal static class EventStoreSchema
         new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", s => MigrationScript.Load("0009_event_tables.sql", s)),
         new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", s => MigrationScript.Load("0010_guard_event_tables.sql", s)),
         new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s =>
-            [Locking.SlotLockQuery.CreateFunction(s), Progress.ProgressTable.CommitFunction(s), .. Versions.ProjectionVersionTable.SecureRegistration(s)]),
+            [Locking.SlotLockQuery.CreateFunction(s), Progress.ProgressTable.CommitFunction(s), .. Progress.ProgressTable.GenerationFunctions(s), .. Versions.ProjectionVersionTable.SecureRegistration(s)]),
     ];
 
     /// <summary>

@@ -182,6 +182,45 @@ internal sealed class ProgressTable
         """;
 
     /// <summary>
+    /// The functions through which the versions' SQL reads and fences progress rows (schema version 11, before the
+    /// functions of <see cref="Versions.ProjectionVersionTable.SecureRegistration"/> that call them): a generation's slots
+    /// (lowest and highest position, count, shard count; optionally locked first), the fence of a replaced generation's
+    /// slots (a new epoch and the status 'kept', docs/versions.md "Event projections"), and a slot's epoch with its row
+    /// locked (the switch's fence). They run with their caller's privileges.
+    /// </summary>
+    public static IReadOnlyList<string> GenerationFunctions(SchemaContext s)
+    {
+        var table = s.Schema.Quoted + ".progress";
+        return
+        [
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.generation_slots(p_slot_key text, p_lock boolean)
+            RETURNS TABLE (min_position bigint, max_position bigint, slots bigint, max_shard_count int)
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+            BEGIN
+              IF p_lock THEN
+                PERFORM 1 FROM {{table}} p WHERE p.projection = p_slot_key FOR UPDATE;
+              END IF;
+              RETURN QUERY SELECT min(p.position), max(p.position), count(*), max(p.shard_count) FROM {{table}} p WHERE p.projection = p_slot_key;
+            END
+            $fn$
+            """,
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.keep_generation_slots(p_slot_key text)
+            RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+              UPDATE {{table}} p SET epoch = p.epoch + 1, status = 'kept' WHERE p.projection = p_slot_key
+            $fn$
+            """,
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.lock_slot_epoch(p_slot text)
+            RETURNS bigint LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+              SELECT p.epoch FROM {{table}} p WHERE p.name = p_slot FOR UPDATE
+            $fn$
+            """,
+        ];
+    }
+
+    /// <summary>
     /// Registers a projection's slots, refusing a shard count that differs from the one its existing rows were made
     /// with: one transaction, serialized per projection by a transaction-level advisory lock so that two nodes of
     /// different configurations cannot both register. Returns the conflicting shard count, or null.

@@ -149,6 +149,8 @@ internal sealed class ProjectionVersionTable
               v_caller text := CASE WHEN current_setting('role') <> 'none' THEN current_setting('role') ELSE session_user END;
               v_base text;
               v_oid oid;
+              v_slots bigint;
+              v_shards int;
               t text;
             BEGIN
               IF p_projection IS NULL OR p_projection !~ '^[a-z][a-z0-9_]{0,47}$'
@@ -176,11 +178,12 @@ internal sealed class ProjectionVersionTable
                     MESSAGE = format('role %s may not insert into table %I.%I, so it cannot register it as a table of projection %s', v_caller, {{literal}}, v_base, p_projection);
                 END IF;
               END LOOP;
-              IF NOT EXISTS (SELECT 1 FROM {{table}} v WHERE v.projection = p_projection)
-                 AND EXISTS (SELECT 1 FROM {{q}}.progress p WHERE p.projection = p_projection) THEN
-                INSERT INTO {{table}} (projection, generation, version, slot_key, table_name, shard_count, state, switched_at)
-                SELECT p_projection, 'v1', 1, p_projection, p_original_table, max(p.shard_count), 'live', now()
-                FROM {{q}}.progress p WHERE p.projection = p_projection;
+              IF NOT EXISTS (SELECT 1 FROM {{table}} v WHERE v.projection = p_projection) THEN
+                SELECT g.slots, g.max_shard_count INTO v_slots, v_shards FROM {{q}}.generation_slots(p_projection, false) g;
+                IF v_slots > 0 THEN
+                  INSERT INTO {{table}} (projection, generation, version, slot_key, table_name, shard_count, state, switched_at)
+                  VALUES (p_projection, 'v1', 1, p_projection, p_original_table, v_shards, 'live', now());
+                END IF;
               END IF;
               SELECT v.state INTO v_state FROM {{table}} v WHERE v.projection = p_projection AND v.generation = p_generation;
               IF NOT FOUND THEN
@@ -200,7 +203,8 @@ internal sealed class ProjectionVersionTable
             """,
 
             // The switch's state change, only when every slot of the building generation has reached every slot of the
-            // live one. The live generation's progress rows are locked first, so that no commit of the live generation
+            // live one (their progress rows are ProgressTable's, read through its functions). The live generation's
+            // progress rows are locked first, so that no commit of the live generation
             // lands between the comparison and the switch; the generation it replaces is fenced when it is an event
             // projection's: its slots get a new epoch (an in-flight commit of the old owner is refused) and the status
             // 'kept', which no node can acquire until a switch back. Returns NULL when switched, else why not.
@@ -222,10 +226,9 @@ internal sealed class ProjectionVersionTable
               END IF;
               SELECT * INTO v_live FROM {{table}} v WHERE v.projection = p_projection AND v.state = 'live' FOR UPDATE;
               IF FOUND THEN
-                PERFORM 1 FROM {{q}}.progress p WHERE p.projection = v_live.slot_key FOR UPDATE;
-                SELECT max(p.position) INTO v_live_position FROM {{q}}.progress p WHERE p.projection = v_live.slot_key;
+                SELECT g.max_position INTO v_live_position FROM {{q}}.generation_slots(v_live.slot_key, true) g;
               END IF;
-              SELECT min(p.position), count(*) INTO v_target_position, v_target_slots FROM {{q}}.progress p WHERE p.projection = v_target.slot_key;
+              SELECT g.min_position, g.slots INTO v_target_position, v_target_slots FROM {{q}}.generation_slots(v_target.slot_key, false) g;
               IF v_target_slots < v_target.shard_count THEN
                 RETURN format('generation %s has %s of its %s slots', p_generation, v_target_slots, v_target.shard_count);
               END IF;
@@ -236,7 +239,7 @@ internal sealed class ProjectionVersionTable
               UPDATE {{table}} v SET state = 'live', switched_at = now()
                WHERE v.projection = p_projection AND v.generation = p_generation;
               IF v_live.tables IS NOT NULL THEN
-                UPDATE {{q}}.progress p SET epoch = p.epoch + 1, status = 'kept' WHERE p.projection = v_live.slot_key;
+                PERFORM {{q}}.keep_generation_slots(v_live.slot_key);
               END IF;
               PERFORM {{q}}.set_projection_view(p_projection);
               RETURN NULL;
@@ -255,7 +258,7 @@ internal sealed class ProjectionVersionTable
             DECLARE
               v_epoch bigint;
             BEGIN
-              SELECT p.epoch INTO v_epoch FROM {{q}}.progress p WHERE p.name = p_slot FOR UPDATE;
+              v_epoch := {{q}}.lock_slot_epoch(p_slot);
               IF v_epoch IS DISTINCT FROM p_epoch THEN
                 RAISE EXCEPTION USING ERRCODE = 'PG002',
                   MESSAGE = format('epoch %s of projection %s was superseded by epoch %s', p_epoch, p_slot, v_epoch);
