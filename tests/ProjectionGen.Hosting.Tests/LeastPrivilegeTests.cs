@@ -66,6 +66,63 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
         }
     }
 
+    [Fact]
+    public async Task The_runtime_role_cannot_register_a_fake_generation_to_have_a_table_it_may_not_write_renamed_behind_a_view()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("leastpriv_fake_generation");
+        var role = "rt_" + Guid.NewGuid().ToString("N")[..10];
+        var password = Guid.NewGuid().ToString("N");
+        await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), HostedNode.Projections(), Ct);
+        var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
+        await using (var admin = new NpgsqlConnection(database.ConnectionString))
+        {
+            await admin.OpenAsync(Ct);
+            await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
+            await ExecuteAsync(admin, Block(guide, "runtime-grants")
+                .Replace("projectiongen_runtime", role, StringComparison.Ordinal)
+                .Replace("your_database", "\"" + database.Name + "\"", StringComparison.Ordinal));
+
+            // An application table in the event store's schema that no projection declares and the runtime role may read only.
+            await ExecuteAsync(admin, $"CREATE TABLE projectiongen.customers (id int PRIMARY KEY); GRANT SELECT ON projectiongen.customers TO {role}");
+        }
+
+        var key = Locking.AdvisoryLockKey.ForSlotRegistration("projectiongen", "evil").Value;
+        var runtime = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
+        await using (var restricted = new NpgsqlConnection(runtime))
+        {
+            await restricted.OpenAsync(Ct);
+
+            // A generation whose copy is customers_v1, written into the table directly, then prepared: the table would
+            // become customers_v1 behind a view named customers.
+            var direct = await Assert.ThrowsAnyAsync<PostgresException>(() => ExecuteAsync(restricted,
+                "INSERT INTO projectiongen.projection_versions (projection, generation, version, slot_key, table_name, state) VALUES ('evil', 'v1', 1, 'evil', 'customers_v1', 'live');"
+                + $"SELECT projectiongen.prepare_event_tables('evil', 'v1', ARRAY['customers'], {key})"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, direct.SqlState);
+            Assert.Equal("r", await RelationKindAsync(restricted, "projectiongen.customers"));
+
+            // The same through the registration function: refused, since the role may not write the table it would claim.
+            var registered = await Assert.ThrowsAnyAsync<PostgresException>(() => ExecuteAsync(restricted,
+                $"SELECT * FROM projectiongen.register_version('evil', 'v1', 1, 'evil', 'customers_v1', 1, 'doc_evil', {key});"
+                + $"SELECT projectiongen.prepare_event_tables('evil', 'v1', ARRAY['customers'], {key})"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, registered.SqlState);
+            Assert.Equal("r", await RelationKindAsync(restricted, "projectiongen.customers"));
+
+            // Neither does a malformed registration get in: a slot key that is not the generation's.
+            var malformed = await Assert.ThrowsAnyAsync<PostgresException>(() => ExecuteAsync(restricted,
+                $"SELECT * FROM projectiongen.register_version('evil', 'v2', 2, 'evil', 'doc_evil_v2', 1, 'doc_evil', {key})"));
+            Assert.Equal("22023", malformed.SqlState);
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM projectiongen.projection_versions WHERE projection = 'evil'", restricted);
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync(Ct))!);
+        }
+    }
+
+    private static async Task<string?> RelationKindAsync(NpgsqlConnection connection, string relation)
+    {
+        await using var command = new NpgsqlCommand("SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = relation });
+        return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
     private static string Block(string guide, string marker)
     {
         var match = Regex.Match(guide, $"<!-- {marker}:begin -->\\s*```sql\\s*(?<sql>.*?)```\\s*<!-- {marker}:end -->", RegexOptions.Singleline);

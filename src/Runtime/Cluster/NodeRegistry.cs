@@ -11,6 +11,13 @@ namespace ProjectionGen.Cluster;
 /// </summary>
 internal sealed class NodeRegistry
 {
+    /// <summary>
+    /// How old a node's heartbeat may be before it counts as gone: the default of
+    /// <see cref="Daemon.ProjectionDaemonOptions.EvictionTimeout"/>, and the staleness that status (which knows no node's options)
+    /// applies to every node.
+    /// </summary>
+    public static readonly TimeSpan DefaultEvictionTimeout = TimeSpan.FromSeconds(8);
+
     private readonly string table;
 
     /// <param name="schema">The validated schema.</param>
@@ -38,11 +45,7 @@ internal sealed class NodeRegistry
                    n.lock_pid, n.slots_owned, n.version, n.started_at
             FROM {table} n ORDER BY n.name
             """;
-        HeldKeysSql = """
-            SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid FROM pg_catalog.pg_locks l
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
-            """;
+        HeldKeysSql = Locking.SlotLockQuery.HeldKeysSql;
 
         // Re-checked on the server, so that a node whose heartbeat arrived in the meantime is left alone.
         EvictSql = $"""

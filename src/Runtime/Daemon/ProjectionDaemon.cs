@@ -88,7 +88,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             new ProjectionGuard(progress, hooks.Fencing),
             options,
             hooks,
-            $"INSERT INTO {schema.Qualify("dead_letters")} (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            new DeadLetterTable(schema).InsertSql,
             logger,
             time,
             RaiseLifecycle,

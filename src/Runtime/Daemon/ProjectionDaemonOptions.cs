@@ -66,7 +66,7 @@ public sealed class ProjectionDaemonOptions
     /// (<c>idle_session_timeout</c>), live nodes end it too (<c>pg_terminate_backend</c>), and its slots go to live nodes.
     /// Longer than <see cref="HeartbeatTimeout"/>. Default 8 s.
     /// </summary>
-    public TimeSpan EvictionTimeout { get; set; } = TimeSpan.FromSeconds(8);
+    public TimeSpan EvictionTimeout { get; set; } = Cluster.NodeRegistry.DefaultEvictionTimeout;
 
     /// <summary>
     /// A slot that nobody has owned for this long may be taken by any node that runs it, whatever placement prefers,

@@ -6,7 +6,9 @@ namespace ProjectionGen.EventStore;
 /// <summary>
 /// The store's schema as an ordered list of versioned steps, applied by <see cref="ApplyAsync"/> in one transaction
 /// under a transaction-level advisory lock and recorded in <c>{schema}.schema_version</c>. New steps (the daemon's, for
-/// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited.
+/// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited. Released
+/// steps whose functions were replaced later are kept as embedded scripts (<see cref="MigrationScript"/>); today's
+/// definition of each function is written once, by the owner of its table.
 /// </summary>
 internal static class EventStoreSchema
 {
@@ -15,7 +17,7 @@ internal static class EventStoreSchema
     [
         new(1, "streams, events, progress, dead letters", CreateTables),
         new(2, "append_events function", CreateAppendFunction),
-        new(3, "commit_progress function (the daemon's fenced commit and lock guard)", context => [Progress.ProgressTable.CreateCommitFunction(context.Schema.Quoted)]),
+        new(3, "commit_progress function (the daemon's fenced commit and lock guard)", s => MigrationScript.Load("0003_commit_progress.sql", s)),
         new(4, "cluster: slot columns on progress, node registry, stream hash for shards", context =>
             [.. Progress.ProgressTable.AddSlotColumns(context), Cluster.NodeRegistry.CreateTable(context), AddStreamHash(context)]),
         new(5, "events are written only under the append marker: append_events marks its transaction, a trigger refuses other writes", RequireAppendMarker),
@@ -24,9 +26,11 @@ internal static class EventStoreSchema
         // On a large existing store, build it beforehand with CREATE INDEX CONCURRENTLY (docs/operations.md).
         new(6, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
         new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
-        new(8, "projection_versions table, projection views and the fenced version switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateTable),
-        new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", Versions.ProjectionVersionTable.CreateEventTables),
-        new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", Versions.ProjectionVersionTable.GuardEventTables),
+        new(8, "projection_versions table, projection views and the fenced version switch (docs/versions.md)", s => MigrationScript.Load("0008_projection_versions.sql", s)),
+        new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", s => MigrationScript.Load("0009_event_tables.sql", s)),
+        new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", s => MigrationScript.Load("0010_guard_event_tables.sql", s)),
+        new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s =>
+            [Locking.SlotLockQuery.CreateFunction(s), Progress.ProgressTable.CommitFunction(s), .. Progress.ProgressTable.GenerationFunctions(s), .. Versions.ProjectionVersionTable.SecureRegistration(s)]),
     ];
 
     /// <summary>
@@ -43,6 +47,13 @@ internal static class EventStoreSchema
     /// </summary>
     public static string ShardIndexExistsSql(PostgresIdentifier schema, int shards) =>
         string.Create(CultureInfo.InvariantCulture, $"SELECT to_regclass('{schema.Quoted.Replace("'", "''", StringComparison.Ordinal)}.events_shard_{shards}') IS NOT NULL");
+
+    /// <summary>
+    /// A scalar subquery: the time of the first event after position <paramref name="position"/> up to
+    /// <paramref name="mark"/> (SQL expressions), the oldest event a slot has yet to apply (the status's lag).
+    /// </summary>
+    public static string FirstEventTimeSql(PostgresIdentifier schema, string position, string mark) =>
+        $"(SELECT e.\"timestamp\" FROM {schema.Qualify("events")} e WHERE e.seq > {position} AND e.seq <= {mark} ORDER BY e.seq LIMIT 1)";
 
     // A stable, non-negative 31-bit hash of the stream id (the first 32 bits of its MD5), computed by the server for
     // every row however it is written, so that shard membership never depends on a client's hash function.
@@ -126,19 +137,14 @@ internal static class EventStoreSchema
         """,
         $"ALTER SEQUENCE {s.Table("events_seq")} OWNED BY {s.Table("events")}.seq",
         Progress.ProgressTable.CreateTable(s),
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("dead_letters")} (
-          id bigserial PRIMARY KEY, projection text NOT NULL, seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL,
-          epoch bigint, node text, reason text NOT NULL, exception text, attempts int NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())
-        """,
-        $"CREATE INDEX IF NOT EXISTS dead_letters_projection_seq ON {s.Table("dead_letters")} (projection, seq)",
+        .. Progress.DeadLetterTable.CreateTable(s),
     ];
 
     // The append protocol that the safe high-water mark depends on (see SafeHighWaterMark): the shared marker lock
     // first, then the stream row lock (which assigns the transaction id), and only then the sequence numbers.
     private static IReadOnlyList<string> CreateAppendFunction(SchemaContext s) => [AppendFunction(s, marksTransaction: false)];
 
-    // Step 4: append_events records in a transaction-local setting that its transaction holds the marker and a
+    // Step 5: append_events records in a transaction-local setting that its transaction holds the marker and a
     // transaction id, and a statement-level trigger refuses any INSERT or COPY into the events table without it. A
     // plain INSERT ... nextval(...) draws its numbers without the marker, so it could commit behind the safe mark and
     // be skipped by every projection (docs/operations.md, "Least privilege").

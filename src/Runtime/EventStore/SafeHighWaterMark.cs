@@ -29,7 +29,7 @@ namespace ProjectionGen.EventStore;
 /// such as one idle in a transaction after writing to an unrelated table, is not waited for.</para>
 /// <para>Read events up to the mark with a snapshot taken after the mark was read: a new statement in READ COMMITTED
 /// (PostgreSQL's default), not inside a REPEATABLE READ transaction begun earlier. Only <c>append_events</c> may write
-/// to the events table (schema step 4 enforces it: a trigger refuses any other INSERT or COPY). Read the mark on the primary: a standby's <c>pg_locks</c> does not show the primary's appenders.
+/// to the events table (schema step 5 enforces it: a trigger refuses any other INSERT or COPY). Read the mark on the primary: a standby's <c>pg_locks</c> does not show the primary's appenders.
 /// Reading <c>pg_locks</c> briefly takes the lock manager's partition locks, so poll it at a sensible interval (and
 /// wake on the notification channel) rather than in a tight loop.</para>
 /// <para>All of this holds while the database keeps its history. Each reading also returns the server's start time,

@@ -26,9 +26,6 @@ internal sealed class LockConnection : IAsyncDisposable
     /// <summary>The backend holding this node's locks.</summary>
     public LockConnectionIdentity Identity { get; }
 
-    /// <summary>The keys this connection holds, as far as the last acquisition, release or heartbeat knows.</summary>
-    public IReadOnlyCollection<long> HeldKeys => held;
-
     /// <summary>The underlying connection, for the ownership statements that must run on the lock session.</summary>
     public NpgsqlConnection Connection => connection;
 
@@ -163,24 +160,13 @@ internal sealed class LockConnection : IAsyncDisposable
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Whether this connection holds <paramref name="key"/>, as far as it knows.</summary>
-    public bool Holds(AdvisoryLockKey key) => held.Contains(key.Value);
-
     /// <summary>
     /// The heartbeat's lock check, to send in the heartbeat's batch: returns the held keys no longer granted to this
     /// session. An error means the session itself is gone or unresponsive, and with it every lock.
     /// </summary>
     public NpgsqlBatchCommand CreateLostKeysCommand()
     {
-        var command = new NpgsqlBatchCommand(
-            """
-            SELECT k FROM unnest($1::bigint[]) AS k
-            WHERE NOT EXISTS (
-              SELECT 1 FROM pg_locks l
-              WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted AND l.objsubid = 1
-                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND l.classid = ((k >> 32) & 4294967295)::oid AND l.objid = (k & 4294967295)::oid)
-            """);
+        var command = new NpgsqlBatchCommand(SlotLockQuery.LostKeysSql);
         command.Parameters.Add(new NpgsqlParameter { Value = held.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         return command;
     }

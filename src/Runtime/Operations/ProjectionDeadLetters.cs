@@ -26,12 +26,8 @@ public sealed class ProjectionDeadLetters
     private readonly IReadOnlyList<IGeneratedProjection> projections;
     private readonly JsonSerializerOptions documentOptions;
     private readonly string schema;
-    private readonly string readSql;
-    private readonly string countSql;
-    private readonly string discardSql;
-    private readonly string lockSql;
-    private readonly string fenceSql;
-    private readonly string failedSql;
+    private readonly Progress.DeadLetterTable table;
+    private readonly Progress.ProgressTable progress;
 
     /// <summary>Creates the dead-letter operations for <paramref name="projections"/> on <paramref name="store"/>.</summary>
     /// <param name="store">The event store.</param>
@@ -46,25 +42,15 @@ public sealed class ProjectionDeadLetters
         documentOptions = documentSerializerOptions ?? DefaultJsonOptions.Create(DefaultJsonOptions.ContractsOf(this.projections));
         schema = store.Schema;
         var s = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
-        var deadLetters = s.Qualify("dead_letters");
-        readSql = $"""
-            SELECT d.id, d.projection, d.seq, d.stream_id, d.event_type, d.epoch, d.node, d.reason, d.exception, d.attempts, d.created_at,
-                   left(e.data::text, {MaxPayloadChars})
-            FROM {deadLetters} d LEFT JOIN {s.Qualify("events")} e ON e.seq = d.seq
-            ORDER BY d.id DESC LIMIT $1
-            """;
-        countSql = $"SELECT count(*) FROM {deadLetters}";
-        discardSql = $"DELETE FROM {deadLetters} WHERE id = $1";
-        lockSql = $"SELECT projection, seq FROM {deadLetters} WHERE id = $1 FOR UPDATE";
-        fenceSql = $"UPDATE {s.Qualify("progress")} SET epoch = epoch + 1 WHERE name = $1 RETURNING epoch, position";
-        failedSql = $"UPDATE {deadLetters} SET attempts = attempts + 1, exception = $2, created_at = now() WHERE id = $1";
+        table = new Progress.DeadLetterTable(s, MaxPayloadChars);
+        progress = new Progress.ProgressTable(s);
     }
 
     /// <summary>The newest dead letters, at most <paramref name="limit"/>, with their payloads.</summary>
     public async Task<IReadOnlyList<DeadLetterEntry>> ReadAsync(int limit = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var command = store.DataSource.CreateCommand(readSql);
+        await using var command = store.DataSource.CreateCommand(table.ReadSql);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<DeadLetterEntry>();
@@ -91,7 +77,7 @@ public sealed class ProjectionDeadLetters
     /// <summary>How many dead letters there are in all.</summary>
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = store.DataSource.CreateCommand(countSql);
+        await using var command = store.DataSource.CreateCommand(table.CountSql);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -99,7 +85,7 @@ public sealed class ProjectionDeadLetters
     /// <returns>Whether it existed.</returns>
     public async Task<bool> DiscardAsync(long id, CancellationToken cancellationToken = default)
     {
-        await using var command = store.DataSource.CreateCommand(discardSql);
+        await using var command = store.DataSource.CreateCommand(table.DeleteSql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
@@ -115,9 +101,9 @@ public sealed class ProjectionDeadLetters
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                string projection;
+                string slot;
                 long sequence;
-                await using (var command = new NpgsqlCommand(lockSql, connection, transaction))
+                await using (var command = new NpgsqlCommand(table.LockSql, connection, transaction))
                 {
                     command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -126,22 +112,27 @@ public sealed class ProjectionDeadLetters
                         return null;
                     }
 
-                    projection = reader.GetString(0);
+                    slot = reader.GetString(0);
                     sequence = reader.GetInt64(1);
                 }
 
-                var generated = projections.FirstOrDefault(p => p.Descriptor.Name == projection)
-                    ?? throw new InvalidOperationException($"Dead letter {id} belongs to projection '{projection}', which this application does not run.");
+                // The dead letter names its slot (name, name/2, name@v2, name@v2/1): the handlers of that generation's
+                // version apply it, into that generation's tables, and that slot is fenced.
+                var parts = Progress.SlotNameParts.Parse(slot)
+                    ?? throw new InvalidOperationException($"Dead letter {id} belongs to '{slot}', which is not a slot name.");
+                var generation = parts.Generation;
+                var generated = projections.FirstOrDefault(p => p.Descriptor.Name == generation.Projection && p.Descriptor.Version == generation.Version)
+                    ?? throw new InvalidOperationException($"Dead letter {id} belongs to slot '{slot}' of projection '{generation.Projection}' version {generation.Version}, which this application does not run.");
 
                 // The fence first: the owner's in-flight commit waits on this row lock and then finds its epoch gone.
                 long epoch, position;
-                await using (var command = new NpgsqlCommand(fenceSql, connection, transaction))
+                await using (var command = new NpgsqlCommand(progress.FenceSlotSql, connection, transaction))
                 {
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot });
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        throw new InvalidOperationException($"Projection '{projection}' has no progress row.");
+                        throw new InvalidOperationException($"Slot '{slot}' has no progress row.");
                     }
 
                     epoch = reader.GetInt64(0);
@@ -154,7 +145,7 @@ public sealed class ProjectionDeadLetters
                     : null;
                 if (error is null)
                 {
-                    var batch = new DeadLetterRetryBatch(this, generated.Descriptor, epoch, position, events, connection);
+                    var batch = new DeadLetterRetryBatch(this, generated.Descriptor, generation, epoch, position, events, connection);
                     try
                     {
                         await generated.RunBatchAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -167,7 +158,7 @@ public sealed class ProjectionDeadLetters
                     if (error is null && batch.Commit is { } commit)
                     {
                         await using var sent = commit;
-                        commit.BatchCommands.Add(Command(discardSql, id));
+                        commit.BatchCommands.Add(Command(table.DeleteSql, id));
                         await commit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                         return new DeadLetterRetryResult(id, true, epoch, null);
@@ -175,7 +166,7 @@ public sealed class ProjectionDeadLetters
                 }
 
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                await using (var failed = new NpgsqlCommand(failedSql, connection))
+                await using (var failed = new NpgsqlCommand(table.FailedSql, connection))
                 {
                     failed.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
                     failed.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error ?? "the projection did not commit" });
@@ -198,14 +189,15 @@ public sealed class ProjectionDeadLetters
     private sealed class DeadLetterRetryBatch(
         ProjectionDeadLetters owner,
         ProjectionDescriptor descriptor,
+        Versions.ProjectionGeneration generation,
         long epoch,
         long position,
         IReadOnlyList<EventEnvelope> events,
         NpgsqlConnection connection) : IProjectionBatch
     {
-        // A dead letter is retried for the projection's original generation (its slot is the projection's name), so a
-        // projection that declares its tables writes that generation's copies (docs/versions.md, "Event projections").
-        private readonly BatchWriter writer = new(descriptor.Name, Versions.EventTables.Resolve(owner.schema, descriptor, new Versions.ProjectionGeneration(descriptor.Name, 1, false)));
+        // A dead letter is retried for the generation of its slot, so a projection that declares its tables writes that
+        // generation's copies (docs/versions.md, "Event projections").
+        private readonly BatchWriter writer = new(descriptor.Name, Versions.EventTables.Resolve(owner.schema, descriptor, generation));
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
         private IBatchDocuments? documents;
 #pragma warning restore CA1859
@@ -231,7 +223,7 @@ public sealed class ProjectionDeadLetters
                 return existing;
             }
 
-            var table = DocumentTable.For(owner.schema, descriptor);
+            var table = DocumentTable.For(owner.schema, descriptor, generation);
             var options = owner.documentOptions;
             if (descriptor.DocumentType != typeof(TDocument) || options.GetTypeInfo(typeof(TDocument)) is not System.Text.Json.Serialization.Metadata.JsonTypeInfo<TDocument> typeInfo)
             {

@@ -24,8 +24,8 @@ public sealed class ProjectionHistory
 
     private readonly NpgsqlDataSource? dataSource;
     private readonly string table;
-    private readonly string progress;
-    private readonly string versions;
+    private readonly Progress.ProgressTable progress;
+    private readonly Versions.ProjectionVersionTable versions;
     private readonly string prune;
     private readonly string acquisitionSql;
     private readonly string readSql;
@@ -40,8 +40,8 @@ public sealed class ProjectionHistory
     {
         this.dataSource = dataSource;
         table = schema.Qualify("projection_history");
-        progress = schema.Qualify("progress");
-        versions = schema.Qualify("projection_versions");
+        progress = new Progress.ProgressTable(schema);
+        versions = new Versions.ProjectionVersionTable(schema);
         prune = $"""
             pruned AS (
               DELETE FROM {table} WHERE id IN (
@@ -58,8 +58,7 @@ public sealed class ProjectionHistory
             INSERT INTO {table} (kind, projection, node, epoch, position, detail)
             SELECT CASE WHEN previous.node IS NULL OR previous.node = $2 THEN '{ProjectionHistoryKinds.Acquired}' ELSE '{ProjectionHistoryKinds.Moved}' END,
                    p.name, $2, p.epoch, p.position, CASE WHEN previous.node = $2 THEN NULL ELSE 'from ' || previous.node END
-            FROM {progress} p LEFT JOIN previous ON true
-            WHERE p.name = $1
+            FROM ({progress.HistorySlotSql}) p LEFT JOIN previous ON true
             """;
         readSql = $"""
             SELECT id, at, kind, projection, node, epoch, position, detail FROM {table}
@@ -123,7 +122,7 @@ public sealed class ProjectionHistory
             INSERT INTO {table} (kind, projection, node, epoch, position, detail)
             SELECT '{ProjectionHistoryKinds.Rebuilt}', p.name, NULL, p.epoch + 1, p.position,
                    'position ' || p.position || ' reset to 0, read model emptied' || coalesce('; owner ' || p.owner || ' fenced', '')
-            FROM (SELECT name, epoch, position, owner FROM {progress} WHERE name = $1 FOR UPDATE) p
+            FROM ({progress.HistorySlotSql} FOR UPDATE) p
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection });
         return command;
@@ -138,7 +137,7 @@ public sealed class ProjectionHistory
     internal NpgsqlBatchCommand CreateVersionCommand(string kind, string projection, string generation, string? node, long? epoch, string detail, bool onlyIfSwitchedNow = false)
     {
         var condition = onlyIfSwitchedNow
-            ? $"WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.projection = $2 AND v.generation = $6 AND v.state = 'live' AND v.switched_at = now())"
+            ? $"WHERE EXISTS ({versions.SwitchedNowSql})"
             : "";
         var command = new NpgsqlBatchCommand($"""
             WITH {prune}

@@ -11,9 +11,9 @@ namespace ProjectionGen.Operations;
 /// </summary>
 public sealed class ProjectionLockHolderReader
 {
-    private const string Sql = """
+    private const string Sql = $"""
         SELECT substr(a.application_name, length($1) + 1), a.backend_start, a.state_change,
-               (SELECT count(*) FROM pg_catalog.pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted AND l.objsubid = 1)::int
+               {Locking.SlotLockQuery.CountHeldBySessionSql}::int
         FROM pg_catalog.pg_stat_activity a
         WHERE a.datname = current_database() AND starts_with(a.application_name, $1)
         ORDER BY 1

@@ -43,7 +43,7 @@ public sealed class ProjectionRebuilder
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
         history = ProjectionHistory.ForSchema(schema);
-        deadLettersSql = $"DELETE FROM {schema.Qualify("dead_letters")} WHERE split_part(projection, '/', 1) = $1";
+        deadLettersSql = new DeadLetterTable(schema).DeleteOfKeySql;
     }
 
     /// <summary>The names of the projections this rebuilder knows.</summary>

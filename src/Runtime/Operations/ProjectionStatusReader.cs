@@ -13,8 +13,6 @@ namespace ProjectionGen.Operations;
 /// </summary>
 public sealed class ProjectionStatusReader
 {
-    private static readonly TimeSpan NodeStaleAfter = TimeSpan.FromSeconds(8);
-
     private readonly PostgresEventStore store;
     private readonly ProgressTable progress;
     private readonly NodeRegistry registry;
@@ -30,12 +28,7 @@ public sealed class ProjectionStatusReader
         progress = new ProgressTable(schema);
         registry = new NodeRegistry(schema);
         versions = new Versions.ProjectionVersionTable(schema);
-        locksSql = """
-            SELECT (l.classid::bigint << 32) | l.objid::bigint, l.pid, l.mode, coalesce(a.application_name, '')
-            FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
-            """;
+        locksSql = SlotLockQuery.HoldersSql;
     }
 
     /// <summary>Reads every slot that has a progress row, ordered by projection and shard.</summary>
@@ -57,7 +50,7 @@ public sealed class ProjectionStatusReader
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var node = NodeRegistry.ReadNode(reader);
-                    nodes.Add(new NodeStatus(node.Name, node.IsLive(NodeStaleAfter), node.Draining, node.HeartbeatAt, node.HeartbeatAge, node.SlotsOwned, node.Capacity, node.Tags, node.Projections, node.Version, node.StartedAt, node.LockPid));
+                    nodes.Add(new NodeStatus(node.Name, node.IsLive(NodeRegistry.DefaultEvictionTimeout), node.Draining, node.HeartbeatAt, node.HeartbeatAge, node.SlotsOwned, node.Capacity, node.Tags, node.Projections, node.Version, node.StartedAt, node.LockPid));
                 }
             }
 

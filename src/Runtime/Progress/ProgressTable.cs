@@ -35,6 +35,9 @@ internal sealed class ProgressTable
         MarkPausedSql = $"UPDATE {table} SET status = 'paused' WHERE name = $1 AND epoch = $2";
         ResumeSlotSql = $"UPDATE {table} SET epoch = epoch + 1, status = 'resuming' WHERE name = $1 AND status = 'paused' RETURNING name";
         ResumeProjectionSql = $"UPDATE {table} SET epoch = epoch + 1, status = 'resuming' WHERE projection = $1 AND status = 'paused' RETURNING name";
+        FenceSlotSql = $"UPDATE {table} SET epoch = epoch + 1 WHERE name = $1 RETURNING epoch, position";
+        HistorySlotSql = $"SELECT name, epoch, position, owner FROM {table} WHERE name = $1";
+        GenerationSlotsSql = $"(SELECT min(p.position) FROM {table} p WHERE p.projection = v.slot_key), (SELECT count(*) FROM {table} p WHERE p.projection = v.slot_key)";
 
         // Only a newer loss overwrites an older one; the status says 'stopped' only while no node has taken over.
         RecordLossSql = $"""
@@ -52,8 +55,8 @@ internal sealed class ProgressTable
             """;
         StatusSql = $"""
             SELECT p.name, p.owner, p.owner_since, p.epoch, p.position, p.last_commit_at, p.status, p.last_loss_cause, p.last_loss_at,
-                   (SELECT count(*) FROM {schema.Qualify("dead_letters")} d WHERE d.projection = p.name),
-                   (SELECT e."timestamp" FROM {schema.Qualify("events")} e WHERE e.seq > p.position AND e.seq <= $1 ORDER BY e.seq LIMIT 1),
+                   {new DeadLetterTable(schema).CountOfSlotSql("p.name")},
+                   {EventStoreSchema.FirstEventTimeSql(schema, "p.position", "$1")},
                    now(), p.projection, p.shard, p.shard_count
             FROM {table} p
             ORDER BY p.projection, p.shard, p.name
@@ -82,7 +85,7 @@ internal sealed class ProgressTable
     /// <summary>The epochs of the named slots ($1 text[]): the heartbeat's check for epochs bumped elsewhere.</summary>
     public string EpochsSql { get; }
 
-    /// <summary>The fenced commit, first statement of every batch (see <see cref="CreateCommitFunction"/>).</summary>
+    /// <summary>The fenced commit, first statement of every batch (see <see cref="CommitFunction"/>).</summary>
     public string FencedCommitSql { get; }
 
     /// <summary>The unfenced progress update, for the guard-cost benchmark and the fault suite's checker test only.</summary>
@@ -96,6 +99,24 @@ internal sealed class ProgressTable
 
     /// <summary>Resumes every paused slot of projection $1.</summary>
     public string ResumeProjectionSql { get; }
+
+    /// <summary>
+    /// Fences slot $1 (a dead letter's retry): a new epoch, so that the owner's in-flight commit, waiting on this row lock,
+    /// then finds its epoch gone; returns the new epoch and the position.
+    /// </summary>
+    public string FenceSlotSql { get; }
+
+    /// <summary>
+    /// Slot $1's name, epoch, position and owner: what the history records of an acquisition or a rebuild
+    /// (<see cref="Operations.ProjectionHistory"/> reads it as a subquery in its insert, in the same transaction).
+    /// </summary>
+    public string HistorySlotSql { get; }
+
+    /// <summary>
+    /// Two columns for a row <c>v</c> of <c>projection_versions</c>: the lowest position of the generation's slots and how
+    /// many it has (<see cref="Versions.ProjectionVersionTable.StatusSql"/>).
+    /// </summary>
+    public string GenerationSlotsSql { get; }
 
     /// <summary>Records a lock loss ($1 slot, $2 cause, $3 when, $4 the lost epoch).</summary>
     public string RecordLossSql { get; }
@@ -124,14 +145,15 @@ internal sealed class ProgressTable
     ];
 
     /// <summary>
-    /// The server side of the guard, <c>commit_progress</c>. The fenced update runs first: under READ COMMITTED a
-    /// concurrent epoch bump and this update contend for the same row lock, and whichever waits re-checks its WHERE
-    /// clause against the newest row version, so a deposed owner matches zero rows (docs/daemon.md, "Why it is safe").
-    /// Only then is the lock checked, so that a stale owner is reported as superseded rather than as a mere lock loss.
-    /// Any RAISE rolls back the batch's whole implicit transaction.
+    /// Today's <c>commit_progress</c> (schema version 11; version 3's text is in <c>EventStore/Migrations/0003_commit_progress.sql</c>). The
+    /// fenced update runs first: under READ COMMITTED a concurrent epoch bump and this update contend for the same row
+    /// lock, and whichever waits re-checks its WHERE clause against the newest row version, so a deposed owner matches
+    /// zero rows (docs/daemon.md, "Why it is safe"). Only then is the lock checked (<c>holds_slot_lock</c>, see
+    /// <see cref="Locking.SlotLockQuery"/>), so that a stale owner is reported as superseded rather than as a mere lock
+    /// loss. Any RAISE rolls back the batch's whole implicit transaction.
     /// </summary>
-    public static string CreateCommitFunction(string quotedSchema) => $$"""
-        CREATE OR REPLACE FUNCTION {{quotedSchema}}.commit_progress(
+    public static string CommitFunction(SchemaContext s) => $$"""
+        CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.commit_progress(
           p_name text, p_epoch bigint, p_from bigint, p_to bigint,
           p_lock_pid integer, p_lock_backend_start timestamptz, p_lock_key bigint, p_check_lock boolean)
         RETURNS void LANGUAGE plpgsql AS $fn$
@@ -139,11 +161,11 @@ internal sealed class ProgressTable
           current_epoch bigint;
           current_position bigint;
         BEGIN
-          UPDATE {{quotedSchema}}.progress
+          UPDATE {{s.Schema.Quoted}}.progress
              SET position = p_to, last_commit_at = now()
            WHERE name = p_name AND epoch = p_epoch AND position = p_from;
           IF NOT FOUND THEN
-            SELECT epoch, position INTO current_epoch, current_position FROM {{quotedSchema}}.progress WHERE name = p_name;
+            SELECT epoch, position INTO current_epoch, current_position FROM {{s.Schema.Quoted}}.progress WHERE name = p_name;
             IF current_epoch IS DISTINCT FROM p_epoch THEN
               RAISE EXCEPTION USING ERRCODE = 'PG002',
                 MESSAGE = format('epoch %s of projection %s was superseded by epoch %s', p_epoch, p_name, current_epoch);
@@ -151,19 +173,52 @@ internal sealed class ProgressTable
             RAISE EXCEPTION USING ERRCODE = 'PG003',
               MESSAGE = format('projection %s is at position %s, not %s', p_name, current_position, p_from);
           END IF;
-          IF p_check_lock AND NOT EXISTS (
-               SELECT 1 FROM pg_locks l, pg_stat_get_activity(p_lock_pid) a
-                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND l.classid = ((p_lock_key >> 32) & 4294967295)::oid
-                  AND l.objid = (p_lock_key & 4294967295)::oid
-                  AND l.pid = p_lock_pid AND a.backend_start = p_lock_backend_start) THEN
+          IF p_check_lock AND NOT {{s.Schema.Quoted}}.holds_slot_lock(p_lock_pid, p_lock_backend_start, p_lock_key) THEN
             RAISE EXCEPTION USING ERRCODE = 'PG001',
               MESSAGE = format('the lock of projection %s is no longer held by backend %s', p_name, p_lock_pid);
           END IF;
         END
-        $fn$;
+        $fn$
         """;
+
+    /// <summary>
+    /// The functions through which the versions' SQL reads and fences progress rows (schema version 11, before the
+    /// functions of <see cref="Versions.ProjectionVersionTable.SecureRegistration"/> that call them): a generation's slots
+    /// (lowest and highest position, count, shard count; optionally locked first), the fence of a replaced generation's
+    /// slots (a new epoch and the status 'kept', docs/versions.md "Event projections"), and a slot's epoch with its row
+    /// locked (the switch's fence). They run with their caller's privileges.
+    /// </summary>
+    public static IReadOnlyList<string> GenerationFunctions(SchemaContext s)
+    {
+        var table = s.Schema.Quoted + ".progress";
+        return
+        [
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.generation_slots(p_slot_key text, p_lock boolean)
+            RETURNS TABLE (min_position bigint, max_position bigint, slots bigint, max_shard_count int)
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+            BEGIN
+              IF p_lock THEN
+                PERFORM 1 FROM {{table}} p WHERE p.projection = p_slot_key FOR UPDATE;
+              END IF;
+              RETURN QUERY SELECT min(p.position), max(p.position), count(*), max(p.shard_count) FROM {{table}} p WHERE p.projection = p_slot_key;
+            END
+            $fn$
+            """,
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.keep_generation_slots(p_slot_key text)
+            RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+              UPDATE {{table}} p SET epoch = p.epoch + 1, status = 'kept' WHERE p.projection = p_slot_key
+            $fn$
+            """,
+            $$"""
+            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.lock_slot_epoch(p_slot text)
+            RETURNS bigint LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
+              SELECT p.epoch FROM {{table}} p WHERE p.name = p_slot FOR UPDATE
+            $fn$
+            """,
+        ];
+    }
 
     /// <summary>
     /// Registers a projection's slots, refusing a shard count that differs from the one its existing rows were made

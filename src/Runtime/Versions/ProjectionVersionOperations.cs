@@ -34,7 +34,7 @@ public sealed class ProjectionVersionOperations
         versions = new ProjectionVersionTable(schema);
         progress = new ProgressTable(schema);
         history = ProjectionHistory.ForSchema(schema);
-        deadLettersSql = $"DELETE FROM {schema.Qualify("dead_letters")} WHERE split_part(projection, '/', 1) = $1";
+        deadLettersSql = new DeadLetterTable(schema).DeleteOfKeySql;
     }
 
     /// <summary>Raised after an action committed: <see cref="ProjectionLifecycleKind.VersionBuildStarted"/> or <see cref="ProjectionLifecycleKind.VersionRetired"/>.</summary>

@@ -1,0 +1,37 @@
+namespace ProjectionGen.EventStore;
+
+/// <summary>
+/// A released schema step kept as it was released: an embedded <c>Migrations/NNNN_*.sql</c> file whose statements are
+/// separated by the line <see cref="Separator"/>, with <c>{schema}</c> for the quoted schema and <c>{schema_literal}</c>
+/// for its name as a string literal, both from the validated <see cref="SchemaContext.Schema"/>. Steps whose functions
+/// were later replaced live here, so that each function body is written once: the history in these files, today's
+/// definition with its table's owner.
+/// </summary>
+internal static class MigrationScript
+{
+    /// <summary>The line between two statements of a script.</summary>
+    public const string Separator = "-- ProjectionGen: next statement";
+
+    /// <summary>The statements of script <paramref name="fileName"/> (for example <c>0009_event_tables.sql</c>) for the schema of <paramref name="context"/>.</summary>
+    public static IReadOnlyList<string> Load(string fileName, SchemaContext context)
+    {
+        var assembly = typeof(MigrationScript).Assembly;
+        using var stream = assembly.GetManifestResourceStream("ProjectionGen.Migrations." + fileName)
+            ?? throw new InvalidOperationException($"The schema script {fileName} is not embedded in {assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+        var literal = "'" + context.Schema.Value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        return
+        [
+            .. text.Split("\n" + Separator + "\n", StringSplitOptions.None)
+                .Select(statement => statement.TrimEnd('\n'))
+                .Where(statement => !IsOnlyComments(statement))
+                .Select(statement => statement
+                    .Replace("{schema_literal}", literal, StringComparison.Ordinal)
+                    .Replace("{schema}", context.Schema.Quoted, StringComparison.Ordinal)),
+        ];
+    }
+
+    private static bool IsOnlyComments(string statement) =>
+        statement.Split('\n').All(line => line.Length == 0 || line.StartsWith("--", StringComparison.Ordinal));
+}
