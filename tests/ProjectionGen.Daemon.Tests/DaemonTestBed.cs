@@ -63,11 +63,11 @@ internal sealed class DaemonTestBed : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A daemon node with its own store instance (as a separate process would have) and its own connections.</summary>
-    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null)
+    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null, EventStoreOptions? storeOptions = null)
     {
         var options = new ProjectionDaemonOptions { ConnectionString = ConnectionString, NodeName = node };
         configure?.Invoke(options);
-        var nodeStore = new PostgresEventStore(dataSource, new EventStoreOptions(), Registry());
+        var nodeStore = new PostgresEventStore(dataSource, storeOptions ?? new EventStoreOptions(), Registry());
         var daemon = new ProjectionDaemon(nodeStore, projections, options, loggerFactory);
         daemon.Lifecycle += (_, e) => Lifecycle.Enqueue(e);
         daemons.Add(daemon);
