@@ -152,6 +152,19 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
         Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(runtime).Password!, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>The schema installer run by the runtime role with everything in place (a sharded projection's index too) creates nothing.</summary>
+    [Fact]
+    public async Task The_schema_installer_run_as_the_runtime_role_with_everything_in_place_needs_no_ddl_privilege()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("leastinst");
+        IGeneratedProjection[] projections = [new Projections.ShardedLedgerProjection(), new Projections.AccountBalanceProjection()];
+        await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), projections, Ct);
+        var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
+        var runtime = await CreateRoleAsync(database, Block(guide, "runtime-grants")
+            + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal));
+        Assert.Equal(1, await ProjectionSchemaInstaller.ApplyAsync(runtime, new EventStoreOptions(), projections, Ct));
+    }
+
     /// <summary>A fresh login role holding <paramref name="grants"/> (the docs' statements, names replaced) and <paramref name="extra"/>; returns its connection string.</summary>
     private static async Task<string> CreateRoleAsync(ProjectionGen.Testing.TestDatabase database, string grants, string extra = "")
     {
