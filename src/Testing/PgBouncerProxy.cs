@@ -23,12 +23,16 @@ public sealed class PgBouncerProxy : IAsyncDisposable
 {
     private static readonly string[] KnownLocations = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
 
-    private readonly Process process;
     private readonly string rootDirectory;
+    private readonly ProcessStartInfo startInfo;
+    private readonly int port;
+    private Process process;
 
-    private PgBouncerProxy(Process process, string rootDirectory, string connectionString)
+    private PgBouncerProxy(Process process, ProcessStartInfo startInfo, int port, string rootDirectory, string connectionString)
     {
         this.process = process;
+        this.startInfo = startInfo;
+        this.port = port;
         this.rootDirectory = rootDirectory;
         ConnectionString = connectionString;
     }
@@ -83,10 +87,11 @@ public sealed class PgBouncerProxy : IAsyncDisposable
             await ProcessRunner.RunAsync("chown", ["-R", runAsUser, root], null, cancellationToken).ConfigureAwait(false);
         }
 
-        var process = Process.Start(ProcessRunner.CreateStartInfo(binary, [config], runAsUser))
-            ?? throw new InvalidOperationException("pgbouncer did not start.");
+        // -q: nothing on stderr (nobody reads it; a full pipe would block the pooler), the log file has it all.
+        var startInfo = ProcessRunner.CreateStartInfo(binary, ["-q", config], runAsUser);
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("pgbouncer did not start.");
         process.StandardInput.Close();
-        var proxy = new PgBouncerProxy(process, root, new NpgsqlConnectionStringBuilder(server.ConnectionString) { Port = port, Pooling = false }.ConnectionString);
+        var proxy = new PgBouncerProxy(process, startInfo, port, root, new NpgsqlConnectionStringBuilder(server.ConnectionString) { Port = port, Pooling = false }.ConnectionString);
         try
         {
             await WaitUntilListeningAsync(process, port, cancellationToken).ConfigureAwait(false);
@@ -97,6 +102,25 @@ public sealed class PgBouncerProxy : IAsyncDisposable
             await proxy.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Kills PgBouncer (every client and server connection through it breaks, as in a pooler crash or a restart that
+    /// does not wait for clients) and starts it again on the same port; returns once it accepts connections.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">PgBouncer did not start again.</exception>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        process.Dispose();
+        process = Process.Start(startInfo) ?? throw new InvalidOperationException("pgbouncer did not start again.");
+        process.StandardInput.Close();
+        await WaitUntilListeningAsync(process, port, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

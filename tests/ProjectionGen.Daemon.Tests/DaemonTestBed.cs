@@ -63,8 +63,8 @@ internal sealed partial class DaemonTestBed : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A daemon node with its own store instance (as a separate process would have) and its own connections.</summary>
-    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null) =>
-        Track(new ProjectionDaemon(NodeStore(), projections, NodeOptions(node, configure), loggerFactory));
+    public ProjectionDaemon CreateDaemon(string node, IEnumerable<IGeneratedProjection> projections, Action<ProjectionDaemonOptions>? configure = null, EventStoreOptions? storeOptions = null) =>
+        Track(new ProjectionDaemon(NodeStore(storeOptions), projections, NodeOptions(node, configure), loggerFactory));
 
     private ProjectionDaemonOptions NodeOptions(string node, Action<ProjectionDaemonOptions>? configure)
     {
@@ -73,7 +73,7 @@ internal sealed partial class DaemonTestBed : IAsyncDisposable
         return options;
     }
 
-    private PostgresEventStore NodeStore() => new(dataSource, new EventStoreOptions(), Registry());
+    private PostgresEventStore NodeStore(EventStoreOptions? storeOptions = null) => new(dataSource, storeOptions ?? new EventStoreOptions(), Registry());
 
     private ProjectionDaemon Track(ProjectionDaemon daemon)
     {

@@ -3,6 +3,7 @@ using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
+using ProjectionGen.Operations;
 using Xunit;
 
 namespace ProjectionGen.Tests;
@@ -121,6 +122,125 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
         await using var command = new NpgsqlCommand("SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1)", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = relation });
         return await command.ExecuteScalarAsync(Ct) as string;
+    }
+
+    /// <summary>
+    /// The runtime role with the documented runtime, document-table, append and operator grants starts a node with the
+    /// schema step left on (the default) and appends through a store that applies the schema: with the schema current,
+    /// nothing needs a DDL privilege. It rebuilds in place with the operator grants. And it is refused DDL, direct event
+    /// writes and the tables it was not granted, each tried.
+    /// </summary>
+    [Fact]
+    public async Task A_runtime_role_whose_schema_is_current_starts_appends_and_rebuilds_with_the_documented_grants_only()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("leastcur");
+        await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), HostedNode.Projections(), Ct);
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
+        var runtime = await CreateRoleAsync(
+            database,
+            Block(guide, "runtime-grants") + Block(guide, "append-grants") + Block(guide, "operator-grants")
+                + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal),
+            "GRANT SELECT, INSERT, DELETE ON ledger, fragile_ledger TO {role}");
+
+        // The schema step on (the default): the schema is current, so the role needs no DDL privilege for it.
+        var node = "lpc-" + Guid.NewGuid().ToString("N")[..6];
+        await using var host = HostedNode.Create(runtime, node);
+        await host.StartAsync();
+
+        // An appender under the same role applies the schema (finding it current) and appends.
+        await using (var source = NpgsqlDataSource.Create(runtime))
+        {
+            var appender = new PostgresEventStore(source, new EventStoreOptions(), DaemonTestBed.Registry());
+            await appender.ApplySchemaAsync(Ct);
+            for (var i = 0; i < 20; i++)
+            {
+                await appender.AppendAsync("acct-lp-" + (i % 3), [new Projections.Deposited("acct-lp-" + (i % 3), i + 1)], ExpectedVersion.Any, cancellationToken: Ct);
+            }
+        }
+
+        await ReadModels.WaitForCatchUpAsync(host.Status);
+
+        // Rebuilds in place, as the runtime role (an operator's action): the ledger (its reset) and the balances (documents).
+        foreach (var projection in new[] { "ledger", "account_balance" })
+        {
+            var output = new StringWriter();
+            var exit = await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["rebuild", projection], output, Ct);
+            Assert.True(exit == 0, $"rebuild {projection}: {output}");
+        }
+
+        await bed.AppendAsync(10, seed: 9);
+        await ReadModels.WaitForCatchUpAsync(host.Status);
+        Assert.Empty(await bed.VerifyExactlyOnceAsync());
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Message.Contains("permission denied", StringComparison.OrdinalIgnoreCase)
+            || (l.Exception ?? "").Contains("42501", StringComparison.Ordinal));
+
+        await using var restricted = new NpgsqlConnection(runtime);
+        await restricted.OpenAsync(Ct);
+        foreach (var ddl in new[] { "CREATE TABLE projectiongen.intruder (id int)", "CREATE SCHEMA intruder", "ALTER TABLE projectiongen.events ADD COLUMN intruder int", "DROP TABLE projectiongen.progress" })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(restricted, ddl));
+            Assert.True(refused.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{ddl}: {refused.SqlState} {refused.MessageText}");
+        }
+
+        // A direct event write: INSERT is granted for append_events, the trigger refuses any other.
+        var direct = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(restricted,
+            "INSERT INTO projectiongen.events (seq, stream_id, version, type, data) VALUES (nextval('projectiongen.events_seq'), 'x', 1, 'deposited', '{}')"));
+        Assert.Equal("PGA01", direct.SqlState);
+        foreach (var other in new[] { "UPDATE projectiongen.events SET data = '{}'", "DELETE FROM projectiongen.events", "DELETE FROM projectiongen.schema_version", "TRUNCATE projectiongen.progress", "DELETE FROM projectiongen.projection_versions" })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(restricted, other));
+            Assert.True(refused.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{other}: {refused.SqlState} {refused.MessageText}");
+        }
+    }
+
+    /// <summary>A role that may not migrate, facing a migration that is due, is told which role and option to use.</summary>
+    [Fact]
+    public async Task A_runtime_role_facing_a_due_migration_is_told_to_apply_it_as_the_migration_role()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("leastdue");
+        var runtime = await CreateRoleAsync(database, "GRANT CONNECT ON DATABASE your_database TO projectiongen_runtime;");
+        await using var source = NpgsqlDataSource.Create(runtime);
+        var store = new PostgresEventStore(source, new EventStoreOptions(), DaemonTestBed.Registry());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.ApplySchemaAsync(Ct));
+        Assert.Contains("SchemaConnectionString", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ProjectionSchemaInstaller", error.Message, StringComparison.Ordinal);
+        Assert.Contains("42501", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(runtime).Password!, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The schema installer run by the runtime role with everything in place (a sharded projection's index too) creates nothing.</summary>
+    [Fact]
+    public async Task The_schema_installer_run_as_the_runtime_role_with_everything_in_place_needs_no_ddl_privilege()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("leastinst");
+        IGeneratedProjection[] projections = [new Projections.ShardedLedgerProjection(), new Projections.AccountBalanceProjection()];
+        await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), projections, Ct);
+        var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
+        var runtime = await CreateRoleAsync(database, Block(guide, "runtime-grants")
+            + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal));
+        Assert.Equal(1, await ProjectionSchemaInstaller.ApplyAsync(runtime, new EventStoreOptions(), projections, Ct));
+    }
+
+    /// <summary>A fresh login role holding <paramref name="grants"/> (the docs' statements, names replaced) and <paramref name="extra"/>; returns its connection string.</summary>
+    private static async Task<string> CreateRoleAsync(ProjectionGen.Testing.TestDatabase database, string grants, string extra = "")
+    {
+        var role = "rt_" + Guid.NewGuid().ToString("N")[..10];
+        var password = Guid.NewGuid().ToString("N");
+        await using (var admin = new NpgsqlConnection(database.ConnectionString))
+        {
+            await admin.OpenAsync(Ct);
+            await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
+            await ExecuteAsync(admin, grants
+                .Replace("projectiongen_runtime", role, StringComparison.Ordinal)
+                .Replace("your_database", "\"" + database.Name + "\"", StringComparison.Ordinal));
+            if (extra.Length > 0)
+            {
+                await ExecuteAsync(admin, extra.Replace("{role}", role, StringComparison.Ordinal));
+            }
+        }
+
+        return new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
     }
 
     private static string Block(string guide, string marker)

@@ -12,13 +12,17 @@ namespace Orders.Commands;
 /// <summary>
 /// One daemon node running every sample projection until SIGINT or SIGTERM, hosted the .NET way (lock losses are
 /// logged, alerted and recorded for <c>status</c>). With <c>--dashboard-port N</c> it also serves the operations
-/// dashboard, read-only, at <c>http://127.0.0.1:N/projectiongen</c>.
+/// dashboard, read-only, at <c>http://127.0.0.1:N/projectiongen</c>. With <c>--lock-connection</c> the batches go through
+/// <c>--connection</c> (a pooler in transaction mode: statements are not prepared) and the locks directly; with
+/// <c>--schema-connection</c> the schema is applied by that role (docs/operations.md, "Behind a connection pooler",
+/// "Least privilege").
 /// </summary>
 internal static class NodeCommand
 {
-    public static async Task<int> RunAsync(string connection, string node, int? dashboardPort, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string connection, string node, int? dashboardPort, CancellationToken cancellationToken, string? lockConnection = null, string? schemaConnection = null)
     {
-        await using (var database = await OrdersDatabase.OpenAsync(connection, applySchema: true, cancellationToken))
+        // The schema step connects directly when it can: the lock connection reaches the server without the pooler.
+        await using (var database = await OrdersDatabase.OpenAsync(lockConnection ?? connection, applySchema: true, cancellationToken, schemaConnection))
         {
             // Schema and ledger table exist from here on; the node itself uses connections of its own.
         }
@@ -28,7 +32,7 @@ internal static class NodeCommand
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-            Configure(builder.Services, builder.Logging, connection, node);
+            Configure(builder.Services, builder.Logging, connection, node, lockConnection);
             builder.Services.AddProjectionGenDashboard();
             var app = builder.Build();
             app.MapProjectionGenDashboard("/projectiongen");
@@ -37,7 +41,7 @@ internal static class NodeCommand
         else
         {
             var builder = Host.CreateApplicationBuilder();
-            Configure(builder.Services, builder.Logging, connection, node);
+            Configure(builder.Services, builder.Logging, connection, node, lockConnection);
             host = builder.Build();
         }
 
@@ -50,7 +54,7 @@ internal static class NodeCommand
         return 0;
     }
 
-    private static void Configure(IServiceCollection services, ILoggingBuilder logging, string connection, string node)
+    private static void Configure(IServiceCollection services, ILoggingBuilder logging, string connection, string node, string? lockConnection)
     {
         logging.ClearProviders()
             .SetMinimumLevel(LogLevel.Information)
@@ -62,6 +66,8 @@ internal static class NodeCommand
             {
                 options.Daemon.ConnectionString = connection;
                 options.Daemon.NodeName = node;
+                options.Daemon.LockConnectionString = lockConnection;
+                options.EventStore.PrepareStatements = lockConnection is null;
                 options.ApplySchemaOnStartup = false;
             })
             .AddProjections(OrdersDatabase.Projections())

@@ -9,7 +9,7 @@ internal static class VerifyCommand
     {
         await using var database = await OrdersDatabase.OpenAsync(connection, applySchema: false, cancellationToken);
         var result = await ExactlyOnceVerifier.VerifyAsync(database, cancellationToken);
-        Console.WriteLine($"events: {result.Events}; ledger rows: {result.LedgerRows}; order summaries: {result.Summaries}");
+        Console.WriteLine($"events: {result.Events}; ledger rows: {result.LedgerRows} (read from {OrdersDatabase.LedgerTable}); order summaries: {result.Summaries}");
         Console.WriteLine($"sku sales: {result.SkuSales} products (multi-stream); upcast events: {result.UpcastEvents} stored as order_line_added, read as ItemAdded");
         foreach (var problem in result.Problems.Take(50))
         {

@@ -38,7 +38,7 @@ internal static class ExactlyOnceVerifier
 
         var ledger = new Dictionary<long, int>();
         long ledgerRows = 0;
-        await using (var command = new NpgsqlCommand("SELECT seq, count(*) FROM projectiongen.order_ledger GROUP BY seq", connection))
+        await using (var command = new NpgsqlCommand($"SELECT seq, count(*) FROM {OrdersDatabase.LedgerTable} GROUP BY seq", connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -77,7 +77,7 @@ internal static class ExactlyOnceVerifier
             var rows = ledger.GetValueOrDefault(envelope.Sequence);
             if (rows != 1)
             {
-                problems.Add(rows == 0 ? $"order_ledger: event {envelope.Sequence} missing" : $"order_ledger: event {envelope.Sequence} applied {rows} times");
+                problems.Add(rows == 0 ? $"{OrdersDatabase.LedgerTable}: event {envelope.Sequence} missing" : $"{OrdersDatabase.LedgerTable}: event {envelope.Sequence} applied {rows} times");
             }
 
             Fold(expected, envelope.StreamId, envelope.Data);

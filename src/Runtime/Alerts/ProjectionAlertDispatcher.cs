@@ -67,6 +67,7 @@ internal sealed class ProjectionAlertDispatcher
             ProjectionLifecycleKind.AgentStopped => ProjectionAlertKind.AgentStopped,
             ProjectionLifecycleKind.AgentPaused => ProjectionAlertKind.AgentPaused,
             ProjectionLifecycleKind.EventDeadLettered => ProjectionAlertKind.EventDeadLettered,
+            ProjectionLifecycleKind.BatchStalled => ProjectionAlertKind.BatchStalled,
             _ => (ProjectionAlertKind?)null,
         };
         if (kind is { } alertKind)

@@ -14,4 +14,7 @@ public enum ProjectionAlertKind
 
     /// <summary>An event was written to the dead-letter table instead of being projected.</summary>
     EventDeadLettered = 3,
+
+    /// <summary>A projection's batch keeps failing with no event to blame; the agent retries with backoff (not paused), but someone should look.</summary>
+    BatchStalled = 4,
 }

@@ -50,6 +50,9 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Batch failed: projection {Projection} after position {Position} with {EventCount} events; retrying in {Delay}, one event at a time when there are several")]
     public static partial void BatchFailed(ILogger logger, string projection, long position, int eventCount, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Error, Message = "Batch stalled: projection {Projection} on node {Node} failed {Failures} times in a row after position {Position} with no event to blame; still retrying with backoff")]
+    public static partial void BatchStalled(ILogger logger, string projection, string node, long position, int failures, Exception exception);
+
     [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Agent failed: projection {Projection} on node {Node} at epoch {Epoch}")]
     public static partial void AgentFailed(ILogger logger, string projection, string node, long epoch, Exception exception);
 

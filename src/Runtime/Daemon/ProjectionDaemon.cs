@@ -80,7 +80,10 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         versions = new Versions.ProjectionVersionTable(schema);
         (setups, slots) = SlotCatalog.Build(projections, store, options);
 
-        var batchBuilder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = BatchApplicationName(options.NodeName) };
+        // Batch connections carry no session state (every batch is one transaction, its settings SET LOCAL), so they are
+        // not reset on their way back to the pool: behind a transaction-mode pooler the reset (DISCARD ALL, sent with the
+        // next use) broke the protocol stream (docs/operations.md, "Behind a connection pooler"); direct, it saves a round trip.
+        var batchBuilder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = BatchApplicationName(options.NodeName), NoResetOnClose = true };
         batchConnections = NpgsqlDataSource.Create(batchBuilder.ConnectionString);
         var services = new AgentServices(
             store,
@@ -156,7 +159,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// proxy or a node name already in use), registers the node and starts the ownership loop. A daemon starts once.
     /// </summary>
     /// <exception cref="LockConnectionRefusedException">The lock connection reaches a standby or a pooling proxy, or another live node has this name.</exception>
-    /// <exception cref="InvalidOperationException">The daemon was already started, the schema is missing, a projection's shard count changed, or the event type registry lacks the generated upcasters (docs/generator.md, "Upcasting").</exception>
+    /// <exception cref="InvalidOperationException">The daemon was already started, the schema is missing, a projection's shard count changed, the event type registry lacks the generated upcasters (docs/generator.md, "Upcasting"), or the batch connections go through a pooler while statements are prepared.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         UpcasterCheck.ThrowIfMissing(setups, NodeName);
@@ -219,11 +222,38 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         hardStop.Dispose();
     }
 
+    /// <summary>
+    /// Refuses to start when the batch connections go through a pooler or proxy (the server's backend pid differs from
+    /// the one announced to the client) while statements are prepared on them: a pooler in transaction mode hands the
+    /// next use of a prepared statement to a server connection that does not have it (26000) or already has one of the
+    /// name (42P05), on every batch. Refused here, with the setting to change, rather than retried forever.
+    /// </summary>
+    private async Task RefusePreparedStatementsBehindAPoolerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var autoPrepare = new NpgsqlConnectionStringBuilder(options.ConnectionString).MaxAutoPrepare > 0;
+        if (!store.PrepareStatements && !autoPrepare)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backendPid = (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (backendPid != connection.ProcessID)
+        {
+            throw new InvalidOperationException(
+                $"The batch connections of node '{NodeName}' go through a connection pooler or proxy (the server's backend pid {backendPid} differs from the pid {connection.ProcessID} announced to the client), "
+                + "and statements are prepared on them (" + (store.PrepareStatements ? "EventStoreOptions.PrepareStatements is on" : "Max Auto Prepare is set in ProjectionDaemonOptions.ConnectionString")
+                + "). A pooler in transaction mode does not keep a prepared statement with its client: set EventStoreOptions.PrepareStatements = false for the daemon's store and leave Max Auto Prepare unset "
+                + "(docs/operations.md, \"Behind a connection pooler\").");
+        }
+    }
+
     private async Task PrepareDatabaseAsync(CancellationToken cancellationToken)
     {
         var connection = await batchConnections.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            await RefusePreparedStatementsBehindAPoolerAsync(connection, cancellationToken).ConfigureAwait(false);
             try
             {
                 // Nodes starting together would race on CREATE ... IF NOT EXISTS (a unique violation in the catalog):

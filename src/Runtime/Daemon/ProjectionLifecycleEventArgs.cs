@@ -48,6 +48,13 @@ public enum ProjectionLifecycleKind
 
     /// <summary>A kept generation was retired: its table dropped and its progress rows deleted.</summary>
     VersionRetired = 11,
+
+    /// <summary>
+    /// A batch with no event to blame (its read, or a commit of nothing but progress and dead letters) failed more
+    /// times in a row than the projection's retries; the agent keeps retrying with backoff and is not paused.
+    /// <see cref="ProjectionLifecycleEventArgs.Cause"/> carries the failure.
+    /// </summary>
+    BatchStalled = 12,
 }
 
 /// <summary>A lifecycle event of a projection on a node, for alerts, tests and demos.</summary>

@@ -445,12 +445,16 @@ internal sealed class SubscriptionAgent : IDisposable
 
     /// <summary>
     /// Whether a failure says nothing about the batch itself: the connection broke or timed out, the server is short of
-    /// something or shutting down, a lock or a statement timed out. Retried with backoff for as long as the node owns
-    /// the projection (the heartbeat, not a failed batch, decides that the lock is gone).
+    /// something or shutting down, a lock or a statement timed out, or a connection pooler got the protocol wrong (a
+    /// protocol violation, a prepared statement the server connection does not have or already has; Npgsql's own
+    /// protocol errors are <see cref="NpgsqlException"/>s). Retried with backoff for as long as the node owns the
+    /// projection (the heartbeat, not a failed batch, decides that the lock is gone); never blamed on an event
+    /// (docs/operations.md, "Behind a connection pooler").
     /// </summary>
     private static bool IsTransient(Exception failure) => failure switch
     {
-        PostgresException postgres => postgres.IsTransient || postgres.SqlState == PostgresErrorCodes.QueryCanceled,
+        PostgresException postgres => postgres.IsTransient || postgres.SqlState is PostgresErrorCodes.QueryCanceled
+            or PostgresErrorCodes.ProtocolViolation or PostgresErrorCodes.InvalidSqlStatementName or PostgresErrorCodes.DuplicatePreparedStatement,
         NpgsqlException => true,
         IOException or TimeoutException => true,
         _ => false,
@@ -470,8 +474,10 @@ internal sealed class SubscriptionAgent : IDisposable
     /// handler's <see cref="OperationCanceledException"/>, a document that cannot be loaded, a parameter Npgsql
     /// refuses at commit, a constraint the batch's SQL violates). With one event in the batch, it is that event's
     /// failure; with more, the batch's events are projected one at a time until the failing one is found; with none
-    /// (reading, or committing only progress and dead letters, failed), nothing can be dead-lettered and the agent pauses
-    /// after the retries. <see langword="false"/> when the agent paused.
+    /// (reading, or committing only progress and dead letters, failed), nothing can be dead-lettered or blamed: the agent
+    /// never pauses for it, it backs off and retries for as long as it owns the slot, and raises
+    /// <see cref="ProjectionLifecycleKind.BatchStalled"/> once the failures in a row pass the retries.
+    /// <see langword="false"/> when the agent paused.
     /// </summary>
     private async Task<bool> OnBatchFailedAsync(Exception failure, CancellationToken abort)
     {
@@ -493,10 +499,13 @@ internal sealed class SubscriptionAgent : IDisposable
             return true;
         }
 
-        if (++batchFailures > setup.MaxRetries)
+        if (++batchFailures == setup.MaxRetries + 1)
         {
-            Pause($"batch after position {Position} failed {batchFailures} times: {failure.GetType().Name}: {failure.Message}");
-            return false;
+            // Once per run of failures: the slot is not paused (no event is to blame, and a pause would outlast the
+            // cause, a pooler or a grant, until someone resumes it), but someone should look.
+            var reason = $"batch after position {Position} failed {batchFailures} times with no event to blame (retried with backoff): {failure.GetType().Name}: {failure.Message}";
+            DaemonLog.BatchStalled(services.Logger, slot.Name, ownership.NodeName, Position, batchFailures, failure);
+            services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchStalled, slot.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason, Position, Position));
         }
 
         DaemonLog.BatchFailed(services.Logger, slot.Name, Position, 0, delay, failure);

@@ -31,6 +31,24 @@ internal static class EventStoreSchema
         new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", s => MigrationScript.Load("0010_guard_event_tables.sql", s)),
         new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s =>
             [Locking.SlotLockQuery.CreateFunction(s), Progress.ProgressTable.CommitFunction(s), .. Progress.ProgressTable.GenerationFunctions(s), .. Versions.ProjectionVersionTable.SecureRegistration(s)]),
+        new(12, "old and new versions side by side: schema_version.compatible_from, and a progress row inserted without its projection (a first-release node) gets its name (docs/operations.md, \"Upgrading\")", SideBySide),
+    ];
+
+    // Expand only: older libraries never see compatible_from, and a first-release node's INSERT INTO progress (name)
+    // passes the NOT NULL that schema version 4 put on projection (NOT NULL is checked after BEFORE triggers).
+    private static IReadOnlyList<string> SideBySide(SchemaContext s) =>
+    [
+        $"ALTER TABLE {s.Table("schema_version")} ADD COLUMN IF NOT EXISTS compatible_from int",
+        $"""
+        CREATE OR REPLACE FUNCTION {s.Table("progress_default_projection")}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          NEW.projection := coalesce(NEW.projection, NEW.name);
+          RETURN NEW;
+        END
+        $fn$
+        """,
+        $"DROP TRIGGER IF EXISTS progress_default_projection ON {s.Table("progress")}",
+        $"CREATE TRIGGER progress_default_projection BEFORE INSERT ON {s.Table("progress")} FOR EACH ROW EXECUTE FUNCTION {s.Table("progress_default_projection")}()",
     ];
 
     /// <summary>
@@ -66,21 +84,106 @@ internal static class EventStoreSchema
     public static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>
+    /// The oldest library that a schema this library writes stays compatible with, as the newest schema version that
+    /// library knows: a library knowing at least this version keeps appending and projecting against a newer schema
+    /// (expand/contract: a migration only adds what older libraries do not see, or fills in what they leave out).
+    /// Recorded in <c>schema_version.compatible_from</c> (schema version 12) on every upgrade. Raise it to a migration's
+    /// version when that migration contracts (drops or tightens something an older library still uses);
+    /// docs/operations.md, "Upgrading".
+    /// </summary>
+    public const int OldestCompatibleVersion = 12;
+
+    /// <summary>The schema version that added <c>schema_version.compatible_from</c>.</summary>
+    private const int CompatibilityRecordedFrom = 12;
+
+    /// <summary>
     /// Brings the schema to <see cref="LatestVersion"/>. Safe to call concurrently from many nodes: the advisory lock
-    /// serializes them and each later one finds nothing to do.
+    /// serializes them and each later one finds nothing to do. The version is read first, with no DDL: a role whose
+    /// schema is current (or newer and compatible) needs no privilege to create anything; one that must migrate but may
+    /// not gets an error naming the migration role's options.
     /// </summary>
     /// <returns>The versions applied by this call.</returns>
+    /// <exception cref="InvalidOperationException">The schema is newer and not compatible with this library, or a migration is due that this role may not run.</exception>
     public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken)
     {
         var applied = new List<int>();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, Locking.AdvisoryLockKey.ForSchemaMigration(context.Schema.Value).Value).ConfigureAwait(false);
-        await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {context.Schema.Quoted}", cancellationToken).ConfigureAwait(false);
         var versionTable = context.Table("schema_version");
-        await ExecuteAsync(
-            connection,
-            $"CREATE TABLE IF NOT EXISTS {versionTable} (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-            cancellationToken).ConfigureAwait(false);
+        var (current, compatibleFrom) = await ReadVersionAsync(connection, context, cancellationToken).ConfigureAwait(false);
+        if (current > LatestVersion)
+        {
+            if (compatibleFrom is { } oldest && LatestVersion >= oldest)
+            {
+                // A newer schema that keeps this library's statements working (docs/operations.md, "Upgrading").
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return applied;
+            }
+
+            throw new InvalidOperationException(
+                $"Schema {context.Schema.Quoted} is at version {current}, newer than this ProjectionGen knows ({LatestVersion})"
+                + (compatibleFrom is { } from ? $" and compatible only with libraries that know version {from} or later" : "")
+                + ": upgrade the application instead of running an older one against it (docs/operations.md, \"Upgrading\").");
+        }
+
+        var due = Migrations.Where(m => m.Version > current).ToList();
+        if (due.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return applied;
+        }
+
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {context.Schema.Quoted}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(
+                connection,
+                $"CREATE TABLE IF NOT EXISTS {versionTable} (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                cancellationToken).ConfigureAwait(false);
+            foreach (var migration in due)
+            {
+                foreach (var statement in migration.Statements(context))
+                {
+                    await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+                }
+
+                await ExecuteAsync(connection, $"INSERT INTO {versionTable} (version, description) VALUES ($1, $2)", cancellationToken, migration.Version, migration.Description).ConfigureAwait(false);
+                applied.Add(migration.Version);
+            }
+
+            if (LatestVersion >= CompatibilityRecordedFrom)
+            {
+                await ExecuteAsync(connection, $"UPDATE {versionTable} SET compatible_from = $1 WHERE version = $2", cancellationToken, OldestCompatibleVersion, LatestVersion).ConfigureAwait(false);
+            }
+        }
+        catch (PostgresException denied) when (denied.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new InvalidOperationException(
+                $"Schema {context.Schema.Quoted} is at version {current} and needs migrations {due[0].Version}-{LatestVersion}, which this connection's role may not run ({denied.SqlState}: {denied.MessageText}). "
+                + "Apply the schema as the schema owner (the migration role): ProjectionSchemaInstaller.ApplyAsync as a deployment step, or ProjectionGenOptions.SchemaConnectionString set to its connection string "
+                + "(docs/operations.md, \"Least privilege\").",
+                denied);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return applied;
+    }
+
+    /// <summary>
+    /// The schema's version (0 when it has none yet) and, from schema version 12 on, the oldest library version it stays
+    /// compatible with; reads only (no <c>CREATE</c>), so that a role without DDL privileges can ask.
+    /// </summary>
+    private static async Task<(int Current, int? CompatibleFrom)> ReadVersionAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken)
+    {
+        var versionTable = context.Table("schema_version");
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection))
+        {
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = versionTable });
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return (0, null);
+            }
+        }
 
         int current;
         await using (var command = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {versionTable}", connection))
@@ -88,25 +191,17 @@ internal static class EventStoreSchema
             current = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
-        if (current > LatestVersion)
+        if (current < CompatibilityRecordedFrom)
         {
-            throw new InvalidOperationException(
-                $"Schema {context.Schema.Quoted} is at version {current}, newer than this ProjectionGen knows ({LatestVersion}): upgrade the application instead of running an older one against it.");
+            return (current, null);
         }
 
-        foreach (var migration in Migrations.Where(m => m.Version > current))
+        await using (var command = new NpgsqlCommand($"SELECT compatible_from FROM {versionTable} WHERE version = $1", connection))
         {
-            foreach (var statement in migration.Statements(context))
-            {
-                await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
-            }
-
-            await ExecuteAsync(connection, $"INSERT INTO {versionTable} (version, description) VALUES ($1, $2)", cancellationToken, migration.Version, migration.Description).ConfigureAwait(false);
-            applied.Add(migration.Version);
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = current });
+            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return (current, value is int from ? from : null);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return applied;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)

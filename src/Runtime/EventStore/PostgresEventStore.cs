@@ -118,6 +118,9 @@ public sealed class PostgresEventStore
     /// <summary>The data source the store uses.</summary>
     internal NpgsqlDataSource DataSource => dataSource;
 
+    /// <summary>Whether the store prepares its statements (<see cref="EventStoreOptions.PrepareStatements"/>).</summary>
+    internal bool PrepareStatements => prepareStatements;
+
     /// <summary>
     /// Creates or upgrades the schema to the latest version. Idempotent and safe to run from many nodes at once: the
     /// versioned steps run in one transaction under a transaction-level advisory lock.

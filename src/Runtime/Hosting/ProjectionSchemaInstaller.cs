@@ -35,10 +35,19 @@ public static class ProjectionSchemaInstaller
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // The read index of each shard count the projections use (the runtime role may not create indexes).
+            // The read index of each shard count the projections use (the runtime role may not create indexes): asked
+            // first, so that a runtime role running this step with the indexes in place creates nothing.
             var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
             foreach (var shards in all.Select(p => p.Descriptor.Shards).Where(n => n > 1).Distinct())
             {
+                await using (var exists = dataSource.CreateCommand(EventStoreSchema.ShardIndexExistsSql(schema, shards)))
+                {
+                    if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    {
+                        continue;
+                    }
+                }
+
                 await using var command = dataSource.CreateCommand(EventStoreSchema.ShardIndexSql(schema, shards));
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
