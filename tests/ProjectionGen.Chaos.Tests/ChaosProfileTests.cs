@@ -36,16 +36,21 @@ public sealed class ChaosProfileTests
         }
 
         // Batches and appends through PgBouncer in transaction mode, locks direct: the pooler restarts and loses its
-        // server connections among server and connection faults.
+        // server connections among server and connection faults (seed 77 draws mostly the last two kinds). No
+        // membership faults: their balance bounds are the other runs' concern, and a node process start on a loaded
+        // CI machine is what they would measure here.
         var result = await RunAsync(new ChaosOptions
         {
             Seed = 77,
             Duration = TimeSpan.FromSeconds(20),
             Pooler = true,
-            Faults = [FaultKind.PoolerRestart, FaultKind.TerminatePoolerBackends, FaultKind.ServerRestart, FaultKind.TerminateBoth, FaultKind.KillNode],
+            Faults = [FaultKind.TerminateBoth, FaultKind.ServerRestart, FaultKind.TerminateBatchConnections, FaultKind.PoolerRestart, FaultKind.TerminatePoolerBackends],
         });
         Assert.True(result.Passed, Describe(result));
-        Assert.Contains("pooler restarts: ", result.Report, StringComparison.Ordinal);
+        Assert.Contains("- mode: pooler", result.Report, StringComparison.Ordinal);
+        Assert.True(
+            result.Report.Contains("| PoolerRestart |", StringComparison.Ordinal) || result.Report.Contains("| TerminatePoolerBackends |", StringComparison.Ordinal),
+            "No pooler fault was injected.\n" + result.Report);
     }
 
     [Fact]
