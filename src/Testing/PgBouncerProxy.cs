@@ -71,6 +71,11 @@ public sealed class PgBouncerProxy : IAsyncDisposable
             "ignore_startup_parameters = extra_float_digits,options,search_path",
             "max_client_conn = 200",
             "default_pool_size = 20",
+
+            // After a failed server login PgBouncer answers every client with 08P01 for server_login_retry (15 s by
+            // default): a server restart would keep nodes from starting and handoffs waiting for that long
+            // (docs/operations.md, "Behind a connection pooler").
+            "server_login_retry = 1",
             $"logfile = {Path.Combine(root, "pgbouncer.log")}",
         ], cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(root, "users.txt"), $"\"{target.Username}\" \"\"\n", cancellationToken).ConfigureAwait(false);

@@ -19,8 +19,9 @@ internal static class ChaosSchema
         "CREATE TABLE IF NOT EXISTS chaos_audit (id bigserial PRIMARY KEY, projection text NOT NULL, epoch bigint NOT NULL, node text NOT NULL, from_pos bigint NOT NULL, to_pos bigint NOT NULL, txid bigint NOT NULL, committed_at timestamptz NOT NULL)",
     ];
 
-    public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource) =>
-        new(dataSource, new EventStoreOptions(), new EventTypeRegistry().Register<Tick>());
+    /// <summary>The fault suite's store; <paramref name="prepareStatements"/> is off for connections through a pooler in transaction mode.</summary>
+    public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource, bool prepareStatements = true) =>
+        new(dataSource, new EventStoreOptions { PrepareStatements = prepareStatements }, new EventTypeRegistry().Register<Tick>());
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

@@ -16,10 +16,12 @@ var tags = new Option<string?>("--tags") { Description = "comma-separated tags o
 var pins = new Option<string[]>("--pin") { Description = "projection=node-or-tag:NAME[,...] (repeatable; give every node the same pins)" };
 var evictionTimeout = new Option<int?>("--eviction-timeout-ms") { Description = "eviction timeout in milliseconds (default: the daemon's)" };
 var heartbeatTimeout = new Option<int?>("--heartbeat-timeout-ms") { Description = "heartbeat timeout in milliseconds (default: the daemon's; the eviction timeout must be longer)" };
+var noPrepare = new Option<bool>("--no-prepare") { Description = "the node's store prepares no statements (batches through a pooler in transaction mode)" };
 var commitDelay = new Option<int>("--commit-delay-ms") { Description = "pause between the guard and the commit", DefaultValueFactory = _ => 25 };
 
 var runProjections = new Option<string>("--projections") { Description = "projections every node hosts (as for node --projections)", DefaultValueFactory = _ => "set:chaos" };
-var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output, runProjections };
+var pooler = new Option<bool>("--pooler") { Description = "batches and appends through a PgBouncer in transaction mode, lock connections direct; adds the pooler faults" };
+var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output, runProjections, pooler };
 run.SetAction(async (result, ct) =>
 {
     var options = new ChaosOptions
@@ -30,6 +32,7 @@ run.SetAction(async (result, ct) =>
         OutputDirectory = result.GetValue(output)!,
         Faults = result.GetValue(faults) is { Length: > 0 } kinds ? kinds : null,
         Projections = ProjectionSets.Resolve(result.GetValue(runProjections)!),
+        Pooler = result.GetValue(pooler),
     };
     var outcome = await ChaosRunner.RunAsync(options, Console.Out, ct);
     Console.WriteLine(outcome.Passed ? $"chaos run passed (seed {outcome.Seed})" : $"chaos run FAILED with {outcome.Violations.Count} violations (seed {outcome.Seed})");
@@ -38,7 +41,7 @@ run.SetAction(async (result, ct) =>
 
 var node = new Command("node", "One daemon node (used by the runner, the cluster tests and the benchmarks as a separate OS process)")
 {
-    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay,
+    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay, noPrepare,
 };
 node.SetAction((result, _) =>
 {
@@ -53,10 +56,12 @@ node.SetAction((result, _) =>
         HeartbeatTimeout = result.GetValue(heartbeatTimeout) is { } heartbeat ? TimeSpan.FromMilliseconds(heartbeat) : null,
         CommitDelay = TimeSpan.FromMilliseconds(result.GetValue(commitDelay)),
         Unfenced = result.GetValue(unfenced),
+        PrepareStatements = !result.GetValue(noPrepare),
     };
     var connectionString = result.GetValue(connection) ?? Environment.GetEnvironmentVariable(NodeProcess.ConnectionVariable)
         ?? throw new InvalidOperationException($"Give --connection or set {NodeProcess.ConnectionVariable}.");
-    return ChaosNode.RunAsync(connectionString, result.GetValue(history)!, settings);
+    var lockConnectionString = Environment.GetEnvironmentVariable(NodeProcess.LockConnectionVariable) is { Length: > 0 } direct ? direct : null;
+    return ChaosNode.RunAsync(connectionString, result.GetValue(history)!, settings, lockConnectionString);
 });
 
 return await new RootCommand("ProjectionGen fault-injection suite") { run, node }.Parse(args).InvokeAsync();

@@ -23,6 +23,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     private readonly CancellationTokenSource stopSampling = new();
     private readonly Task sampling = Task.CompletedTask;
     private CancellationTokenSource? stopWriters;
+    private NpgsqlDataSource? writerSource;
     private Task? writing;
 
     private ClusterHarness(string connectionString, string directory, IReadOnlyList<string> projections, NpgsqlDataSource dataSource, PostgresEventStore store, bool backgroundSampling)
@@ -38,6 +39,12 @@ internal sealed class ClusterHarness : IAsyncDisposable
             sampling = Sampler.RunAsync(TimeSpan.FromMilliseconds(250), stopSampling.Token);
         }
     }
+
+    /// <summary>The <c>application_name</c> of the writers' sessions when they have a connection of their own.</summary>
+    public const string WriterApplicationName = "chaos-writer";
+
+    /// <summary>The <c>application_name</c> of the harness's own sessions (sampler, view reader, checks, operations).</summary>
+    public const string ApplicationName = "cluster-harness";
 
     public string ConnectionString { get; }
 
@@ -66,7 +73,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     public static async Task<ClusterHarness> CreateAsync(string connectionString, IReadOnlyList<string> projections, string directory, CancellationToken cancellationToken, bool backgroundSampling = true)
     {
         System.IO.Directory.CreateDirectory(directory);
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "cluster-harness" }.ConnectionString);
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ClusterHarness.ApplicationName }.ConnectionString);
         try
         {
             await ChaosSchema.ApplyAsync(dataSource, cancellationToken);
@@ -81,21 +88,35 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>
     /// A node with these settings (its projections default to the harness's); not started. <paramref name="connectionString"/>
-    /// replaces the harness's for this node (for example with other pool settings).
+    /// replaces the harness's for this node (for example with other pool settings, or a pooler's);
+    /// <paramref name="lockConnectionString"/>, when given, is the node's lock connection (direct, when the batches go
+    /// through a pooler).
     /// </summary>
-    public NodeProcess AddNode(string name, Func<NodeSettings, NodeSettings>? configure = null, string? connectionString = null)
+    public NodeProcess AddNode(string name, Func<NodeSettings, NodeSettings>? configure = null, string? connectionString = null, string? lockConnectionString = null)
     {
         var settings = new NodeSettings { Name = name, Projections = Projections };
-        var node = new NodeProcess(configure?.Invoke(settings) ?? settings, connectionString ?? ConnectionString, Directory);
+        var node = new NodeProcess(configure?.Invoke(settings) ?? settings, connectionString ?? ConnectionString, Directory, lockConnectionString);
         nodes.Add(node);
         return node;
     }
 
-    /// <summary>Starts the fault suite's writers (some transactions held open, some rolled back).</summary>
-    public void StartWriters(int writers, int seed)
+    /// <summary>
+    /// Starts the fault suite's writers (some transactions held open, some rolled back), on the harness's connection or
+    /// on <paramref name="connectionString"/> (a pooler's: their store then prepares no statements).
+    /// </summary>
+    public void StartWriters(int writers, int seed, string? connectionString = null)
     {
         stopWriters = new CancellationTokenSource();
-        Writers = new ChaosWriters(Store, DataSource, seed);
+        if (connectionString is null)
+        {
+            Writers = new ChaosWriters(Store, DataSource, seed);
+        }
+        else
+        {
+            writerSource ??= NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = WriterApplicationName }.ConnectionString);
+            Writers = new ChaosWriters(ChaosSchema.CreateStore(writerSource, prepareStatements: false), writerSource, seed);
+        }
+
         writing = Writers.RunAsync(writers, stopWriters.Token);
     }
 
@@ -293,6 +314,10 @@ internal sealed class ClusterHarness : IAsyncDisposable
         stopSampling.Dispose();
         await File.WriteAllTextAsync(Path.Combine(Directory, "ownership-timeline.txt"), Sampler.Timeline(int.MaxValue));
         await DataSource.DisposeAsync();
+        if (writerSource is not null)
+        {
+            await writerSource.DisposeAsync();
+        }
     }
 
     public static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s";

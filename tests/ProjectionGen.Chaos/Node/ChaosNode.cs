@@ -18,7 +18,11 @@ internal static class ChaosNode
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task<int> RunAsync(string connection, string historyFile, NodeSettings settings)
+    /// <summary>
+    /// Runs the node until SIGTERM, SIGINT or the end of its standard input. <paramref name="lockConnection"/>, when
+    /// given, is the lock connection's (the batches then may go through a pooler: docs/operations.md).
+    /// </summary>
+    public static async Task<int> RunAsync(string connection, string historyFile, NodeSettings settings, string? lockConnection = null)
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
@@ -45,6 +49,7 @@ internal static class ChaosNode
         var options = new ProjectionDaemonOptions
         {
             ConnectionString = connection,
+            LockConnectionString = lockConnection,
             NodeName = settings.Name,
             Capacity = settings.Capacity,
         };
@@ -82,7 +87,7 @@ internal static class ChaosNode
             options.EvictionTimeout = eviction;
         }
 
-        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource), ProjectionSets.Create(settings.Projections), options, hooks, loggerFactory);
+        await using var daemon = new ProjectionDaemon(ChaosSchema.CreateStore(dataSource, settings.PrepareStatements), ProjectionSets.Create(settings.Projections), options, hooks, loggerFactory);
         daemon.Lifecycle += (_, e) =>
         {
             var line = JsonSerializer.Serialize(new LifecycleRecord(e.Timestamp, e.Kind, e.Projection, e.Node, e.Epoch, e.Cause, e.FromPosition, e.ToPosition), Json);

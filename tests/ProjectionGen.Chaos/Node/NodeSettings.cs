@@ -36,6 +36,12 @@ internal sealed record NodeSettings
     /// <summary>Drops the epoch condition from commits (the checker's own test).</summary>
     public bool Unfenced { get; init; }
 
+    /// <summary>
+    /// Whether the node's store prepares its statements; off behind a pooler in transaction mode (docs/operations.md,
+    /// "Behind a connection pooler").
+    /// </summary>
+    public bool PrepareStatements { get; init; } = true;
+
     /// <summary>The node command's arguments after <c>node --connection ... --history ...</c>.</summary>
     public IEnumerable<string> ToArguments()
     {
@@ -78,6 +84,11 @@ internal sealed record NodeSettings
         if (Unfenced)
         {
             yield return "--unfenced";
+        }
+
+        if (!PrepareStatements)
+        {
+            yield return "--no-prepare";
         }
     }
 

@@ -47,7 +47,15 @@ internal sealed record ChaosOptions
     /// <summary>Runs the nodes with the epoch condition dropped, to show that the checker catches it.</summary>
     public bool Unfenced { get; init; }
 
-    /// <summary>The fault kinds to draw from; all when null.</summary>
+    /// <summary>
+    /// Pooler mode: a PgBouncer in transaction mode in front of the server; the nodes' batches and the writers' appends
+    /// go through it (statements not prepared), the lock connections go direct (docs/operations.md, "Behind a
+    /// connection pooler"), and the pooler faults (<see cref="FaultKind.PoolerRestart"/>,
+    /// <see cref="FaultKind.TerminatePoolerBackends"/>) join the draw.
+    /// </summary>
+    public bool Pooler { get; init; }
+
+    /// <summary>The fault kinds to draw from; all when null (the pooler faults only in pooler mode).</summary>
     public IReadOnlyList<FaultKind>? Faults { get; init; }
 
     /// <summary>Where node logs, histories and the report go.</summary>

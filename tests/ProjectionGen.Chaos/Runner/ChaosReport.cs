@@ -9,6 +9,11 @@ namespace ProjectionGen.Chaos.Runner;
 /// <summary>The run's report in markdown: faults, volumes, fencing, violations, detection and failover times, seed.</summary>
 internal static class ChaosReport
 {
+    /// <summary>How the nodes and writers reach the server.</summary>
+    public static string Mode(ChaosOptions options) => options.Pooler
+        ? "pooler (batches and appends through PgBouncer in transaction mode, statements not prepared; lock connections direct)"
+        : "direct (every connection to the server)";
+
     public static string Write(int seed, ChaosOptions options, FaultInjector injector, ChaosHistory history, ChaosWriters writers, OwnershipSampler sampler, IReadOnlyList<string> violations)
     {
         var faults = injector.Injected;
@@ -17,12 +22,16 @@ internal static class ChaosReport
         text.AppendLine(culture, $"# Chaos report (seed {seed})");
         text.AppendLine();
         text.AppendLine(culture, $"- duration of faults: {options.Duration.TotalMinutes:F1} min; nodes: {options.Nodes} (+{options.SpareNodes} spare); slots: {sampler.Slots.Count} ({options.Projections.Count} projections); eviction timeout: {options.EvictionTimeout.TotalSeconds:F0} s; writers: {options.Writers}; fencing: {(options.Unfenced ? "**OFF (unfenced test build)**" : "on")}");
+        text.AppendLine(culture, $"- mode: {Mode(options)}");
+        var poolerFaults = options.Pooler
+            ? string.Create(culture, $"; pooler restarts: {faults.Count(f => f.Kind == FaultKind.PoolerRestart)}; pooler server-connection terminations: {faults.Count(f => f.Kind == FaultKind.TerminatePoolerBackends)}")
+            : "";
         text.AppendLine(culture, $"- events committed: {history.Events.Count}; append attempts: {writers.Attempted} ({writers.Failed} failed during faults)");
         text.AppendLine(culture, $"- batches committed: {history.Audit.Count}; lock acquisitions: {history.Lifecycle.Count(r => r.Kind == ProjectionLifecycleKind.LockAcquired)}; lock losses: {history.Lifecycle.Count(r => r.Kind == ProjectionLifecycleKind.LockLost)}");
         text.AppendLine(culture, $"- stale commits rejected by the fenced commit: {InvariantChecker.CountRejectedStaleCommits(history)} (of which epoch superseded: {InvariantChecker.CountEpochSupersededCommits(history)}); commits accepted after their epoch was superseded: {violations.Count(v => v.StartsWith("I3", StringComparison.Ordinal))}");
         text.AppendLine(culture, $"- pg_locks samples: {sampler.Samples}; slots held by two lock connections at once: {violations.Count(v => v.StartsWith("I9", StringComparison.Ordinal))}; overlapping ownership in the audit trail: {violations.Count(v => v.StartsWith("I8", StringComparison.Ordinal))}");
         text.AppendLine(culture, $"- slot moves (lock acquisitions after the first per slot): {Math.Max(0, history.Lifecycle.Count(r => r.Kind == ProjectionLifecycleKind.LockAcquired) - sampler.Slots.Count)}; membership changes timed: {injector.Rebalances.Count} ({injector.Rebalances.Count(r => !r.WithinBound)} over their bound)");
-        text.AppendLine(culture, $"- server restarts or crashes: {faults.Count(f => f.Kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown)}; lock-connection terminations: {faults.Count(f => f.Kind is FaultKind.TerminateLockConnection or FaultKind.TerminateBoth or FaultKind.TerminatePausedLock)}");
+        text.AppendLine(culture, $"- server restarts or crashes: {faults.Count(f => f.Kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown)}; lock-connection terminations: {faults.Count(f => f.Kind is FaultKind.TerminateLockConnection or FaultKind.TerminateBoth or FaultKind.TerminatePausedLock)}{poolerFaults}");
         text.AppendLine(culture, $"- **invariant violations: {violations.Count}**");
         text.AppendLine();
         text.AppendLine("| fault | injected | losses | detection p50 / p99 / max (ms) | takeover p50 / p99 / max (ms) |");

@@ -19,20 +19,31 @@ internal static class ChaosRunner
         var directory = Path.GetFullPath(Path.Combine(options.OutputDirectory, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-seed{seed}"));
         Directory.CreateDirectory(directory);
         log.WriteLine($"chaos run: seed {seed}, {options.Duration.TotalSeconds:F0} s of faults, {options.Nodes} nodes (+{options.SpareNodes} spare), {options.Writers} writers, "
-            + $"{options.Projections.Count} projections, eviction timeout {options.EvictionTimeout.TotalSeconds:F0} s{(options.Unfenced ? ", UNFENCED nodes" : "")}; output {directory}");
+            + $"{options.Projections.Count} projections, eviction timeout {options.EvictionTimeout.TotalSeconds:F0} s{(options.Unfenced ? ", UNFENCED nodes" : "")}; "
+            + $"mode: {ChaosReport.Mode(options)}; output {directory}");
 
         await using var server = await PostgresServer.StartAsync(new PostgresServerOptions { AllowExternal = false, MaxConnections = 300 }, cancellationToken);
         await using var database = await server.CreateDatabaseAsync("chaos", cancellationToken);
+
+        // Pooler mode: batches and appends through PgBouncer in transaction mode, the locks direct, statements not
+        // prepared (docs/operations.md, "Behind a connection pooler"). Disposed before the server, also on failure.
+        await using var pooler = options.Pooler ? await PgBouncerProxy.StartAsync(server, PgBouncerPoolMode.Transaction, cancellationToken) : null;
+        var pooled = pooler is null ? null : new NpgsqlConnectionStringBuilder(pooler.ConnectionString) { Database = database.Name, Pooling = true }.ConnectionString;
         await using var cluster = await ClusterHarness.CreateAsync(database.ConnectionString, options.Projections, directory, cancellationToken);
         for (var i = 1; i <= options.Nodes + options.SpareNodes; i++)
         {
-            cluster.AddNode($"n{i}", settings => settings with
-            {
-                Unfenced = options.Unfenced,
-                EvictionTimeout = options.EvictionTimeout,
-                HeartbeatTimeout = options.EvictionTimeout / 2,
-                CommitDelay = options.CommitDelay ?? settings.CommitDelay,
-            });
+            cluster.AddNode(
+                $"n{i}",
+                settings => settings with
+                {
+                    Unfenced = options.Unfenced,
+                    EvictionTimeout = options.EvictionTimeout,
+                    HeartbeatTimeout = options.EvictionTimeout / 2,
+                    CommitDelay = options.CommitDelay ?? settings.CommitDelay,
+                    PrepareStatements = pooler is null,
+                },
+                connectionString: pooled,
+                lockConnectionString: pooled is null ? null : database.ConnectionString);
         }
 
         foreach (var node in cluster.Nodes.Take(options.Nodes))
@@ -40,14 +51,14 @@ internal static class ChaosRunner
             node.Start();
         }
 
-        cluster.StartWriters(options.Writers, seed);
+        cluster.StartWriters(options.Writers, seed, pooled);
         using var stopReading = new CancellationTokenSource();
         var views = new ViewReader(
             cluster.DataSource,
             cluster.Store.Schema,
             [.. options.Projections.Where(p => Node.ProjectionSets.All[p].Kind == ProjectionKind.Aggregate).Concat(options.Projections.SelectMany(p => Node.ProjectionSets.All[p].Tables))]);
         var reading = views.RunAsync(TimeSpan.FromMilliseconds(20), stopReading.Token);
-        var injector = new FaultInjector(server, cluster, options, random, log);
+        var injector = new FaultInjector(server, cluster, options, random, log, pooler);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         while (clock.Elapsed < options.Duration)

@@ -12,11 +12,20 @@ namespace ProjectionGen.Chaos.Runner;
 /// <summary>
 /// Injects one fault at a time, drawn from the seeded random source, and records when each began and ended. After a
 /// membership change (a node joins, leaves, restarts, is drained, hangs or wakes) it waits for the slots to be balanced
-/// over the nodes that should hold them, and records how long that took (I10: within the bound).
+/// over the nodes that should hold them, and records how long that took (I10: within the bound). In pooler mode
+/// (<paramref name="pooler"/> given) the pooler faults join the draw.
 /// </summary>
-internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluster, ChaosOptions options, Random random, TextWriter log)
+internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluster, ChaosOptions options, Random random, TextWriter log, PgBouncerProxy? pooler = null)
 {
+    private static readonly FaultKind[] PoolerKinds = [FaultKind.PoolerRestart, FaultKind.TerminatePoolerBackends];
+
+    private static readonly FaultKind[] DirectKinds = [.. Enum.GetValues<FaultKind>().Except(PoolerKinds)];
+
     private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();
+
+    private static readonly string TerminatePoolerBackendsSql =
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        + "AND backend_type = 'client backend' AND application_name NOT LIKE 'projectiongen-lock:%' AND application_name <> '" + ClusterHarness.ApplicationName + "'";
 
     private readonly HashSet<string> draining = new(StringComparer.Ordinal);
     private readonly HashSet<string> shadowed = new(StringComparer.Ordinal);
@@ -33,7 +42,12 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
 
     public async Task InjectAsync(IReadOnlyList<FaultKind>? kinds, CancellationToken cancellationToken)
     {
-        var pool = kinds ?? AllKinds;
+        var pool = kinds ?? (pooler is null ? DirectKinds : AllKinds);
+        if (pooler is null && pool.Any(PoolerKinds.Contains))
+        {
+            throw new InvalidOperationException($"{string.Join(", ", PoolerKinds)} need the pooler mode (--pooler).");
+        }
+
         var kind = pool[random.Next(pool.Count)];
         var running = cluster.Nodes.Where(n => n.IsRunning).ToList();
         var spare = cluster.Nodes.Where(n => !n.IsRunning).ToList();
@@ -57,7 +71,8 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
         }
 
         var at = DateTimeOffset.UtcNow;
-        var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout or FaultKind.ShadowRebuild or FaultKind.VersionSwitchBack ? null : node.Name;
+        var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout or FaultKind.ShadowRebuild or FaultKind.VersionSwitchBack
+            or FaultKind.PoolerRestart or FaultKind.TerminatePoolerBackends ? null : node.Name;
         log.WriteLine($"{at:HH:mm:ss.fff} fault {kind}{(target is null ? "" : " on " + target)}");
         try
         {
@@ -184,6 +199,18 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
             case FaultKind.VersionSwitchBack:
                 await SwitchVersionAsync(kind, cancellationToken);
                 break;
+            case FaultKind.PoolerRestart:
+                await pooler!.RestartAsync(cancellationToken);
+                break;
+            case FaultKind.TerminatePoolerBackends:
+            {
+                await using var connection = await cluster.DataSource.OpenConnectionAsync(cancellationToken);
+                await using var terminate = new NpgsqlCommand(TerminatePoolerBackendsSql, connection);
+                var terminated = await terminate.ExecuteScalarAsync(cancellationToken);
+                log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff}   terminated {terminated} pooler server connections");
+                break;
+            }
+
             case FaultKind.HungNode:
             {
                 await node.PauseAsync();

@@ -63,4 +63,16 @@ internal enum FaultKind
 
     /// <summary>A switch back to a kept generation (left by a shadow rebuild): it catches up from where it stopped, then readers are switched to it.</summary>
     VersionSwitchBack,
+
+    /// <summary>
+    /// Pooler mode only: the pooler is killed and started again on its port (every client and server connection
+    /// through it breaks, as in a pooler crash); batches and appends must carry on, nothing paused or dead-lettered.
+    /// </summary>
+    PoolerRestart,
+
+    /// <summary>
+    /// Pooler mode only: <c>pg_terminate_backend</c> of the pooler's server connections (every session in the run's
+    /// database but the lock connections and the runner's own); the pooler opens new ones.
+    /// </summary>
+    TerminatePoolerBackends,
 }

@@ -14,15 +14,23 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>The environment variable that carries the connection string to the node process.</summary>
     public const string ConnectionVariable = "PROJECTIONGEN_CHAOS_CONNECTION";
 
+    /// <summary>
+    /// The environment variable that carries the lock connection string, when it differs from the batches' (batches
+    /// through a pooler, the lock connection direct).
+    /// </summary>
+    public const string LockConnectionVariable = "PROJECTIONGEN_CHAOS_LOCK_CONNECTION";
+
     private readonly string connectionString;
+    private readonly string? lockConnectionString;
     private readonly string directory;
     private Process? process;
     private Task? pump;
 
-    public NodeProcess(NodeSettings settings, string connectionString, string directory)
+    public NodeProcess(NodeSettings settings, string connectionString, string directory, string? lockConnectionString = null)
     {
         Settings = settings;
         this.connectionString = connectionString;
+        this.lockConnectionString = lockConnectionString;
         this.directory = directory;
     }
 
@@ -65,6 +73,14 @@ internal sealed class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         startInfo.Environment[ConnectionVariable] = connectionString;
+        if (lockConnectionString is null)
+        {
+            startInfo.Environment.Remove(LockConnectionVariable);
+        }
+        else
+        {
+            startInfo.Environment[LockConnectionVariable] = lockConnectionString;
+        }
         foreach (var argument in new[] { typeof(NodeProcess).Assembly.Location, "node", "--history", HistoryFile }.Concat(Settings.ToArguments()))
         {
             startInfo.ArgumentList.Add(argument);
