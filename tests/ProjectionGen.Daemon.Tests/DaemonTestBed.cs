@@ -100,9 +100,13 @@ internal sealed partial class DaemonTestBed : IAsyncDisposable
         }
     }
 
-    /// <summary>Writers appending until cancelled; failures (a server restarting under them) are retried.</summary>
-    public Task StartWriters(int writers, CancellationToken stop, int streams = 20)
+    /// <summary>
+    /// Writers appending until cancelled, through the bed's store or <paramref name="through"/> (a store of another data
+    /// source, a pooler's for example); failures (a server or pooler restarting under them) are retried.
+    /// </summary>
+    public Task StartWriters(int writers, CancellationToken stop, int streams = 20, PostgresEventStore? through = null)
     {
+        var store = through ?? Store;
         return Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(async () =>
         {
             var random = new Random(writer + 1000);
@@ -114,7 +118,7 @@ internal sealed partial class DaemonTestBed : IAsyncDisposable
                     .ToList();
                 try
                 {
-                    await Store.AppendAsync(account, batch, ExpectedVersion.Any, cancellationToken: stop);
+                    await store.AppendAsync(account, batch, ExpectedVersion.Any, cancellationToken: stop);
                     await Task.Delay(random.Next(1, 10), stop);
                 }
                 catch (OperationCanceledException)

@@ -86,7 +86,7 @@ public sealed class PoolerTests(PostgresFixture postgres)
 
         // Four writers through the pooler while the pooler restarts and the batch backends are terminated.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var writers = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync(writerStore, w, stop.Token), CancellationToken.None)));
+        var writers = bed.StartWriters(4, stop.Token, through: writerStore);
         await Task.Delay(TimeSpan.FromSeconds(2), Ct);
         await proxy.RestartAsync(Ct);
         await Task.Delay(TimeSpan.FromSeconds(2), Ct);
@@ -105,30 +105,6 @@ public sealed class PoolerTests(PostgresFixture postgres)
         Assert.Empty(await bed.VerifyExactlyOnceAsync());
         Assert.DoesNotContain(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.AgentPaused);
         Assert.DoesNotContain(nodes.SelectMany(n => n.GetStates()), s => s.Status == AgentStatus.Paused);
-    }
-
-    private static async Task WriteAsync(PostgresEventStore store, int writer, CancellationToken stop)
-    {
-        var random = new Random(writer + 2700);
-        while (!stop.IsCancellationRequested)
-        {
-            var account = "acct-" + random.Next(20);
-            var events = Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(5) == 0 ? (object)new Withdrawn(account, random.Next(1, 50)) : new Deposited(account, random.Next(1, 100))).ToList();
-            try
-            {
-                await store.AppendAsync(account, events, ExpectedVersion.Any, cancellationToken: stop);
-                await Task.Delay(random.Next(1, 10), stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
-            {
-                // The pooler restarting under the writer: the append did not happen or is retried as a new one.
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }
     }
 
     private static void SkipWithoutPgBouncer()

@@ -17,27 +17,17 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
     public async Task A_role_with_only_the_documented_grants_projects_and_survives_a_lock_loss()
     {
         await using var database = await postgres.CreateDatabaseAsync("leastpriv");
-        var role = "rt_" + Guid.NewGuid().ToString("N")[..10];
-        var password = Guid.NewGuid().ToString("N");
 
         // The schema owner (here the superuser) installs everything; the runtime role creates nothing.
         await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), HostedNode.Projections(), Ct);
         await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
         var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
-        var grants = Block(guide, "runtime-grants") + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal);
-        await using (var admin = new NpgsqlConnection(database.ConnectionString))
-        {
-            await admin.OpenAsync(Ct);
-            await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
-            await ExecuteAsync(admin, grants
-                .Replace("projectiongen_runtime", role, StringComparison.Ordinal)
-                .Replace("your_database", "\"" + database.Name + "\"", StringComparison.Ordinal));
 
-            // The application's own read model, as the guide says: what its handlers do.
-            await ExecuteAsync(admin, $"GRANT SELECT, INSERT ON ledger, fragile_ledger TO {role}");
-        }
-
-        var runtime = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
+        // The application's own read model, as the guide says: what its handlers do.
+        var runtime = await CreateRoleAsync(
+            database,
+            Block(guide, "runtime-grants") + Block(guide, "document-table-grants").Replace("doc_your_projection", "doc_account_balance", StringComparison.Ordinal),
+            "GRANT SELECT, INSERT ON ledger, fragile_ledger TO {role}");
         var node = "lp-" + Guid.NewGuid().ToString("N")[..6];
         await using var host = HostedNode.Create(runtime, node, options => options.ApplySchemaOnStartup = false);
         await host.StartAsync();
@@ -71,24 +61,15 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
     public async Task The_runtime_role_cannot_register_a_fake_generation_to_have_a_table_it_may_not_write_renamed_behind_a_view()
     {
         await using var database = await postgres.CreateDatabaseAsync("leastpriv_fake_generation");
-        var role = "rt_" + Guid.NewGuid().ToString("N")[..10];
-        var password = Guid.NewGuid().ToString("N");
         await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), HostedNode.Projections(), Ct);
         var guide = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "operations.md"), Ct);
-        await using (var admin = new NpgsqlConnection(database.ConnectionString))
-        {
-            await admin.OpenAsync(Ct);
-            await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
-            await ExecuteAsync(admin, Block(guide, "runtime-grants")
-                .Replace("projectiongen_runtime", role, StringComparison.Ordinal)
-                .Replace("your_database", "\"" + database.Name + "\"", StringComparison.Ordinal));
 
-            // An application table in the event store's schema that no projection declares and the runtime role may read only.
-            await ExecuteAsync(admin, $"CREATE TABLE projectiongen.customers (id int PRIMARY KEY); GRANT SELECT ON projectiongen.customers TO {role}");
-        }
-
+        // An application table in the event store's schema that no projection declares and the runtime role may read only.
+        var runtime = await CreateRoleAsync(
+            database,
+            Block(guide, "runtime-grants"),
+            "CREATE TABLE projectiongen.customers (id int PRIMARY KEY); GRANT SELECT ON projectiongen.customers TO {role}");
         var key = Locking.AdvisoryLockKey.ForSlotRegistration("projectiongen", "evil").Value;
-        var runtime = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
         await using (var restricted = new NpgsqlConnection(runtime))
         {
             await restricted.OpenAsync(Ct);
