@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Guard;
@@ -29,8 +28,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private long knownMark;
     private long knownMarkGeneration;
     private bool freshMarkNeeded;
-    private (Task<BatchRead> Read, CancellationTokenSource Cancel)? readAhead;
-    private IReadOnlyDictionary<string, string?>? lastWritten;
+    private readonly BatchReader reader;
     private int catchUpLimit;
     private string stopReason = "stopped by request";
 
@@ -42,6 +40,7 @@ internal sealed class SubscriptionAgent : IDisposable
         this.services = services;
         position = ownership.StartPosition;
         catchUpLimit = setup.BatchSize;
+        reader = new BatchReader(slot, services);
         Completion = Task.CompletedTask;
     }
 
@@ -121,7 +120,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
                     // The read ahead, if one is under way, is waited for before a batch connection is taken: it needs
                     // a pooled connection of its own, and holding one while waiting could starve a small pool.
-                    var ahead = await TakeReadAheadAsync().ConfigureAwait(false);
+                    var ahead = await reader.TakeReadAheadAsync().ConfigureAwait(false);
                     BatchOutcome outcome;
                     var connection = await services.BatchConnections.OpenConnectionAsync(abort.Token).ConfigureAwait(false);
                     await using (connection.ConfigureAwait(false))
@@ -146,7 +145,7 @@ internal sealed class SubscriptionAgent : IDisposable
                     // The batch rolled back, whatever failed, and its connection went back to the pool (a broken one
                     // is discarded there). The next attempt reads a fresh mark: the server may have changed under it,
                     // and reads its events afresh: a read ahead of a batch that did not commit is never applied.
-                    await DiscardReadAheadAsync().ConfigureAwait(false);
+                    await reader.DiscardReadAheadAsync().ConfigureAwait(false);
                     catchUpLimit = setup.BatchSize;
                     knownMark = 0;
                     freshMarkNeeded = true;
@@ -198,7 +197,7 @@ internal sealed class SubscriptionAgent : IDisposable
         {
             // A read ahead of a batch that was not committed (the lock was lost, the commit was fenced, the agent
             // stopped) is cancelled and dropped with the agent: it is never applied.
-            await DiscardReadAheadAsync().ConfigureAwait(false);
+            await reader.DiscardReadAheadAsync().ConfigureAwait(false);
         }
     }
 
@@ -244,8 +243,8 @@ internal sealed class SubscriptionAgent : IDisposable
         // the store's current mark generation. Its mark is a safe mark of that generation, so the batch ends at most
         // there, exactly as if it had been read now.
         var batchRead = ahead is not null && ahead.From == from && ahead.Limit == limit && ahead.Generation == services.Store.MarkGeneration && ahead.Mark > from
-            ? WithLastWrites(ahead)
-            : await ReadAsync(connection, from, mark, knownMarkGeneration, limit, abort).ConfigureAwait(false);
+            ? reader.WithLastWrites(ahead)
+            : await reader.ReadAsync(connection, from, mark, knownMarkGeneration, limit, abort).ConfigureAwait(false);
         mark = batchRead.Mark;
         var read = batchRead.Events;
 
@@ -260,7 +259,7 @@ internal sealed class SubscriptionAgent : IDisposable
         // batch's planned end up to the same safe mark; it is used only if this batch commits (see docs/daemon.md).
         if (services.Hooks.ReadAhead && to < mark && read.Count >= limit && to >= isolateUntil && !gracefulStop.IsCancellationRequested)
         {
-            StartReadAhead(to, mark, batchRead.Generation, LimitAfter(to), abort);
+            reader.StartReadAhead(to, mark, batchRead.Generation, LimitAfter(to), abort);
         }
         var deadLetters = new List<DeadLetter>();
         var events = new List<EventEnvelope>(read.Count);
@@ -296,7 +295,7 @@ internal sealed class SubscriptionAgent : IDisposable
             throw new InvalidOperationException($"The generated code of projection '{slot.Name}' returned without committing its batch.");
         }
 
-        lastWritten = batch.WrittenDocuments;
+        reader.Remember(batch.WrittenDocuments);
         Interlocked.Exchange(ref position, to);
         LastCommitAt = services.Time.GetUtcNow();
         batchFailures = 0;
@@ -324,124 +323,6 @@ internal sealed class SubscriptionAgent : IDisposable
 
     /// <summary>The batch limit for a batch starting after <paramref name="from"/>: one event while isolating a failure.</summary>
     private int LimitAfter(long from) => from < isolateUntil ? 1 : catchUpLimit;
-
-    /// <summary>Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its documents only after routing).</summary>
-    private bool ReadsDocumentsWithEvents =>
-        services.Hooks.FoldDocumentLoad && setup.DocumentTable is not null && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
-
-    /// <summary>Reads a batch's events (after <paramref name="from"/>, up to the safe <paramref name="mark"/>) and, where it pays, their streams' documents, in one round trip.</summary>
-    private async Task<BatchRead> ReadAsync(NpgsqlConnection connection, long from, long mark, long generation, int limit, CancellationToken cancellationToken)
-    {
-        if (!ReadsDocumentsWithEvents)
-        {
-            var events = await services.Store.ReadAllAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, cancellationToken).ConfigureAwait(false);
-            return new BatchRead(from, mark, generation, limit, events, null);
-        }
-
-        var (read, rows) = await services.Store.ReadAllWithAsync(connection, from, mark, limit, setup.EventTypeNames, slot.Filter, setup.DocumentTable!.SelectForReadSql, cancellationToken).ConfigureAwait(false);
-        var documents = new Dictionary<string, object?>(rows.Count, StringComparer.Ordinal);
-        try
-        {
-            foreach (var (id, json) in rows)
-            {
-                documents[id] = JsonSerializer.Deserialize(json, setup.DocumentTypeInfo!);
-            }
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException)
-        {
-            // Whatever a document's contract throws (JsonException, or a converter's own exception), the batch loads
-            // its documents itself then, where the failure is the batch's and names its events, stream and table.
-            return new BatchRead(from, mark, generation, limit, read, null);
-        }
-
-        foreach (var envelope in read)
-        {
-            documents.TryAdd(envelope.StreamId, null);
-        }
-
-        return new BatchRead(from, mark, generation, limit, read, documents);
-    }
-
-    /// <summary>Starts reading the batch after <paramref name="from"/> on a pooled connection of its own.</summary>
-    private void StartReadAhead(long from, long mark, long generation, int limit, CancellationToken abort)
-    {
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
-        var read = Task.Run(
-            async () =>
-            {
-                var connection = await services.BatchConnections.OpenConnectionAsync(cancel.Token).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    var read = await ReadAsync(connection, from, mark, generation, limit, cancel.Token).ConfigureAwait(false);
-                    services.Hooks.ReadAheadRead?.Invoke(read);
-                    return read;
-                }
-            },
-            CancellationToken.None);
-        readAhead = (read, cancel);
-    }
-
-    /// <summary>The read ahead once it has finished; null when there is none or it failed (the batch then reads for itself).</summary>
-    private async Task<BatchRead?> TakeReadAheadAsync()
-    {
-        if (readAhead is not { } pending)
-        {
-            return null;
-        }
-
-        readAhead = null;
-        await ((Task)pending.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        pending.Cancel.Dispose();
-        if (pending.Read.Exception is { InnerException: { } failure })
-        {
-            DaemonLog.ReadAheadFailed(services.Logger, slot.Name, failure);
-        }
-
-        return pending.Read.IsCompletedSuccessfully ? pending.Read.Result : null;
-    }
-
-    /// <summary>Cancels and drops the read ahead, if any.</summary>
-    private async Task DiscardReadAheadAsync()
-    {
-        if (readAhead is not { } pending)
-        {
-            return;
-        }
-
-        readAhead = null;
-        await pending.Cancel.CancelAsync().ConfigureAwait(false);
-        await ((Task)pending.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        pending.Cancel.Dispose();
-    }
-
-    /// <summary>
-    /// A read ahead's documents were read while the previous batch committed: for the documents that batch wrote, what
-    /// it wrote counts (this agent alone writes them while it owns the slot, so every other document is as read).
-    /// </summary>
-    private BatchRead WithLastWrites(BatchRead ahead)
-    {
-        if (ahead.Documents is not { } documents || lastWritten is not { } written)
-        {
-            return ahead;
-        }
-
-        try
-        {
-            foreach (var (id, json) in written)
-            {
-                if (documents.ContainsKey(id))
-                {
-                    documents[id] = json is null ? null : JsonSerializer.Deserialize(json, setup.DocumentTypeInfo!);
-                }
-            }
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException)
-        {
-            return ahead with { Documents = null };
-        }
-
-        return ahead;
-    }
 
     /// <summary>
     /// Whether a failure says nothing about the batch itself: the connection broke or timed out, the server is short of
