@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Common;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
-using ProjectionGen.Hosting;
 
 namespace ProjectionGen.Alerts;
 
@@ -96,7 +96,7 @@ internal sealed class ProjectionAlertDispatcher
                 catch (Exception failure)
 #pragma warning restore CA1031
                 {
-                    HostingLog.AlertSinkFailed(logger, sink.GetType().Name, alert.Kind, alert.Projection, failure);
+                    AlertsLog.AlertSinkFailed(logger, sink.GetType().Name, alert.Kind, alert.Projection, failure);
                 }
             }
         }
@@ -123,8 +123,8 @@ internal sealed class ProjectionAlertDispatcher
                 // The loss often comes with the server going away: try again shortly, then give up quietly.
                 if (attempt >= RecordAttempts)
                 {
-                    var error = SafeErrorText.Describe(failure);
-                    HostingLog.LossNotRecorded(logger, alert.Projection, alert.Epoch, error);
+                    var error = ErrorText.Describe(failure);
+                    AlertsLog.LossNotRecorded(logger, alert.Projection, alert.Epoch, error);
                     return;
                 }
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
-using ProjectionGen.Hosting;
 using ProjectionGen.Progress;
 
 namespace ProjectionGen.Operations;
@@ -153,7 +152,7 @@ public sealed class ProjectionRebuilder
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                HostingLog.Rebuilt(logger, projection, result.Epoch, result.PreviousPosition);
+                OperationsLog.Rebuilt(logger, projection, result.Epoch, result.PreviousPosition);
                 return result;
             }
         }
