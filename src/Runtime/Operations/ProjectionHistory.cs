@@ -75,17 +75,6 @@ public sealed class ProjectionHistory
     /// <summary>The history owner of a schema, for the runtime's writers (no connections of its own).</summary>
     internal static ProjectionHistory ForSchema(PostgresIdentifier schema) => new(schema, null);
 
-    /// <summary>The schema migration's statements.</summary>
-    internal static IReadOnlyList<string> CreateTable(SchemaContext s) =>
-    [
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("projection_history")} (
-          id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), kind text NOT NULL, projection text NOT NULL,
-          node text, epoch bigint, position bigint, detail text)
-        """,
-        $"CREATE INDEX IF NOT EXISTS projection_history_at ON {s.Table("projection_history")} (at)",
-    ];
-
     /// <summary>
     /// The statement that records an acquisition (or a move) of <paramref name="projection"/> by <paramref name="node"/>;
     /// added to the epoch bump's batch right after the bump, so it commits with it.
