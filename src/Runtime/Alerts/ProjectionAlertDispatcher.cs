@@ -4,6 +4,7 @@ using Npgsql;
 using ProjectionGen.Common;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
+using ProjectionGen.Progress;
 
 namespace ProjectionGen.Alerts;
 
@@ -36,7 +37,7 @@ internal sealed class ProjectionAlertDispatcher
 
         // The progress row's loss update and, in the same statement, the loss in the projection history (once per node
         // and epoch).
-        recordLossSql = Operations.ProjectionHistory.ForSchema(schema).RecordLossSql(new Progress.ProgressTable(schema).RecordLossSql);
+        recordLossSql = new HistoryTable(schema).RecordLossSql(new Progress.ProgressTable(schema).RecordLossSql);
     }
 
     /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>

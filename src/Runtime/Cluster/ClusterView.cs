@@ -1,3 +1,4 @@
+using ProjectionGen.Generations;
 using ProjectionGen.Versions;
 
 namespace ProjectionGen.Cluster;
@@ -39,7 +40,7 @@ internal sealed class ClusterView
     /// </summary>
     public bool IsProjected(ProjectionGeneration generation) =>
         GenerationStates.TryGetValue(generation.Projection, out var states)
-            ? states.TryGetValue(generation.Label, out var state) && ProjectionVersionStates.IsProjected(state)
+            ? states.TryGetValue(generation.Label, out var state) && Generations.GenerationStates.IsProjected(state)
             : !generation.LaneB;
 
     /// <summary>The state of <paramref name="generation"/>, or <c>unknown</c>.</summary>

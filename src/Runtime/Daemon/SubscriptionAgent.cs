@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Documents;
+using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;

@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
+using ProjectionGen.Operations;
 
 namespace ProjectionGen.Progress;
 
@@ -115,7 +116,7 @@ internal sealed class ProgressTable
 
     /// <summary>
     /// Two columns for a row <c>v</c> of <c>projection_versions</c>: the lowest position of the generation's slots and how
-    /// many it has (<see cref="Versions.ProjectionVersionTable.StatusSql"/>).
+    /// many it has (<see cref="ProjectionVersionTable.StatusSql"/>).
     /// </summary>
     public string GenerationSlotsSql { get; }
 

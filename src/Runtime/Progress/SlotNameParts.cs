@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProjectionGen.Generations;
 using ProjectionGen.Versions;
 
 namespace ProjectionGen.Progress;

@@ -1,9 +1,11 @@
 using Npgsql;
 using NpgsqlTypes;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
 using ProjectionGen.Locking;
+using ProjectionGen.Operations;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Progress;
 
 /// <summary>
 /// The one owner of the <c>projection_versions</c> table and of the projections' views: one row per generation of an

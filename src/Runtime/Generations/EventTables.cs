@@ -1,6 +1,6 @@
 using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Generations;
 
 /// <summary>
 /// The names of an event projection's declared tables (<see cref="ProjectionAttribute.Tables"/>): each generation writes

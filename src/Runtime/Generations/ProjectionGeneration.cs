@@ -1,6 +1,7 @@
 using System.Globalization;
+using ProjectionGen.Versions;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Generations;
 
 /// <summary>
 /// One physical build of a projection: a version (from <see cref="ProjectionAttribute.Version"/>) in one of two lanes,

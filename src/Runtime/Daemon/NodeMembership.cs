@@ -1,8 +1,9 @@
 using Npgsql;
+using ProjectionGen.Cluster;
 using ProjectionGen.Daemon;
 using ProjectionGen.Locking;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// A node's row in the registry, on its lock connection: registering (with the projections it advertises), the

@@ -1,7 +1,9 @@
+using ProjectionGen.Cluster;
 using ProjectionGen.Daemon;
+using ProjectionGen.Generations;
 using ProjectionGen.Versions;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// Placement computed from a <see cref="ClusterView"/>: the cluster's slots are those of each version the live nodes
