@@ -1,5 +1,4 @@
 using ProjectionGen.Generations;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Cluster;
 

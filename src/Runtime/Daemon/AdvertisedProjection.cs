@@ -1,5 +1,4 @@
 using System.Globalization;
-using ProjectionGen.Daemon;
 
 namespace ProjectionGen.Daemon;
 

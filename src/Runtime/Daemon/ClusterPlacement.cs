@@ -1,7 +1,5 @@
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.Generations;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Daemon;
 

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Npgsql;
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Generations;
 using ProjectionGen.Guard;

@@ -1,10 +1,8 @@
 using Npgsql;
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Daemon;
 

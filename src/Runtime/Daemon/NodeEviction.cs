@@ -1,6 +1,5 @@
 using Npgsql;
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.Locking;
 
 namespace ProjectionGen.Daemon;

@@ -4,7 +4,6 @@ using ProjectionGen.Generations;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Daemon;
 

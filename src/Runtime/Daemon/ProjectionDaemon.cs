@@ -6,9 +6,7 @@ using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
 using ProjectionGen.Generations;
 using ProjectionGen.Guard;
-using ProjectionGen.Hosting;
 using ProjectionGen.Locking;
-using ProjectionGen.Operations;
 using ProjectionGen.Progress;
 
 namespace ProjectionGen.Daemon;

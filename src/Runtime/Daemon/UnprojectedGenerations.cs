@@ -1,5 +1,4 @@
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.Locking;
 
 namespace ProjectionGen.Daemon;

@@ -1,5 +1,3 @@
-using ProjectionGen.Versions;
-
 namespace ProjectionGen.Generations;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ProjectionGen.EventStore;
-
 namespace ProjectionGen.Locking;
 
 /// <summary>

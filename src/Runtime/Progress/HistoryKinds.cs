@@ -1,5 +1,3 @@
-using ProjectionGen.Operations;
-
 namespace ProjectionGen.Progress;
 
 /// <summary>

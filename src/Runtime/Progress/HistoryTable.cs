@@ -1,6 +1,5 @@
 using Npgsql;
 using ProjectionGen.EventStore;
-using ProjectionGen.Operations;
 
 namespace ProjectionGen.Progress;
 

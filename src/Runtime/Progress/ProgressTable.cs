@@ -2,7 +2,6 @@ using Npgsql;
 using NpgsqlTypes;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
-using ProjectionGen.Operations;
 
 namespace ProjectionGen.Progress;
 
@@ -110,7 +109,7 @@ internal sealed class ProgressTable
 
     /// <summary>
     /// Slot $1's name, epoch, position and owner: what the history records of an acquisition or a rebuild
-    /// (<see cref="Operations.ProjectionHistory"/> reads it as a subquery in its insert, in the same transaction).
+    /// (<see cref="HistoryTable"/> reads it as a subquery in its insert, in the same transaction).
     /// </summary>
     public string HistorySlotSql { get; }
 

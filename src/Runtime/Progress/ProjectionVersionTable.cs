@@ -3,7 +3,6 @@ using NpgsqlTypes;
 using ProjectionGen.EventStore;
 using ProjectionGen.Generations;
 using ProjectionGen.Locking;
-using ProjectionGen.Operations;
 
 namespace ProjectionGen.Progress;
 
@@ -92,7 +91,7 @@ internal sealed class ProjectionVersionTable
 
     /// <summary>
     /// A row when generation $6 of projection $2 was switched live by this transaction: the history's condition for
-    /// recording a switch (<see cref="Operations.ProjectionHistory"/>; the parameter numbers are those of its insert).
+    /// recording a switch (<see cref="HistoryTable"/>; the parameter numbers are those of its insert).
     /// </summary>
     public string SwitchedNowSql { get; }
 

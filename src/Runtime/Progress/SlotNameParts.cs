@@ -1,6 +1,5 @@
 using System.Globalization;
 using ProjectionGen.Generations;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Progress;
 

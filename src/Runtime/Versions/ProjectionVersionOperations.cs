@@ -3,7 +3,6 @@ using ProjectionGen.Daemon;
 using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
 using ProjectionGen.Generations;
-using ProjectionGen.Operations;
 using ProjectionGen.Progress;
 
 namespace ProjectionGen.Versions;
