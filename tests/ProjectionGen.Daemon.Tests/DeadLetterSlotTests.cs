@@ -72,12 +72,12 @@ public sealed class DeadLetterSlotTests(PostgresFixture postgres)
     [Fact]
     public void A_slot_name_is_taken_apart_into_its_generation_and_shard()
     {
-        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, false), null), Progress.SlotNameParts.Parse("ledger"));
-        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, false), 2), Progress.SlotNameParts.Parse("ledger/2"));
-        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 2, false), null), Progress.SlotNameParts.Parse("ledger@v2"));
-        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 1, true), 1), Progress.SlotNameParts.Parse("ledger@v1b/1"));
+        Assert.Equal(new Progress.SlotNameParts(new ProjectionGen.Generations.ProjectionGeneration("ledger", 1, false), null), Progress.SlotNameParts.Parse("ledger"));
+        Assert.Equal(new Progress.SlotNameParts(new ProjectionGen.Generations.ProjectionGeneration("ledger", 1, false), 2), Progress.SlotNameParts.Parse("ledger/2"));
+        Assert.Equal(new Progress.SlotNameParts(new ProjectionGen.Generations.ProjectionGeneration("ledger", 2, false), null), Progress.SlotNameParts.Parse("ledger@v2"));
+        Assert.Equal(new Progress.SlotNameParts(new ProjectionGen.Generations.ProjectionGeneration("ledger", 1, true), 1), Progress.SlotNameParts.Parse("ledger@v1b/1"));
         Assert.Equal("ledger@v3/3", Daemon.ProjectionSetup.SlotName("ledger@v3", 3, 4));
-        Assert.Equal(new Progress.SlotNameParts(new Versions.ProjectionGeneration("ledger", 3, false), 3), Progress.SlotNameParts.Parse("ledger@v3/3"));
+        Assert.Equal(new Progress.SlotNameParts(new ProjectionGen.Generations.ProjectionGeneration("ledger", 3, false), 3), Progress.SlotNameParts.Parse("ledger@v3/3"));
         foreach (var bad in new[] { "", "/1", "ledger/", "ledger/x", "ledger@", "@v2", "ledger@v1", "ledger@v0", "ledger@2" })
         {
             Assert.Null(Progress.SlotNameParts.Parse(bad));

@@ -112,7 +112,7 @@ public sealed class DocumentTableNameTests(PostgresFixture postgres)
         }
 
         Assert.Contains("events", relations);
-        Assert.All(relations, relation => Assert.Contains(relation, Daemon.DocumentTableNames.Reserved));
+        Assert.All(relations, relation => Assert.Contains(relation, ProjectionGen.Documents.DocumentTableNames.Reserved));
     }
 
     private static async Task<long> CountAsync(string connectionString, string table)

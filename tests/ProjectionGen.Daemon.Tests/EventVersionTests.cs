@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
 using ProjectionGen.Operations;
 using ProjectionGen.Tests.Projections;
 using ProjectionGen.Versions;
+using ProjectionGen.WritePath;
 using Xunit;
 using static ProjectionGen.Tests.VersionTestQueries;
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.WritePath;
 using Xunit;
 
 namespace ProjectionGen.Tests;

@@ -2,6 +2,7 @@ using Npgsql;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
 using ProjectionGen.Tests.Projections;
+using ProjectionGen.WritePath;
 using Xunit;
 
 namespace ProjectionGen.Tests;

@@ -1,3 +1,4 @@
+using ProjectionGen.Documents;
 using ProjectionGen.Generators.Tests.Infrastructure;
 
 namespace ProjectionGen.Generators.Tests;
@@ -426,7 +427,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Reserved_document_tables_are_the_runtimes()
     {
-        Assert.Equal(Daemon.DocumentTableNames.Reserved, Analysis.DocumentTableNames.Reserved);
+        Assert.Equal(ProjectionGen.Documents.DocumentTableNames.Reserved, Analysis.DocumentTableNames.Reserved);
     }
 
     private static async Task AssertDiagnostics(string id, string messageFragment, string markup)

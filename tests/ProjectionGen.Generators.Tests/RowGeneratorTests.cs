@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.CodeAnalysis;
 using ProjectionGen.Daemon;
 using ProjectionGen.Generators.Tests.Infrastructure;
+using ProjectionGen.WritePath;
 
 namespace ProjectionGen.Generators.Tests;
 

@@ -1,4 +1,5 @@
 using ProjectionGen.Cluster;
+using ProjectionGen.Daemon;
 using ProjectionGen.Versions;
 using Xunit;
 

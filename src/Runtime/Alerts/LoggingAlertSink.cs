@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ProjectionGen.Hosting;
 
 namespace ProjectionGen.Alerts;
 
@@ -21,7 +20,7 @@ public sealed class LoggingAlertSink : IProjectionAlertSink
             { Kind: ProjectionAlertKind.AgentPaused } => LogLevel.Error,
             _ => LogLevel.Warning,
         };
-        HostingLog.Alert(logger, level, alert.Kind, alert.Projection, alert.Node, alert.Epoch, alert.Cause ?? "(none)");
+        AlertsLog.Alert(logger, level, alert.Kind, alert.Projection, alert.Node, alert.Epoch, alert.Cause ?? "(none)");
         return ValueTask.CompletedTask;
     }
 }

@@ -1,9 +1,10 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Common;
 using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
-using ProjectionGen.Hosting;
+using ProjectionGen.Progress;
 
 namespace ProjectionGen.Alerts;
 
@@ -36,7 +37,7 @@ internal sealed class ProjectionAlertDispatcher
 
         // The progress row's loss update and, in the same statement, the loss in the projection history (once per node
         // and epoch).
-        recordLossSql = Operations.ProjectionHistory.ForSchema(schema).RecordLossSql(new Progress.ProgressTable(schema).RecordLossSql);
+        recordLossSql = new HistoryTable(schema).RecordLossSql(new Progress.ProgressTable(schema).RecordLossSql);
     }
 
     /// <summary>Subscribes to <paramref name="daemon"/>'s lifecycle events until the returned handle is disposed.</summary>
@@ -96,7 +97,7 @@ internal sealed class ProjectionAlertDispatcher
                 catch (Exception failure)
 #pragma warning restore CA1031
                 {
-                    HostingLog.AlertSinkFailed(logger, sink.GetType().Name, alert.Kind, alert.Projection, failure);
+                    AlertsLog.AlertSinkFailed(logger, sink.GetType().Name, alert.Kind, alert.Projection, failure);
                 }
             }
         }
@@ -123,8 +124,8 @@ internal sealed class ProjectionAlertDispatcher
                 // The loss often comes with the server going away: try again shortly, then give up quietly.
                 if (attempt >= RecordAttempts)
                 {
-                    var error = SafeErrorText.Describe(failure);
-                    HostingLog.LossNotRecorded(logger, alert.Projection, alert.Epoch, error);
+                    var error = ErrorText.Describe(failure);
+                    AlertsLog.LossNotRecorded(logger, alert.Projection, alert.Epoch, error);
                     return;
                 }
 

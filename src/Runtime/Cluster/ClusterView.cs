@@ -1,4 +1,4 @@
-using ProjectionGen.Versions;
+using ProjectionGen.Generations;
 
 namespace ProjectionGen.Cluster;
 
@@ -39,7 +39,7 @@ internal sealed class ClusterView
     /// </summary>
     public bool IsProjected(ProjectionGeneration generation) =>
         GenerationStates.TryGetValue(generation.Projection, out var states)
-            ? states.TryGetValue(generation.Label, out var state) && ProjectionVersionStates.IsProjected(state)
+            ? states.TryGetValue(generation.Label, out var state) && Generations.GenerationStates.IsProjected(state)
             : !generation.LaneB;
 
     /// <summary>The state of <paramref name="generation"/>, or <c>unknown</c>.</summary>

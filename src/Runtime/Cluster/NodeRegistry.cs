@@ -91,15 +91,6 @@ internal sealed class NodeRegistry
     /// <summary>Notifies channel $1 with payload $2.</summary>
     public string NotifySql { get; }
 
-    /// <summary>The table (schema version 4).</summary>
-    public static string CreateTable(SchemaContext s) => $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("nodes")} (
-          name text PRIMARY KEY, lock_pid integer NOT NULL, lock_backend_start timestamptz, version text,
-          projections text[] NOT NULL DEFAULT ARRAY[]::text[], tags text[] NOT NULL DEFAULT ARRAY[]::text[], capacity integer,
-          draining boolean NOT NULL DEFAULT false, started_at timestamptz NOT NULL DEFAULT now(),
-          heartbeat_at timestamptz NOT NULL DEFAULT now(), slots_owned integer NOT NULL DEFAULT 0)
-        """;
-
     /// <summary>Creates the registration command for this lock session.</summary>
     public NpgsqlCommand CreateRegister(NpgsqlConnection connection, string node, string version, IReadOnlyList<string> projections, IReadOnlyList<string> tags, int? capacity, bool draining)
     {

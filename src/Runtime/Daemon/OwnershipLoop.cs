@@ -1,9 +1,9 @@
 using Npgsql;
 using ProjectionGen.Cluster;
+using ProjectionGen.Generations;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
-using ProjectionGen.Versions;
 
 namespace ProjectionGen.Daemon;
 
@@ -80,7 +80,7 @@ internal sealed class OwnershipLoop
         handoff = new SlotHandoff(registry, options, services, gate);
         eviction = new NodeEviction(registry, options, services);
         acquirer = new SlotAcquirer(options, services, progress, registry, gate);
-        switcher = new GenerationSwitcher(options, services, versions, Operations.ProjectionHistory.ForSchema(progress.Schema), membership);
+        switcher = new GenerationSwitcher(options, services, versions, new HistoryTable(progress.Schema), membership);
         reaper = new SlotReaper(options, services, progress, registry, handoff, gate);
         shutdown = new NodeShutdown(options, services, registry, membership, gate);
     }
@@ -309,7 +309,7 @@ internal sealed class OwnershipLoop
                 continue;
             }
 
-            if (!slot.Setup.Versioned && view.StateOf(slot.Setup.Generation) == ProjectionVersionStates.Building)
+            if (!slot.Setup.Versioned && view.StateOf(slot.Setup.Generation) == GenerationStates.Building)
             {
                 // An event projection that declares no tables writes them by name, that is into the live generation's copies
                 // (docs/versions.md, "Event projections"): it runs its generation only while that one is live.

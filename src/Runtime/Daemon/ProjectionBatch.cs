@@ -1,6 +1,9 @@
 using System.Text.Json.Serialization.Metadata;
 using Npgsql;
+using ProjectionGen.Documents;
+using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
+using ProjectionGen.WritePath;
 
 namespace ProjectionGen.Daemon;
 

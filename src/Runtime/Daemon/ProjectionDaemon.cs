@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ProjectionGen.Cluster;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
@@ -28,7 +30,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly ILogger logger;
     private readonly NpgsqlDataSource batchConnections;
     private readonly ProgressTable progress;
-    private readonly Versions.ProjectionVersionTable versions;
+    private readonly ProjectionVersionTable versions;
     private readonly IReadOnlyList<ProjectionSetup> setups;
     private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly OwnershipLoop ownership;
@@ -77,7 +79,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         var time = timeProvider ?? TimeProvider.System;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
-        versions = new Versions.ProjectionVersionTable(schema);
+        versions = new ProjectionVersionTable(schema);
         (setups, slots) = SlotCatalog.Build(projections, store, options);
 
         // Batch connections carry no session state (every batch is one transaction, its settings SET LOCAL), so they are
@@ -324,14 +326,14 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     {
         var generation = setup.Generation;
         await using var command = new NpgsqlCommand(versions.RegisterSql, connection);
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Name));
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(generation.Label));
+        command.Parameters.Add(ProjectionVersionTable.Text(setup.Name));
+        command.Parameters.Add(ProjectionVersionTable.Text(generation.Label));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = generation.Version });
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Key));
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable?.Name ?? string.Join(", ", Versions.EventTables.PhysicalNames(setup.Descriptor, generation))));
+        command.Parameters.Add(ProjectionVersionTable.Text(setup.Key));
+        command.Parameters.Add(ProjectionVersionTable.Text(setup.DocumentTable?.Name ?? string.Join(", ", EventTables.PhysicalNames(setup.Descriptor, generation))));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = setup.Shards });
-        command.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.DocumentTable is null
-            ? string.Join(", ", Versions.EventTables.PhysicalNames(setup.Descriptor, new Versions.ProjectionGeneration(setup.Name, 1, false)))
+        command.Parameters.Add(ProjectionVersionTable.Text(setup.DocumentTable is null
+            ? string.Join(", ", EventTables.PhysicalNames(setup.Descriptor, new ProjectionGeneration(setup.Name, 1, false)))
             : DocumentTableNames.Of(setup.Descriptor)));
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(setup.Name).Value });
         string state;
@@ -348,14 +350,14 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             // An event projection's declared tables: on first versioning the user's tables become the live generation's
             // copies behind views of their names, and this generation's copies are created (docs/versions.md).
             await using var prepare = new NpgsqlCommand(versions.PrepareTablesSql, connection);
-            prepare.Parameters.Add(Versions.ProjectionVersionTable.Text(setup.Name));
-            prepare.Parameters.Add(Versions.ProjectionVersionTable.Text(generation.Label));
+            prepare.Parameters.Add(ProjectionVersionTable.Text(setup.Name));
+            prepare.Parameters.Add(ProjectionVersionTable.Text(generation.Label));
             prepare.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. setup.Descriptor.Tables], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             prepare.Parameters.Add(new NpgsqlParameter<long> { TypedValue = versions.RegistrationKey(setup.Name).Value });
             await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (created && state == Versions.ProjectionVersionStates.Building)
+        if (created && state == GenerationStates.Building)
         {
             DaemonLog.VersionBuildStarted(logger, setup.Name, generation.Label, NodeName);
             RaiseLifecycle(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.VersionBuildStarted, setup.Key, NodeName, 0, DateTimeOffset.UtcNow, $"version {generation.Version} of {setup.Name} builds beside the live one"));

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
+using ProjectionGen.Documents;
+using ProjectionGen.Generations;
 
 namespace ProjectionGen.Daemon;
 
@@ -12,7 +14,7 @@ internal sealed class ProjectionSetup
         int maxRetries,
         DocumentTable? documentTable,
         JsonTypeInfo? documentTypeInfo,
-        Versions.ProjectionGeneration generation,
+        ProjectionGeneration generation,
         int catchUpBatchSize = 0,
         IReadOnlyDictionary<string, string>? tables = null)
     {
@@ -34,7 +36,7 @@ internal sealed class ProjectionSetup
     public string Name => Projection.Descriptor.Name;
 
     /// <summary>The generation this setup runs (version and lane; docs/versions.md).</summary>
-    public Versions.ProjectionGeneration Generation { get; }
+    public ProjectionGeneration Generation { get; }
 
     /// <summary>The generation's slot key: the projection name for version 1 lane a, else <c>name@v2</c>, <c>name@v1b</c>.</summary>
     public string Key => Generation.Key;

@@ -18,7 +18,7 @@ internal sealed class SlotAcquirer
     private readonly ProjectionDaemonOptions options;
     private readonly AgentServices services;
     private readonly ProgressTable progress;
-    private readonly Operations.ProjectionHistory history;
+    private readonly HistoryTable history;
     private readonly NodeRegistry registry;
     private readonly Lock gate;
 
@@ -27,7 +27,7 @@ internal sealed class SlotAcquirer
         this.options = options;
         this.services = services;
         this.progress = progress;
-        history = Operations.ProjectionHistory.ForSchema(progress.Schema);
+        history = new HistoryTable(progress.Schema);
         this.registry = registry;
         this.gate = gate;
     }

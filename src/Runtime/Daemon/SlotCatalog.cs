@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
 using ProjectionGen.Locking;
 using ProjectionGen.Serialization;
 
@@ -54,13 +56,13 @@ internal static class SlotCatalog
 
             // An aggregate projection runs its version in two lanes: lane a, and lane b for shadow rebuilds; which of them
             // the node actually runs is decided by their states in projection_versions (docs/versions.md).
-            var generation = Versions.ProjectionGeneration.Of(descriptor);
+            var generation = ProjectionGeneration.Of(descriptor);
             // An event projection has generations only when it declares the tables its handlers write.
-            Versions.ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate || descriptor.Tables.Count > 0 ? [generation, generation.OtherLane] : [generation];
+            ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate || descriptor.Tables.Count > 0 ? [generation, generation.OtherLane] : [generation];
             foreach (var lane in generations)
             {
                 var table = descriptor.Kind == ProjectionKind.Aggregate ? DocumentTable.For(store.Schema, descriptor, lane) : null;
-                var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize, Versions.EventTables.Resolve(store.Schema, descriptor, lane));
+                var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize, EventTables.Resolve(store.Schema, descriptor, lane));
                 setups.Add(setup);
                 for (var shard = 0; shard < descriptor.Shards; shard++)
                 {

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Documents;
+using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
 
 namespace ProjectionGen.Daemon;

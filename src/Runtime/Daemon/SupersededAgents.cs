@@ -32,7 +32,7 @@ internal sealed class SupersededAgents
     /// <summary>
     /// The heartbeat's sweep over the slots this node owned when it sent the heartbeat, with their progress rows' epochs:
     /// stops superseded agents, and gives back paused slots whose epoch moved on. A generation a switch replaced (its epoch
-    /// bumped by the switch, docs/versions.md) is no loss: <see cref="Versions.UnprojectedGenerations"/> stops it.
+    /// bumped by the switch, docs/versions.md) is no loss: <see cref="UnprojectedGenerations"/> stops it.
     /// </summary>
     public async Task StopAsync(LockConnection lockConnection, IReadOnlyList<ProjectionSlot> owned, IReadOnlyDictionary<string, long> epochs, ClusterView view, CancellationToken stop)
     {

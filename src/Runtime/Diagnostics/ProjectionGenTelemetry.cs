@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ProjectionGen.Common;
 using ProjectionGen.Daemon;
-using ProjectionGen.Hosting;
 using ProjectionGen.Operations;
 
 namespace ProjectionGen.Diagnostics;

@@ -6,31 +6,30 @@ namespace ProjectionGen.EventStore;
 /// <summary>
 /// The store's schema as an ordered list of versioned steps, applied by <see cref="ApplyAsync"/> in one transaction
 /// under a transaction-level advisory lock and recorded in <c>{schema}.schema_version</c>. New steps (the daemon's, for
-/// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited. Released
-/// steps whose functions were replaced later are kept as embedded scripts (<see cref="MigrationScript"/>); today's
-/// definition of each function is written once, by the owner of its table.
+/// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited. Every step
+/// that touches a table of a layer above the event store (progress, dead letters, nodes, history, versions) is an
+/// embedded script (<see cref="MigrationScript"/>), so the store applies its schema without using those layers; a
+/// function is changed by a new step with its whole new text.
 /// </summary>
 internal static class EventStoreSchema
 {
     /// <summary>Every step, in order.</summary>
     public static IReadOnlyList<SchemaMigration> Migrations { get; } =
     [
-        new(1, "streams, events, progress, dead letters", CreateTables),
+        new(1, "streams, events, progress, dead letters", s => MigrationScript.Load("0001_tables.sql", s)),
         new(2, "append_events function", CreateAppendFunction),
         new(3, "commit_progress function (the daemon's fenced commit and lock guard)", s => MigrationScript.Load("0003_commit_progress.sql", s)),
-        new(4, "cluster: slot columns on progress, node registry, stream hash for shards", context =>
-            [.. Progress.ProgressTable.AddSlotColumns(context), Cluster.NodeRegistry.CreateTable(context), AddStreamHash(context)]),
+        new(4, "cluster: slot columns on progress, node registry, stream hash for shards", s => MigrationScript.Load("0004_cluster.sql", s)),
         new(5, "events are written only under the append marker: append_events marks its transaction, a trigger refuses other writes", RequireAppendMarker),
 
         // Type-filtered reads walk this index per type (see PostgresEventStore): bounded work however rare the type.
         // On a large existing store, build it beforehand with CREATE INDEX CONCURRENTLY (docs/operations.md).
         new(6, "index on events (type, seq) for type-filtered reads", s => [$"CREATE INDEX IF NOT EXISTS events_type_seq ON {s.Table("events")} (type, seq)"]),
-        new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", Operations.ProjectionHistory.CreateTable),
+        new(7, "projection_history table (acquisitions, moves, losses, rebuilds; the dashboard's timeline)", s => MigrationScript.Load("0007_projection_history.sql", s)),
         new(8, "projection_versions table, projection views and the fenced version switch (docs/versions.md)", s => MigrationScript.Load("0008_projection_versions.sql", s)),
         new(9, "versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch (docs/versions.md)", s => MigrationScript.Load("0009_event_tables.sql", s)),
         new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", s => MigrationScript.Load("0010_guard_event_tables.sql", s)),
-        new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s =>
-            [Locking.SlotLockQuery.CreateFunction(s), Progress.ProgressTable.CommitFunction(s), .. Progress.ProgressTable.GenerationFunctions(s), .. Versions.ProjectionVersionTable.SecureRegistration(s)]),
+        new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s => MigrationScript.Load("0011_holds_slot_lock.sql", s)),
         new(12, "old and new versions side by side: schema_version.compatible_from, and a progress row inserted without its projection (a first-release node) gets its name (docs/operations.md, \"Upgrading\")", SideBySide),
     ];
 
@@ -72,13 +71,6 @@ internal static class EventStoreSchema
     /// </summary>
     public static string FirstEventTimeSql(PostgresIdentifier schema, string position, string mark) =>
         $"(SELECT e.\"timestamp\" FROM {schema.Qualify("events")} e WHERE e.seq > {position} AND e.seq <= {mark} ORDER BY e.seq LIMIT 1)";
-
-    // A stable, non-negative 31-bit hash of the stream id (the first 32 bits of its MD5), computed by the server for
-    // every row however it is written, so that shard membership never depends on a client's hash function.
-    private static string AddStreamHash(SchemaContext s) => $"""
-        ALTER TABLE {s.Table("events")} ADD COLUMN IF NOT EXISTS stream_hash integer
-          GENERATED ALWAYS AS ((('x' || substr(md5(stream_id), 1, 8))::bit(32)::integer) & 2147483647) STORED
-        """;
 
     /// <summary>The latest version.</summary>
     public static int LatestVersion => Migrations[^1].Version;
@@ -214,26 +206,6 @@ internal static class EventStoreSchema
 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static IReadOnlyList<string> CreateTables(SchemaContext s) =>
-    [
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("streams")} (
-          id text PRIMARY KEY, type text, version bigint NOT NULL,
-          created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())
-        """,
-        // CACHE 1 keeps nextval monotonic across sessions, which the safe high-water mark relies on.
-        $"CREATE SEQUENCE IF NOT EXISTS {s.Table("events_seq")} AS bigint CACHE 1",
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("events")} (
-          seq bigint PRIMARY KEY, stream_id text NOT NULL, version bigint NOT NULL, type text NOT NULL, data jsonb NOT NULL,
-          "timestamp" timestamptz NOT NULL DEFAULT now(), correlation_id text, causation_id text, tenant_id text,
-          CONSTRAINT events_stream_version UNIQUE (stream_id, version))
-        """,
-        $"ALTER SEQUENCE {s.Table("events_seq")} OWNED BY {s.Table("events")}.seq",
-        Progress.ProgressTable.CreateTable(s),
-        .. Progress.DeadLetterTable.CreateTable(s),
-    ];
 
     // The append protocol that the safe high-water mark depends on (see SafeHighWaterMark): the shared marker lock
     // first, then the stream row lock (which assigns the transaction id), and only then the sequence numbers.

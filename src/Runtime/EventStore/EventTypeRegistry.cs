@@ -17,7 +17,7 @@ namespace ProjectionGen.EventStore;
 public sealed class EventTypeRegistry
 {
     /// <summary>The longest accepted type name.</summary>
-    public const int MaxNameLength = 200;
+    public const int MaxNameLength = EventTypeNames.MaxLength;
 
     private readonly Lock gate = new();
     private readonly ConcurrentDictionary<Type, string> namesByType = new();

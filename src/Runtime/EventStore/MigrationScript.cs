@@ -3,9 +3,9 @@ namespace ProjectionGen.EventStore;
 /// <summary>
 /// A released schema step kept as it was released: an embedded <c>Migrations/NNNN_*.sql</c> file whose statements are
 /// separated by the line <see cref="Separator"/>, with <c>{schema}</c> for the quoted schema and <c>{schema_literal}</c>
-/// for its name as a string literal, both from the validated <see cref="SchemaContext.Schema"/>. Steps whose functions
-/// were later replaced live here, so that each function body is written once: the history in these files, today's
-/// definition with its table's owner.
+/// for its name as a string literal, both from the validated <see cref="SchemaContext.Schema"/>. The steps that create
+/// or change the tables of the layers above the event store (progress, dead letters, nodes, history, versions) and
+/// their functions live here, so that the schema depends on no table owner (docs/daemon.md, "Moving parts").
 /// </summary>
 internal static class MigrationScript
 {

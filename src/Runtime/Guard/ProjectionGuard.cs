@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using ProjectionGen.Progress;
 
 namespace ProjectionGen.Guard;
 

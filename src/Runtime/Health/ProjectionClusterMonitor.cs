@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using ProjectionGen.Common;
 using ProjectionGen.Daemon;
-using ProjectionGen.Hosting;
 using ProjectionGen.Operations;
 
 namespace ProjectionGen.Health;
@@ -79,8 +79,8 @@ internal sealed class ProjectionClusterMonitor
         }
         catch (Exception failure) when (!cancellationToken.IsCancellationRequested)
         {
-            var error = SafeErrorText.Describe(failure);
-            HostingLog.SampleFailed(logger, daemon.NodeName, error);
+            var error = ErrorText.Describe(failure);
+            HealthLog.SampleFailed(logger, daemon.NodeName, error);
             latest = (latest ?? new Sample([], new Dictionary<string, DateTimeOffset>(), null)) with { Error = error };
             return;
         }
@@ -109,7 +109,7 @@ internal sealed class ProjectionClusterMonitor
             // daemon's one owner of that rule (SupersededAgents) decides and stops it.
             if (status is not null && state.Status == AgentStatus.Running && daemon.StopIfSuperseded(state.Projection, status.Epoch))
             {
-                HostingLog.SupersededAgentStopped(logger, state.Projection, daemon.NodeName, state.Epoch, status.Epoch);
+                HealthLog.SupersededAgentStopped(logger, state.Projection, daemon.NodeName, state.Epoch, status.Epoch);
             }
         }
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
 
 namespace ProjectionGen.Hosting;

@@ -1,4 +1,4 @@
-using Npgsql;
+using ProjectionGen.Common;
 
 namespace ProjectionGen.Hosting;
 
@@ -10,12 +10,5 @@ public static class SafeErrorText
 {
     /// <summary>The text of <paramref name="failure"/> that is safe to log or show.</summary>
     /// <param name="failure">The failure.</param>
-    // Server messages and Npgsql's own never include the connection string; other exceptions are named by type only.
-    public static string Describe(Exception failure) => failure switch
-    {
-        PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
-        NpgsqlException npgsql => $"{nameof(NpgsqlException)}: {npgsql.Message}",
-        TimeoutException or OperationCanceledException => "timed out",
-        _ => failure.GetType().Name,
-    };
+    public static string Describe(Exception failure) => ErrorText.Describe(failure);
 }

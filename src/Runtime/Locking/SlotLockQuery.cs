@@ -1,12 +1,10 @@
-using ProjectionGen.EventStore;
-
 namespace ProjectionGen.Locking;
 
 /// <summary>
 /// The one place where ProjectionGen asks <c>pg_locks</c> who holds a slot's lock (session-level advisory locks of
 /// this database: <c>locktype = 'advisory'</c>, <c>objsubid = 1</c>, granted; a bigint key is <c>classid</c> = high
 /// 32 bits and <c>objid</c> = low 32 bits, see <see cref="AdvisoryLockKey"/>). The server-side check of the commit and
-/// the switch is the SQL function <c>{schema}.holds_slot_lock</c> (<see cref="CreateFunction"/>); the nodes' heartbeat,
+/// the switch is the SQL function <c>{schema}.holds_slot_lock</c> (schema version 11, <c>EventStore/Migrations/0011_holds_slot_lock.sql</c>); the nodes' heartbeat,
 /// the status reader and the lock-holder list run the queries below (docs/daemon.md, "Moving parts"). The safe
 /// high-water mark's read of the append marker's holders is a different question and lives with it.
 /// </summary>
@@ -46,22 +44,5 @@ internal static class SlotLockQuery
     /// <summary>How many advisory locks session <c>a</c> holds: a correlated subquery over <c>pg_stat_activity a</c>.</summary>
     public const string CountHeldBySessionSql = $"""
         (SELECT count(*) FROM pg_catalog.pg_locks l WHERE l.pid = a.pid AND {HeldLocks})
-        """;
-
-    /// <summary>
-    /// <c>{schema}.holds_slot_lock(pid, backend_start, key)</c> (schema version 11): whether the session of that pid,
-    /// started at that time (a reused pid is another session), holds advisory lock <c>key</c>. The fenced commit
-    /// (<c>commit_progress</c>) and the fenced switch (<c>switch_version</c>) call it.
-    /// </summary>
-    public static string CreateFunction(SchemaContext s) => $$"""
-        CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.holds_slot_lock(p_pid integer, p_backend_start timestamptz, p_key bigint)
-        RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-          SELECT EXISTS (
-            SELECT 1 FROM pg_locks l, pg_stat_get_activity(p_pid) a
-             WHERE {{HeldLocks}}
-               AND l.classid = ((p_key >> 32) & 4294967295)::oid
-               AND l.objid = (p_key & 4294967295)::oid
-               AND l.pid = p_pid AND a.backend_start = p_backend_start)
-        $fn$
         """;
 }

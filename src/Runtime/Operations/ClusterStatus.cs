@@ -1,3 +1,5 @@
+using ProjectionGen.Versions;
+
 namespace ProjectionGen.Operations;
 
 /// <summary>The cluster as <c>status</c> shows it: the registered nodes and every slot with its owner.</summary>

@@ -1,8 +1,12 @@
 using System.Text.Json;
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
+using ProjectionGen.Progress;
 using ProjectionGen.Serialization;
+using ProjectionGen.WritePath;
 
 namespace ProjectionGen.Operations;
 
@@ -189,7 +193,7 @@ public sealed class ProjectionDeadLetters
     private sealed class DeadLetterRetryBatch(
         ProjectionDeadLetters owner,
         ProjectionDescriptor descriptor,
-        Versions.ProjectionGeneration generation,
+        ProjectionGeneration generation,
         long epoch,
         long position,
         IReadOnlyList<EventEnvelope> events,
@@ -197,7 +201,7 @@ public sealed class ProjectionDeadLetters
     {
         // A dead letter is retried for the generation of its slot, so a projection that declares its tables writes that
         // generation's copies (docs/versions.md, "Event projections").
-        private readonly BatchWriter writer = new(descriptor.Name, Versions.EventTables.Resolve(owner.schema, descriptor, generation));
+        private readonly BatchWriter writer = new(descriptor.Name, EventTables.Resolve(owner.schema, descriptor, generation));
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
         private IBatchDocuments? documents;
 #pragma warning restore CA1859

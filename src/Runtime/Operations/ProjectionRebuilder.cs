@@ -2,9 +2,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
-using ProjectionGen.Hosting;
+using ProjectionGen.Generations;
 using ProjectionGen.Progress;
+using ProjectionGen.Versions;
+using ProjectionGen.WritePath;
 
 namespace ProjectionGen.Operations;
 
@@ -28,7 +31,7 @@ public sealed class ProjectionRebuilder
     private readonly ILogger logger;
     private readonly ProgressTable progress;
     private readonly string deadLettersSql;
-    private readonly ProjectionHistory history;
+    private readonly HistoryTable history;
 
     /// <summary>Creates a rebuilder for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
     /// <exception cref="ArgumentException">A document table is one of ProjectionGen's own, or two projections share one.</exception>
@@ -42,7 +45,7 @@ public sealed class ProjectionRebuilder
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
-        history = ProjectionHistory.ForSchema(schema);
+        history = new HistoryTable(schema);
         deadLettersSql = new DeadLetterTable(schema).DeleteOfKeySql;
     }
 
@@ -61,9 +64,9 @@ public sealed class ProjectionRebuilder
 
         // The generation of the descriptor's version, lane a: for version 1 the projection's own name, as always
         // (docs/versions.md; a shadow rebuild goes through ProjectionVersionOperations instead).
-        var generation = Versions.ProjectionGeneration.Of(descriptor);
+        var generation = ProjectionGeneration.Of(descriptor);
         var key = generation.Key;
-        var eventTables = descriptor.Kind == ProjectionKind.Aggregate ? null : Versions.EventTables.Resolve(store.Schema, descriptor, generation);
+        var eventTables = descriptor.Kind == ProjectionKind.Aggregate ? null : EventTables.Resolve(store.Schema, descriptor, generation);
         if (descriptor.Kind != ProjectionKind.Aggregate && eventTables is null && generated is not IResettableProjection)
         {
             throw new InvalidOperationException(
@@ -105,7 +108,7 @@ public sealed class ProjectionRebuilder
                 {
                     // The generation's copies of the declared tables, never the views of their names, which may lead to
                     // another generation (docs/versions.md, "Event projections"). Converted and created first if need be.
-                    var versions = new Versions.ProjectionVersionTable(progress.Schema);
+                    var versions = new ProjectionVersionTable(progress.Schema);
                     batch.BatchCommands.Add(BatchCommands.Create(
                         versions.PrepareTablesSql,
                         new NpgsqlParameter<string> { TypedValue = projection },
@@ -153,7 +156,7 @@ public sealed class ProjectionRebuilder
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                HostingLog.Rebuilt(logger, projection, result.Epoch, result.PreviousPosition);
+                OperationsLog.Rebuilt(logger, projection, result.Epoch, result.PreviousPosition);
                 return result;
             }
         }

@@ -3,6 +3,7 @@ using ProjectionGen.Cluster;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
+using ProjectionGen.Versions;
 
 namespace ProjectionGen.Operations;
 
@@ -16,7 +17,7 @@ public sealed class ProjectionStatusReader
     private readonly PostgresEventStore store;
     private readonly ProgressTable progress;
     private readonly NodeRegistry registry;
-    private readonly Versions.ProjectionVersionTable versions;
+    private readonly ProjectionVersionTable versions;
     private readonly string locksSql;
 
     /// <summary>Creates a reader on <paramref name="store"/>'s connections and schema.</summary>
@@ -27,7 +28,7 @@ public sealed class ProjectionStatusReader
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         progress = new ProgressTable(schema);
         registry = new NodeRegistry(schema);
-        versions = new Versions.ProjectionVersionTable(schema);
+        versions = new ProjectionVersionTable(schema);
         locksSql = SlotLockQuery.HoldersSql;
     }
 

@@ -60,15 +60,4 @@ internal sealed class DeadLetterTable
 
     /// <summary>Deletes every dead letter of every slot of generation key $1 (a rebuild, a shadow rebuild's start, a retirement).</summary>
     public string DeleteOfKeySql { get; }
-
-    /// <summary>The statements that create the table (schema version 1).</summary>
-    public static IReadOnlyList<string> CreateTable(SchemaContext s) =>
-    [
-        $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("dead_letters")} (
-          id bigserial PRIMARY KEY, projection text NOT NULL, seq bigint NOT NULL, stream_id text NOT NULL, event_type text NOT NULL,
-          epoch bigint, node text, reason text NOT NULL, exception text, attempts int NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())
-        """,
-        $"CREATE INDEX IF NOT EXISTS dead_letters_projection_seq ON {s.Table("dead_letters")} (projection, seq)",
-    ];
 }

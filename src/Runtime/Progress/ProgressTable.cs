@@ -7,9 +7,10 @@ namespace ProjectionGen.Progress;
 
 /// <summary>
 /// The one owner of the <c>progress</c> table: one row per slot (an unsharded projection, or one shard of a sharded
-/// one) holding its position, fencing epoch, owner and status. Every statement against the table is here: its
-/// creation and migrations, the server-side fenced commit, slot registration, the epoch bump on acquisition, the epoch
-/// check of the heartbeat, pause and resume, loss recording, rebuild and status.
+/// one) holding its position, fencing epoch, owner and status. Every statement the runtime runs against the
+/// table is here: slot registration, the epoch bump on acquisition, the epoch
+/// check of the heartbeat, pause and resume, loss recording, rebuild and status. Its creation, its migrations and the
+/// server-side fenced commit (<c>commit_progress</c>) are schema steps (<c>EventStore/Migrations/</c>).
 /// </summary>
 /// <remarks>The safety argument these statements implement is in docs/daemon.md ("Why it is safe").</remarks>
 internal sealed class ProgressTable
@@ -85,7 +86,7 @@ internal sealed class ProgressTable
     /// <summary>The epochs of the named slots ($1 text[]): the heartbeat's check for epochs bumped elsewhere.</summary>
     public string EpochsSql { get; }
 
-    /// <summary>The fenced commit, first statement of every batch (see <see cref="CommitFunction"/>).</summary>
+    /// <summary>The fenced commit, first statement of every batch (<c>commit_progress</c>; today's definition is schema version 11, <c>EventStore/Migrations/0011_holds_slot_lock.sql</c>).</summary>
     public string FencedCommitSql { get; }
 
     /// <summary>The unfenced progress update, for the guard-cost benchmark and the fault suite's checker test only.</summary>
@@ -108,13 +109,13 @@ internal sealed class ProgressTable
 
     /// <summary>
     /// Slot $1's name, epoch, position and owner: what the history records of an acquisition or a rebuild
-    /// (<see cref="Operations.ProjectionHistory"/> reads it as a subquery in its insert, in the same transaction).
+    /// (<see cref="HistoryTable"/> reads it as a subquery in its insert, in the same transaction).
     /// </summary>
     public string HistorySlotSql { get; }
 
     /// <summary>
     /// Two columns for a row <c>v</c> of <c>projection_versions</c>: the lowest position of the generation's slots and how
-    /// many it has (<see cref="Versions.ProjectionVersionTable.StatusSql"/>).
+    /// many it has (<see cref="ProjectionVersionTable.StatusSql"/>).
     /// </summary>
     public string GenerationSlotsSql { get; }
 
@@ -126,99 +127,6 @@ internal sealed class ProgressTable
 
     /// <summary>Every slot's status ($1 the safe high-water mark).</summary>
     public string StatusSql { get; }
-
-    /// <summary>The statements that create the table (schema version 1).</summary>
-    public static string CreateTable(SchemaContext s) => $"""
-        CREATE TABLE IF NOT EXISTS {s.Table("progress")} (
-          name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, epoch bigint NOT NULL DEFAULT 0, owner text,
-          owner_since timestamptz, last_commit_at timestamptz, status text NOT NULL DEFAULT 'idle',
-          last_loss_cause text, last_loss_at timestamptz)
-        """;
-
-    /// <summary>The slot columns (schema version 4): which projection and shard a row belongs to.</summary>
-    public static IReadOnlyList<string> AddSlotColumns(SchemaContext s) =>
-    [
-        $"ALTER TABLE {s.Table("progress")} ADD COLUMN IF NOT EXISTS projection text, ADD COLUMN IF NOT EXISTS shard int NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS shard_count int NOT NULL DEFAULT 1",
-        $"UPDATE {s.Table("progress")} SET projection = name WHERE projection IS NULL",
-        $"ALTER TABLE {s.Table("progress")} ALTER COLUMN projection SET NOT NULL",
-        $"CREATE INDEX IF NOT EXISTS progress_projection ON {s.Table("progress")} (projection)",
-    ];
-
-    /// <summary>
-    /// Today's <c>commit_progress</c> (schema version 11; version 3's text is in <c>EventStore/Migrations/0003_commit_progress.sql</c>). The
-    /// fenced update runs first: under READ COMMITTED a concurrent epoch bump and this update contend for the same row
-    /// lock, and whichever waits re-checks its WHERE clause against the newest row version, so a deposed owner matches
-    /// zero rows (docs/daemon.md, "Why it is safe"). Only then is the lock checked (<c>holds_slot_lock</c>, see
-    /// <see cref="Locking.SlotLockQuery"/>), so that a stale owner is reported as superseded rather than as a mere lock
-    /// loss. Any RAISE rolls back the batch's whole implicit transaction.
-    /// </summary>
-    public static string CommitFunction(SchemaContext s) => $$"""
-        CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.commit_progress(
-          p_name text, p_epoch bigint, p_from bigint, p_to bigint,
-          p_lock_pid integer, p_lock_backend_start timestamptz, p_lock_key bigint, p_check_lock boolean)
-        RETURNS void LANGUAGE plpgsql AS $fn$
-        DECLARE
-          current_epoch bigint;
-          current_position bigint;
-        BEGIN
-          UPDATE {{s.Schema.Quoted}}.progress
-             SET position = p_to, last_commit_at = now()
-           WHERE name = p_name AND epoch = p_epoch AND position = p_from;
-          IF NOT FOUND THEN
-            SELECT epoch, position INTO current_epoch, current_position FROM {{s.Schema.Quoted}}.progress WHERE name = p_name;
-            IF current_epoch IS DISTINCT FROM p_epoch THEN
-              RAISE EXCEPTION USING ERRCODE = 'PG002',
-                MESSAGE = format('epoch %s of projection %s was superseded by epoch %s', p_epoch, p_name, current_epoch);
-            END IF;
-            RAISE EXCEPTION USING ERRCODE = 'PG003',
-              MESSAGE = format('projection %s is at position %s, not %s', p_name, current_position, p_from);
-          END IF;
-          IF p_check_lock AND NOT {{s.Schema.Quoted}}.holds_slot_lock(p_lock_pid, p_lock_backend_start, p_lock_key) THEN
-            RAISE EXCEPTION USING ERRCODE = 'PG001',
-              MESSAGE = format('the lock of projection %s is no longer held by backend %s', p_name, p_lock_pid);
-          END IF;
-        END
-        $fn$
-        """;
-
-    /// <summary>
-    /// The functions through which the versions' SQL reads and fences progress rows (schema version 11, before the
-    /// functions of <see cref="Versions.ProjectionVersionTable.SecureRegistration"/> that call them): a generation's slots
-    /// (lowest and highest position, count, shard count; optionally locked first), the fence of a replaced generation's
-    /// slots (a new epoch and the status 'kept', docs/versions.md "Event projections"), and a slot's epoch with its row
-    /// locked (the switch's fence). They run with their caller's privileges.
-    /// </summary>
-    public static IReadOnlyList<string> GenerationFunctions(SchemaContext s)
-    {
-        var table = s.Schema.Quoted + ".progress";
-        return
-        [
-            $$"""
-            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.generation_slots(p_slot_key text, p_lock boolean)
-            RETURNS TABLE (min_position bigint, max_position bigint, slots bigint, max_shard_count int)
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
-            BEGIN
-              IF p_lock THEN
-                PERFORM 1 FROM {{table}} p WHERE p.projection = p_slot_key FOR UPDATE;
-              END IF;
-              RETURN QUERY SELECT min(p.position), max(p.position), count(*), max(p.shard_count) FROM {{table}} p WHERE p.projection = p_slot_key;
-            END
-            $fn$
-            """,
-            $$"""
-            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.keep_generation_slots(p_slot_key text)
-            RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
-              UPDATE {{table}} p SET epoch = p.epoch + 1, status = 'kept' WHERE p.projection = p_slot_key
-            $fn$
-            """,
-            $$"""
-            CREATE OR REPLACE FUNCTION {{s.Schema.Quoted}}.lock_slot_epoch(p_slot text)
-            RETURNS bigint LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
-              SELECT p.epoch FROM {{table}} p WHERE p.name = p_slot FOR UPDATE
-            $fn$
-            """,
-        ];
-    }
 
     /// <summary>
     /// Registers a projection's slots, refusing a shard count that differs from the one its existing rows were made

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ProjectionGen.Versions;
+using ProjectionGen.Generations;
 
 namespace ProjectionGen.Progress;
 

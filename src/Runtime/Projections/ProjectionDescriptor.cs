@@ -126,10 +126,10 @@ public sealed class ProjectionDescriptor
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in tables)
         {
-            if (!Versions.EventTables.IsValidName(table))
+            if (!DeclaredTableName.IsValid(table))
             {
                 throw new ArgumentException(
-                    $"Projection '{name}' declares the table '{table}': a declared table is 1 to {Versions.EventTables.MaxNameLength} lower-case letters, digits and underscores, starting with a letter (docs/versions.md).",
+                    $"Projection '{name}' declares the table '{table}': a declared table is 1 to {DeclaredTableName.MaxLength} lower-case letters, digits and underscores, starting with a letter (docs/versions.md).",
                     nameof(tables));
             }
 

@@ -1,5 +1,3 @@
-using ProjectionGen.Daemon;
-
 namespace ProjectionGen;
 
 /// <summary>

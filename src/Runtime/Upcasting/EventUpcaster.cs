@@ -58,9 +58,9 @@ public sealed class EventUpcaster
         where TNew : notnull
     {
         ArgumentNullException.ThrowIfNull(upcast);
-        if (string.IsNullOrWhiteSpace(storedName) || storedName.Length > EventStore.EventTypeRegistry.MaxNameLength)
+        if (string.IsNullOrWhiteSpace(storedName) || storedName.Length > EventTypeNames.MaxLength)
         {
-            throw new ArgumentException($"The stored name of a raw-JSON upcaster to {typeof(TNew).FullName} must be non-blank and at most {EventStore.EventTypeRegistry.MaxNameLength} characters.", nameof(storedName));
+            throw new ArgumentException($"The stored name of a raw-JSON upcaster to {typeof(TNew).FullName} must be non-blank and at most {EventTypeNames.MaxLength} characters.", nameof(storedName));
         }
 
         return new EventUpcaster(null, storedName, typeof(TNew), null, json => upcast(json), method ?? $"upcaster from '{storedName}' to {typeof(TNew).Name}");

@@ -1,7 +1,8 @@
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
-using ProjectionGen.Operations;
+using ProjectionGen.Generations;
 using ProjectionGen.Progress;
 
 namespace ProjectionGen.Versions;
@@ -19,7 +20,7 @@ public sealed class ProjectionVersionOperations
     private readonly IReadOnlyList<IGeneratedProjection> projections;
     private readonly ProjectionVersionTable versions;
     private readonly ProgressTable progress;
-    private readonly ProjectionHistory history;
+    private readonly HistoryTable history;
     private readonly string deadLettersSql;
 
     /// <summary>Creates the operations for <paramref name="projections"/> (pass <c>GeneratedProjections.CreateAll()</c>) on <paramref name="store"/>.</summary>
@@ -33,7 +34,7 @@ public sealed class ProjectionVersionOperations
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
         versions = new ProjectionVersionTable(schema);
         progress = new ProgressTable(schema);
-        history = ProjectionHistory.ForSchema(schema);
+        history = new HistoryTable(schema);
         deadLettersSql = new DeadLetterTable(schema).DeleteOfKeySql;
     }
 
@@ -135,7 +136,7 @@ public sealed class ProjectionVersionOperations
                 }
             }
 
-            batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"shadow rebuild of generation {liveLabel} into {target.Label} ({tableName})"));
+            batch.BatchCommands.Add(history.CreateVersionCommand(HistoryKinds.BuildStarted, projection, target.Label, null, null, $"shadow rebuild of generation {liveLabel} into {target.Label} ({tableName})"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionBuildStarted, $"shadow rebuild of {liveLabel} into {target.Label}");
         }, cancellationToken).ConfigureAwait(false);
@@ -159,7 +160,7 @@ public sealed class ProjectionVersionOperations
             await using var batch = new NpgsqlBatch(connection, transaction);
             batch.BatchCommands.Add(BatchCommands.Create(versions.SwitchBackSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
             batch.BatchCommands.Add(BatchCommands.Create(progress.UnkeepSql, ProjectionVersionTable.Text(target.Key)));
-            batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.BuildStarted, projection, target.Label, null, null, $"switch back to {target.Label}: it catches up, then readers are switched"));
+            batch.BatchCommands.Add(history.CreateVersionCommand(HistoryKinds.BuildStarted, projection, target.Label, null, null, $"switch back to {target.Label}: it catches up, then readers are switched"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionBuildStarted, $"switch back to {target.Label}");
         }, cancellationToken).ConfigureAwait(false);
@@ -190,7 +191,7 @@ public sealed class ProjectionVersionOperations
             batch.BatchCommands.Add(BatchCommands.Create(progress.DeleteSlotsSql, ProjectionVersionTable.Text(target.Key)));
             batch.BatchCommands.Add(BatchCommands.Create(deadLettersSql, ProjectionVersionTable.Text(target.Key)));
             batch.BatchCommands.Add(BatchCommands.Create(versions.RetireSql, ProjectionVersionTable.Text(projection), ProjectionVersionTable.Text(target.Label)));
-            batch.BatchCommands.Add(history.CreateVersionCommand(ProjectionHistoryKinds.Retired, projection, target.Label, null, null, $"generation {target.Label} retired: {table} dropped"));
+            batch.BatchCommands.Add(history.CreateVersionCommand(HistoryKinds.Retired, projection, target.Label, null, null, $"generation {target.Label} retired: {table} dropped"));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return (target, ProjectionLifecycleKind.VersionRetired, $"generation {target.Label} retired");
         }, cancellationToken).ConfigureAwait(false);

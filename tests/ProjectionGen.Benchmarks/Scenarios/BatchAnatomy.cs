@@ -30,7 +30,7 @@ public static class BatchAnatomy
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
         await using var connection = await dataSource.OpenConnectionAsync();
         long mark = 0, read = 0, load = 0, folded = 0;
-        var table = new ProjectionGen.Daemon.DocumentTable("projectiongen.doc_bench_balance");
+        var table = new ProjectionGen.Documents.DocumentTable("projectiongen.doc_bench_balance");
         var typeInfo = json.GetTypeInfo(typeof(BalanceSummary));
         const int MarkReads = 20;
         for (var i = 0; i < MarkReads; i++)

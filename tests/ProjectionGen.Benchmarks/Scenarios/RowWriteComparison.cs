@@ -4,6 +4,7 @@ using ProjectionGen.Benchmarks.Infrastructure;
 using ProjectionGen.Benchmarks.Reporting;
 using ProjectionGen.Benchmarks.Workload;
 using ProjectionGen.Daemon;
+using ProjectionGen.WritePath;
 
 namespace ProjectionGen.Benchmarks.Scenarios;
 

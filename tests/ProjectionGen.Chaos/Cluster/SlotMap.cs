@@ -1,4 +1,5 @@
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Generations;
 using ProjectionGen.Locking;
 using ProjectionGen.Versions;
 

@@ -18,7 +18,7 @@ internal sealed class RecordingWriter(List<string> timeline) : IProjectionWriter
     public void Insert<TRow>(TRow row) where TRow : IProjectionRow<TRow>
     {
         // The runtime's own writer turns the row into its INSERT; the timeline shows the table and the values.
-        var writer = new ProjectionGen.Daemon.BatchWriter();
+        var writer = new ProjectionGen.WritePath.BatchWriter();
         writer.Insert(row);
         var command = writer.CommitCommands(group: true).Single();
         timeline.Add($"row {TRow.TableName} [{string.Join(", ", command.Parameters.Select(p => ((System.Collections.IList)p.Value!)[0]))}]");

@@ -1,6 +1,6 @@
 -- ProjectionGen schema version 3: commit_progress function (the daemon's fenced commit and lock guard).
 -- Released: never edit (append a new version instead). {schema} is the quoted schema, {schema_literal} its name as a
--- string literal; statements are separated by the line below. Today's definitions live with each table's owner.
+-- string literal; statements are separated by the line below. A function's later definition is a later step.
 -- ProjectionGen: next statement
 CREATE OR REPLACE FUNCTION {schema}.commit_progress(
   p_name text, p_epoch bigint, p_from bigint, p_to bigint,

@@ -1,6 +1,6 @@
 -- ProjectionGen schema version 8: projection_versions table, projection views and the fenced version switch.
 -- Released: never edit (append a new version instead). {schema} is the quoted schema, {schema_literal} its name as a
--- string literal; statements are separated by the line below. Today's definitions live with each table's owner.
+-- string literal; statements are separated by the line below. A function's later definition is a later step.
 -- ProjectionGen: next statement
 CREATE TABLE IF NOT EXISTS {schema}."projection_versions" (
   projection text NOT NULL, generation text NOT NULL, version int NOT NULL, slot_key text NOT NULL,

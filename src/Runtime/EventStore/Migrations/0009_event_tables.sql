@@ -1,6 +1,6 @@
 -- ProjectionGen schema version 9: versions of event projections: declared tables, prepare_event_tables, their views and the fenced switch.
 -- Released: never edit (append a new version instead). {schema} is the quoted schema, {schema_literal} its name as a
--- string literal; statements are separated by the line below. Today's definitions live with each table's owner.
+-- string literal; statements are separated by the line below. A function's later definition is a later step.
 -- ProjectionGen: next statement
 ALTER TABLE {schema}."projection_versions" ADD COLUMN IF NOT EXISTS tables text[]
 -- ProjectionGen: next statement

@@ -1,6 +1,6 @@
 -- ProjectionGen schema version 10: prepare_event_tables trusts no argument; first versioning releases the user's table's serial sequences.
 -- Released: never edit (append a new version instead). {schema} is the quoted schema, {schema_literal} its name as a
--- string literal; statements are separated by the line below. Today's definitions live with each table's owner.
+-- string literal; statements are separated by the line below. A function's later definition is a later step.
 -- ProjectionGen: next statement
 CREATE OR REPLACE FUNCTION {schema}.release_owned_sequences(p_table oid)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$

@@ -1,7 +1,7 @@
-using ProjectionGen.Daemon;
-using ProjectionGen.Versions;
+using ProjectionGen.Cluster;
+using ProjectionGen.Generations;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// Placement computed from a <see cref="ClusterView"/>: the cluster's slots are those of each version the live nodes

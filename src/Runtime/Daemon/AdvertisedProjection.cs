@@ -1,7 +1,6 @@
 using System.Globalization;
-using ProjectionGen.Daemon;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// One entry of a node's <c>projections</c> in the registry: <c>name:shards</c> for a projection's version 1, as before

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen;
 
 /// <summary>The <see cref="RowColumn"/> of values of type <typeparamref name="T"/> (a nullable type keeps its nulls).</summary>
 /// <typeparam name="T">The column's CLR type.</typeparam>

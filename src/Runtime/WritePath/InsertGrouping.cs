@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.WritePath;
 
 /// <summary>
 /// Sends a run of consecutive single-row INSERTs with the identical SQL text and parameter types as one

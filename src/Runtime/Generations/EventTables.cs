@@ -1,6 +1,6 @@
 using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Generations;
 
 /// <summary>
 /// The names of an event projection's declared tables (<see cref="ProjectionAttribute.Tables"/>): each generation writes
@@ -10,14 +10,6 @@ namespace ProjectionGen.Versions;
 /// </summary>
 internal static class EventTables
 {
-    /// <summary>The longest declared table name: the longest suffix (<c>_v999b</c>) still fits PostgreSQL's 63 bytes.</summary>
-    public const int MaxNameLength = 48;
-
-    /// <summary>Whether <paramref name="name"/> is a valid declared table: 1 to 48 lower-case letters, digits and underscores, starting with a letter.</summary>
-    public static bool IsValidName(string? name) =>
-        name is { Length: > 0 and <= MaxNameLength } && char.IsAsciiLetterLower(name[0])
-        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
-
     /// <summary>The physical copy of <paramref name="table"/> that <paramref name="generation"/> writes (unqualified).</summary>
     public static string Physical(string table, ProjectionGeneration generation) => table + "_" + generation.Label;
 

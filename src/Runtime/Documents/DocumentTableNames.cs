@@ -1,4 +1,6 @@
-namespace ProjectionGen.Daemon;
+using ProjectionGen.Generations;
+
+namespace ProjectionGen.Documents;
 
 /// <summary>
 /// The names of aggregate projections' document tables: the attribute's <c>TableName</c>, else <c>doc_</c> + the
@@ -21,7 +23,7 @@ internal static class DocumentTableNames
     public static string Of(ProjectionDescriptor descriptor) => descriptor.TableName ?? "doc_" + descriptor.Name;
 
     /// <summary>The document table of <paramref name="generation"/>: the original's, suffixed <c>_v2</c>, <c>_v1b</c>... for the others.</summary>
-    public static string Of(ProjectionDescriptor descriptor, Versions.ProjectionGeneration generation) => generation.TableName(Of(descriptor));
+    public static string Of(ProjectionDescriptor descriptor, ProjectionGeneration generation) => generation.TableName(Of(descriptor));
 
     /// <summary>
     /// Every relation an aggregate projection of <paramref name="descriptor"/>'s version may own in the store's schema:
@@ -38,8 +40,8 @@ internal static class DocumentTableNames
                 yield return table;
                 for (var version = 1; version <= descriptor.Version; version++)
                 {
-                    yield return Versions.EventTables.Physical(table, new Versions.ProjectionGeneration(descriptor.Name, version, false));
-                    yield return Versions.EventTables.Physical(table, new Versions.ProjectionGeneration(descriptor.Name, version, true));
+                    yield return EventTables.Physical(table, new ProjectionGeneration(descriptor.Name, version, false));
+                    yield return EventTables.Physical(table, new ProjectionGeneration(descriptor.Name, version, true));
                 }
             }
 
@@ -49,8 +51,8 @@ internal static class DocumentTableNames
         yield return descriptor.Name;
         for (var version = 1; version <= descriptor.Version; version++)
         {
-            yield return Of(descriptor, new Versions.ProjectionGeneration(descriptor.Name, version, false));
-            yield return Of(descriptor, new Versions.ProjectionGeneration(descriptor.Name, version, true));
+            yield return Of(descriptor, new ProjectionGeneration(descriptor.Name, version, false));
+            yield return Of(descriptor, new ProjectionGeneration(descriptor.Name, version, true));
         }
     }
 

@@ -1,7 +1,7 @@
-using ProjectionGen.Daemon;
+using ProjectionGen.Cluster;
 using ProjectionGen.Locking;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// Placement's effects on this node's slots: asks the agents of slots that placement moved to another live node to

@@ -1,8 +1,7 @@
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.Locking;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// Stops this node's agents, and gives back its paused slots, of generations that are no longer building or live: a

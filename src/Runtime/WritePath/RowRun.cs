@@ -2,7 +2,7 @@ using System.Text;
 using Npgsql;
 using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.WritePath;
 
 /// <summary>
 /// A run of consecutive queued rows of one <see cref="IProjectionRow{TRow}"/> type: sent as one

@@ -1,4 +1,7 @@
-namespace ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
+
+namespace ProjectionGen.Documents;
 
 /// <summary>The table of an aggregate projection's documents (one JSONB document per stream) and its statements.</summary>
 internal sealed class DocumentTable
@@ -22,10 +25,10 @@ internal sealed class DocumentTable
 
     /// <summary>The document table of an aggregate projection: its declared table, or <c>doc_</c> + name, in <paramref name="schema"/>.</summary>
     public static DocumentTable For(string schema, ProjectionDescriptor descriptor) =>
-        For(schema, descriptor, Versions.ProjectionGeneration.Of(descriptor));
+        For(schema, descriptor, ProjectionGeneration.Of(descriptor));
 
     /// <summary>The document table of <paramref name="generation"/> of an aggregate projection (docs/versions.md).</summary>
-    public static DocumentTable For(string schema, ProjectionDescriptor descriptor, Versions.ProjectionGeneration generation)
+    public static DocumentTable For(string schema, ProjectionDescriptor descriptor, ProjectionGeneration generation)
     {
         var tableName = DocumentTableNames.Of(descriptor, generation);
         var quotedSchema = EventStore.PostgresIdentifier.Parse(schema, "EventStoreOptions.Schema").Quoted;

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.WritePath;
 
 /// <summary>
 /// Builds one array parameter from one parameter position of a run of identical single-row INSERTs (see

@@ -2,12 +2,13 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Npgsql;
 using ProjectionGen.Cluster;
-using ProjectionGen.Daemon;
 using ProjectionGen.EventStore;
+using ProjectionGen.Generations;
 using ProjectionGen.Guard;
 using ProjectionGen.Locking;
+using ProjectionGen.Progress;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// The fenced version switch (docs/versions.md, "The switch"). Who may switch: the node running shard 0 of a versioned
@@ -23,10 +24,10 @@ internal sealed class GenerationSwitcher
     private readonly ProjectionDaemonOptions options;
     private readonly AgentServices services;
     private readonly ProjectionVersionTable versions;
-    private readonly Operations.ProjectionHistory history;
+    private readonly HistoryTable history;
     private readonly NodeMembership membership;
 
-    public GenerationSwitcher(ProjectionDaemonOptions options, AgentServices services, ProjectionVersionTable versions, Operations.ProjectionHistory history, NodeMembership membership)
+    public GenerationSwitcher(ProjectionDaemonOptions options, AgentServices services, ProjectionVersionTable versions, HistoryTable history, NodeMembership membership)
     {
         this.options = options;
         this.services = services;
@@ -43,7 +44,7 @@ internal sealed class GenerationSwitcher
         agent = null;
         if (slot.Shard != 0 || !slot.Setup.Versioned || now < slot.NextSwitchAttempt
             || slot.Agent is not { StopRequested: false, Ownership.LostCause: null } running
-            || view.StateOf(slot.Setup.Generation) != ProjectionVersionStates.Building)
+            || view.StateOf(slot.Setup.Generation) != GenerationStates.Building)
         {
             return false;
         }
@@ -85,7 +86,7 @@ internal sealed class GenerationSwitcher
                 new NpgsqlParameter<DateTime> { TypedValue = agent.Ownership.LockHolder.BackendStart, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new NpgsqlParameter<long> { TypedValue = agent.Ownership.LockKey.Value }));
             batch.BatchCommands.Add(history.CreateVersionCommand(
-                Operations.ProjectionHistoryKinds.Switched, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch, "readers switched to generation " + generation.Label, onlyIfSwitchedNow: true));
+                HistoryKinds.Switched, generation.Projection, generation.Label, NodeName, agent.Ownership.Epoch, "readers switched to generation " + generation.Label, onlyIfSwitchedNow: true));
             await using var reader = await batch.ExecuteReaderAsync(stop).ConfigureAwait(false);
             await reader.ReadAsync(stop).ConfigureAwait(false);
             declined = reader.IsDBNull(0) ? null : reader.GetString(0);

@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Npgsql;
 using NpgsqlTypes;
+using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.Documents;
 
 /// <summary>
 /// An aggregate projection's documents for one batch: the batch's streams (or, for a multi-stream projection, the

@@ -1,8 +1,8 @@
 using Npgsql;
-using ProjectionGen.Daemon;
+using ProjectionGen.Cluster;
 using ProjectionGen.Locking;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// A node's row in the registry, on its lock connection: registering (with the projections it advertises), the

@@ -1,11 +1,10 @@
 using Npgsql;
-using ProjectionGen.Daemon;
+using ProjectionGen.Cluster;
 using ProjectionGen.EventStore;
 using ProjectionGen.Locking;
 using ProjectionGen.Progress;
-using ProjectionGen.Versions;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// The heartbeat's one round trip on the lock connection: renews the node's registration, lists the held locks no

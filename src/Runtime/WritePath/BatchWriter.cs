@@ -1,7 +1,7 @@
 using Npgsql;
 using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.WritePath;
 
 /// <summary>Collects an event projection's commands for the batch's commit round trip.</summary>
 /// <param name="projection">The projection's name, for messages.</param>

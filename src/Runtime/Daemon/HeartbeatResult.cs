@@ -1,4 +1,6 @@
-namespace ProjectionGen.Cluster;
+using ProjectionGen.Cluster;
+
+namespace ProjectionGen.Daemon;
 
 /// <summary>What one heartbeat read (<see cref="HeartbeatReader"/>).</summary>
 /// <param name="Registered">Whether the node's registry row was still there (and renewed).</param>

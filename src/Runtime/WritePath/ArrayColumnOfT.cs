@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.WritePath;
 
 /// <summary>The <see cref="ArrayColumn"/> of element type <typeparamref name="T"/>: an <c>NpgsqlParameter&lt;T[]&gt;</c>.</summary>
 /// <typeparam name="T">The single parameters' type (a nullable type keeps its nulls as null elements).</typeparam>

@@ -1,11 +1,11 @@
 using System.Globalization;
 
-namespace ProjectionGen.Versions;
+namespace ProjectionGen.Generations;
 
 /// <summary>
 /// One physical build of a projection: a version (from <see cref="ProjectionAttribute.Version"/>) in one of two lanes,
 /// <c>a</c> and <c>b</c>. A version's lane <c>a</c> is built when a node with that version starts; a shadow rebuild
-/// (<see cref="ProjectionVersionOperations.StartShadowRebuildAsync"/>) builds the lane that is not live. Each generation
+/// (<see cref="Versions.ProjectionVersionOperations.StartShadowRebuildAsync"/>) builds the lane that is not live. Each generation
 /// has its own progress rows (one per shard), advisory locks, epochs and document table; readers query the projection's
 /// view, which points at the live generation (docs/versions.md).
 /// </summary>

@@ -1,8 +1,8 @@
 using Npgsql;
-using ProjectionGen.Daemon;
+using ProjectionGen.Cluster;
 using ProjectionGen.Locking;
 
-namespace ProjectionGen.Cluster;
+namespace ProjectionGen.Daemon;
 
 /// <summary>
 /// Ends the lock sessions of hung nodes: registered nodes whose session still exists but whose heartbeat is older than

@@ -1,4 +1,4 @@
-namespace ProjectionGen.Hosting;
+namespace ProjectionGen.Common;
 
 /// <summary>Undoes a subscription (to a daemon's lifecycle events) when disposed.</summary>
 internal sealed class Unsubscriber(Action unsubscribe) : IDisposable

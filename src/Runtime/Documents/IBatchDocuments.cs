@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.Documents;
 
 /// <summary>A batch's document changes, written in the commit round trip.</summary>
 internal interface IBatchDocuments

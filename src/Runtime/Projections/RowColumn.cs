@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen;
 
 /// <summary>One column of a <see cref="ProjectionRowBuffer"/>: its values in order, sent as one array parameter.</summary>
 internal abstract class RowColumn
