@@ -1,7 +1,6 @@
 using Npgsql;
-using ProjectionGen.EventStore;
 
-namespace ProjectionGen.Daemon;
+namespace ProjectionGen.EventStore;
 
 /// <summary>
 /// One safe high-water mark for all of a node's idle agents: an idle agent asks it whether there is anything to read
