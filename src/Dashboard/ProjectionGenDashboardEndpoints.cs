@@ -103,16 +103,17 @@ public static class ProjectionGenDashboardEndpoints
         string? lagAfter,
         [FromServices] DashboardData data,
         [FromServices] IOptions<ProjectionGenDashboardOptions> options,
-        [FromServices] IAuthorizationService authorization,
-        [FromServices] IAntiforgery antiforgery,
+        [FromServices] IAuthorizationService? authorization,
+        [FromServices] IAntiforgery? antiforgery,
         [FromServices] IDashboardNodeDrain? drain,
         [FromServices] ProjectionDaemon? daemon)
     {
+        // A read-only dashboard (no ActionsPolicy) needs neither authorization nor anti-forgery services.
         var actions = new DashboardActions(false, false, false, false, null, null);
         if (options.Value.ActionsPolicy is { } policy)
         {
-            var allowed = (await authorization.AuthorizeAsync(context.User, policy).ConfigureAwait(false)).Succeeded;
-            var tokens = allowed ? antiforgery.GetAndStoreTokens(context) : null;
+            var allowed = (await ActionService(authorization).AuthorizeAsync(context.User, policy).ConfigureAwait(false)).Succeeded;
+            var tokens = allowed ? ActionService(antiforgery).GetAndStoreTokens(context) : null;
             actions = new DashboardActions(true, allowed, daemon is not null, drain is not null, tokens?.FormFieldName, tokens?.RequestToken);
         }
 
@@ -120,6 +121,11 @@ public static class ProjectionGenDashboardEndpoints
         var snapshot = await data.ReadAsync(after, actions, daemon, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
     }
+
+    // The dashboard's actions need the application's authorization and anti-forgery services (docs/dashboard.md).
+    private static T ActionService<T>(T? service)
+        where T : class =>
+        service ?? throw new InvalidOperationException($"No service for type '{typeof(T).FullName}' has been registered: the dashboard's actions (ActionsPolicy) need it.");
 
     private static Task<ActionAnswer> RebuildAsync(HttpContext context, string projection, [FromServices] IAntiforgery antiforgery, [FromServices] ProjectionRebuilder rebuilder) =>
         ActAsync(context, antiforgery, async () =>
