@@ -72,6 +72,13 @@ internal static class EventStoreSchema
     public static string FirstEventTimeSql(PostgresIdentifier schema, string position, string mark) =>
         $"(SELECT e.\"timestamp\" FROM {schema.Qualify("events")} e WHERE e.seq > {position} AND e.seq <= {mark} ORDER BY e.seq LIMIT 1)";
 
+    /// <summary>
+    /// A scalar subquery: the JSON body of the event at sequence <paramref name="sequence"/> (an SQL expression), cut to
+    /// <paramref name="maxChars"/> characters, or null when there is none (a dead letter's payload).
+    /// </summary>
+    public static string EventBodySql(PostgresIdentifier schema, string sequence, int maxChars) =>
+        string.Create(CultureInfo.InvariantCulture, $"(SELECT left(e.data::text, {maxChars}) FROM {schema.Qualify("events")} e WHERE e.seq = {sequence})");
+
     /// <summary>The latest version.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 

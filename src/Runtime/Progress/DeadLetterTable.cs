@@ -17,11 +17,11 @@ internal sealed class DeadLetterTable
         var table = schema.Qualify("dead_letters");
         InsertSql = $"INSERT INTO {table} (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-        // The payload comes from the events table by the dead letter's sequence; the events table is PostgresEventStore's.
+        // The payload is the event's body by the dead letter's sequence, read through the events table's owner.
         ReadSql = $"""
             SELECT d.id, d.projection, d.seq, d.stream_id, d.event_type, d.epoch, d.node, d.reason, d.exception, d.attempts, d.created_at,
-                   left(e.data::text, {maxPayloadChars})
-            FROM {table} d LEFT JOIN {schema.Qualify("events")} e ON e.seq = d.seq
+                   {EventStoreSchema.EventBodySql(schema, "d.seq", maxPayloadChars)}
+            FROM {table} d
             ORDER BY d.id DESC LIMIT $1
             """;
         CountSql = $"SELECT count(*) FROM {table}";
