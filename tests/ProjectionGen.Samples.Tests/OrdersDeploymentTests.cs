@@ -33,7 +33,7 @@ public sealed class OrdersDeploymentTests(PostgresFixture postgres)
         var (moreExit, moreOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(2), "append", "--connection", pooled, "--no-prepare", "--streams", "20", "--events", "4");
         Assert.True(moreExit == 0, moreOutput);
 
-        var verified = await VerifiesWithinAsync(direct, TimeSpan.FromMinutes(2));
+        var verified = await SampleApp.VerifiesWithinAsync(direct, TimeSpan.FromMinutes(2));
         var firstExit = await first.TerminateAsync(TimeSpan.FromSeconds(30));
         var secondExit = await second.TerminateAsync(TimeSpan.FromSeconds(30));
         TestContext.Current.TestOutputHelper?.WriteLine($"node pool-1 (exit {firstExit}):\n{first.Output}\nnode pool-2 (exit {secondExit}):\n{second.Output}");
@@ -84,22 +84,5 @@ public sealed class OrdersDeploymentTests(PostgresFixture postgres)
 
         await node.TerminateAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("(read from projectiongen.order_ledger)", verifyOutput, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "verify", "--connection", connection);
-            if (exitCode == 0 && output.Contains("exactly-once verified", StringComparison.Ordinal))
-            {
-                return true;
-            }
-
-            await Task.Delay(500, Ct);
-        }
-
-        return false;
     }
 }

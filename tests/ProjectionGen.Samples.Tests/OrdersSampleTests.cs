@@ -30,7 +30,7 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Equal(0, moreExit);
 
         // Both nodes project until verify sees every committed event in both read models.
-        var verified = await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2));
+        var verified = await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2));
 
         Assert.True(verified, "verify never reported exactly-once");
 
@@ -38,7 +38,7 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         var (rebuildExit, rebuildOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", connection, "order_ledger");
         Assert.Equal(0, rebuildExit);
         Assert.Contains("order_ledger", rebuildOutput, StringComparison.Ordinal);
-        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the rebuild");
+        Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the rebuild");
         var (statusExit, status) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
         Assert.Equal(0, statusExit);
         Assert.Contains("\"projection\": \"order_summary\"", status, StringComparison.Ordinal);
@@ -51,14 +51,14 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.Equal(0, shadowExit);
         Assert.Contains("generation v1b", shadowOutput, StringComparison.Ordinal);
         Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1b", TimeSpan.FromMinutes(2)), "order_ledger's v1b never went live");
-        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the shadow rebuild");
+        Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the shadow rebuild");
         var (backExit, _) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "switch-back", "--connection", connection, "order_ledger", "v1");
         Assert.Equal(0, backExit);
         Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1", TimeSpan.FromMinutes(2)), "order_ledger's v1 never went live again");
         var (retireExit, retireOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "retire", "--connection", connection, "order_ledger", "v1b");
         Assert.Equal(0, retireExit);
         Assert.Contains("Retired generation v1b of order_ledger", retireOutput, StringComparison.Ordinal);
-        Assert.True(await VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the switch back");
+        Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the switch back");
 
         var firstExit = await first.TerminateAsync(TimeSpan.FromSeconds(30));
         var secondExit = await second.TerminateAsync(TimeSpan.FromSeconds(30));
@@ -125,23 +125,6 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         {
             var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
             if (exitCode == 0 && live.IsMatch(output))
-            {
-                return true;
-            }
-
-            await Task.Delay(500, TestContext.Current.CancellationToken);
-        }
-
-        return false;
-    }
-
-    private static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "verify", "--connection", connection);
-            if (exitCode == 0 && output.Contains("exactly-once verified", StringComparison.Ordinal))
             {
                 return true;
             }

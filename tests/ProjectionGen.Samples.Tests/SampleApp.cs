@@ -54,6 +54,24 @@ internal sealed class SampleApp : IAsyncDisposable
     /// <summary>Runs a command to its end; returns its exit code and output.</summary>
     public static Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] arguments) => RunExecutableAsync(null, timeout, arguments);
 
+    /// <summary>Whether the sample's <c>verify</c> reports exactly-once against <paramref name="connection"/> within <paramref name="timeout"/> (asked every half second).</summary>
+    public static async Task<bool> VerifiesWithinAsync(string connection, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (exitCode, output) = await RunAsync(TimeSpan.FromMinutes(1), "verify", "--connection", connection);
+            if (exitCode == 0 && output.Contains("exactly-once verified", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+
+        return false;
+    }
+
     /// <summary>Runs a command of <paramref name="executable"/> (see <see cref="StartExecutable"/>) to its end.</summary>
     public static async Task<(int ExitCode, string Output)> RunExecutableAsync(string? executable, TimeSpan timeout, params string[] arguments)
     {
