@@ -87,6 +87,14 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
 
+# The failed tests again, by name, just above the summary: a long log is often read from its end.
+failed_names=$(grep -ho '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*>' "$results"/*.trx 2>/dev/null \
+  | sed -n 's/.* testName="\([^"]*\)".*/\1/p' || true)
+if [ -n "$failed_names" ]; then
+  echo "== failed tests"
+  echo "$failed_names" | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g; s/^/  /'
+fi
+
 projects=$(dotnet sln ProjectionGen.sln list | grep -c '^tests/.*Tests.csproj$' || true)
 if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crashed or aborted test host writes no failed result; count the broken run rather than report green.
