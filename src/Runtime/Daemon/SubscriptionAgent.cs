@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ProjectionGen.Common;
 using ProjectionGen.Documents;
 using ProjectionGen.EventStore;
 using ProjectionGen.Guard;
@@ -386,7 +387,7 @@ internal sealed class SubscriptionAgent : IDisposable
         {
             // Once per run of failures: the slot is not paused (no event is to blame, and a pause would outlast the
             // cause, a pooler or a grant, until someone resumes it), but someone should look.
-            var reason = $"batch after position {Position} failed {batchFailures} times with no event to blame (retried with backoff): {failure.GetType().Name}: {failure.Message}";
+            var reason = $"batch after position {Position} failed {batchFailures} times with no event to blame (retried with backoff): {ErrorText.Describe(failure)}";
             DaemonLog.BatchStalled(services.Logger, slot.Name, ownership.NodeName, Position, batchFailures, failure);
             services.Raise(new ProjectionLifecycleEventArgs(ProjectionLifecycleKind.BatchStalled, slot.Name, ownership.NodeName, ownership.Epoch, services.Time.GetUtcNow(), reason, Position, Position));
         }
