@@ -65,7 +65,12 @@ public sealed class LockLossTests(PostgresFixture postgres)
             () => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.AgentStopped && e.Node == owner && e.Projection == "ledger"
                 && e.Epoch == epochBefore && (e.Cause ?? "").StartsWith(expectedReason, StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), $"the owner's ledger agent to stop with {expectedReason}");
-        Assert.Contains(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.LockLost && e.Node == owner && e.Projection == "ledger" && e.Epoch == epochBefore);
+
+        // The loss is raised by the thread that noticed it (the heartbeat, the lock connection's failure, or the agent's
+        // own refused commit), the stop by the agent: either may be seen first, so wait for both.
+        await Eventually.HoldsAsync(
+            () => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.LockLost && e.Node == owner && e.Projection == "ledger" && e.Epoch == epochBefore),
+            TimeSpan.FromSeconds(10), "the owner's ledger lock loss to be raised");
 
         var resumedBy = await bed.WaitForOwnerAsync("ledger", TimeSpan.FromSeconds(30), minimumEpoch: epochBefore + 1);
         await Eventually.HoldsAsync(
