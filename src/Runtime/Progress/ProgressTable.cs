@@ -25,10 +25,12 @@ internal sealed class ProgressTable
         AcquireSql = $"""
             UPDATE {table} SET epoch = epoch + 1, owner = $2, owner_since = now(),
                    status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'running' END
-             WHERE name = $1 AND shard_count = $3 AND status <> 'kept'
+             WHERE name = $1 AND shard_count = $3 AND status <> 'kept' AND (required_shape IS NULL OR required_shape = $4)
             RETURNING epoch, position, status = 'paused'
             """;
         KeptSql = $"SELECT status = 'kept' FROM {table} WHERE name = $1";
+        ShapeMismatchSql = $"SELECT required_shape IS NOT NULL AND required_shape <> $2 FROM {table} WHERE name = $1";
+        RegisterShapeSql = $"SELECT status, newest_types, events FROM {schema.Quoted}.register_shape($1, $2, $3, $4, $5)";
         UnkeepSql = $"UPDATE {table} SET epoch = epoch + 1, status = 'idle' WHERE projection = $1 AND status = 'kept'";
         EpochsSql = $"SELECT name, epoch FROM {table} WHERE name = ANY($1)";
         FencedCommitSql = $"SELECT {schema.Quoted}.commit_progress($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -69,10 +71,22 @@ internal sealed class ProgressTable
 
     /// <summary>
     /// The epoch bump on winning a slot's lock: bumps the epoch and reads the position in one statement ($1 slot, $2 node,
-    /// $3 shard count); returns epoch, position and whether the slot is paused. No row: the slot's shard count changed
-    /// (the projection was rebuilt with another one) and this node must not run it, or the slot is kept (<see cref="KeptSql"/>).
+    /// $3 shard count, $4 the node's shape fingerprint); returns epoch, position and whether the slot is paused. No row:
+    /// the slot's shard count changed (the projection was rebuilt with another one) and this node must not run it, the
+    /// slot is kept (<see cref="KeptSql"/>), or its row requires a newer shape than this node's (<see cref="ShapeMismatchSql"/>;
+    /// the same row, so under READ COMMITTED a concurrent registration's update is re-checked under its row lock,
+    /// docs/cluster.md, "Shapes across code versions").
     /// </summary>
     public string AcquireSql { get; }
+
+    /// <summary>Whether slot $1's row requires a shape other than fingerprint $2.</summary>
+    public string ShapeMismatchSql { get; }
+
+    /// <summary>
+    /// <c>register_shape</c> ($1 generation key, $2 fingerprint, $3 type names, $4 node, $5 register or only check; schema
+    /// version 13, <c>EventStore/Migrations/0013_projection_shapes.sql</c>): status, types, events.
+    /// </summary>
+    public string RegisterShapeSql { get; }
 
     /// <summary>
     /// Whether slot $1 is kept: a slot of an event projection's generation that a switch replaced, which no node acquires
