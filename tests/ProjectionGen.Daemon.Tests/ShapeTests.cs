@@ -70,8 +70,30 @@ public sealed class ShapeTests(PostgresFixture postgres)
     [Fact]
     public async Task In_a_rolling_deploy_the_new_shape_takes_over_and_applies_every_event_of_its_new_type()
     {
-        await using var database = await postgres.CreateDatabaseAsync("shape_rolling");
-        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await using var disposables = new Disposables();
+        var (problems, withdrawals, bed) = await RollingDeployAsync("shape_rolling", new DaemonTestHooks(), disposables);
+        Assert.Empty(problems);
+        Assert.True(withdrawals > 0);
+        Assert.Equal(1, bed.CountLogLines(1044, "shaped_ledger on node new-"));
+        Assert.Equal(0, bed.CountLogLines(1046, "shaped_ledger"));
+    }
+
+    [Fact]
+    public async Task Without_shape_registration_the_same_rolling_deploy_misses_the_new_types_events()
+    {
+        // The checker can fail: with the fence switched off, the old owner reads past the withdrawals.
+        await using var disposables = new Disposables();
+        var (problems, _, _) = await RollingDeployAsync("shape_rolling_off", new DaemonTestHooks { RegisterShapes = false }, disposables);
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.StartsWith("missing withdrawn", p, StringComparison.Ordinal));
+    }
+
+    private async Task<(List<string> Problems, long Withdrawals, DaemonTestBed Bed)> RollingDeployAsync(string name, DaemonTestHooks hooks, Disposables disposables)
+    {
+        var database = await postgres.CreateDatabaseAsync(name);
+        disposables.Add(database);
+        var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        disposables.Add(bed);
         await ExecuteAsync(bed.ConnectionString, ShapedLedgerV1Projection.CreateTableSql);
 
         // Names under which placement keeps the slot on the old node: only the fence can move it to the new one.
@@ -79,14 +101,14 @@ public sealed class ShapeTests(PostgresFixture postgres)
             PlacementPlanner.Plan(
                 [new PlacementSlot("shaped_ledger", "shaped_ledger")],
                 [new PlacementNode("old-" + s, int.MaxValue, new HashSet<string> { "shaped_ledger" }), new PlacementNode("new-" + s, int.MaxValue, new HashSet<string> { "shaped_ledger" })])["shaped_ledger"] == "old-" + s);
-        var old = bed.CreateDaemon("old-" + suffix, [new ShapedLedgerV1Projection()]);
+        var old = bed.CreateDaemon("old-" + suffix, [new ShapedLedgerV1Projection()], hooks);
         await old.StartAsync(Ct);
         await DepositAsync(bed, 50);
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "shaped_ledger");
 
         // The new build's first node registers its shape while the old node owns the slot; then both kinds are appended.
         using var stopWriters = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var fresh = bed.CreateDaemon("new-" + suffix, [ShapedLedgerV2Projection.NewBuild()]);
+        var fresh = bed.CreateDaemon("new-" + suffix, [ShapedLedgerV2Projection.NewBuild()], hooks);
         await fresh.StartAsync(Ct);
         var writers = bed.StartWriters(2, stopWriters.Token);
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
@@ -96,10 +118,7 @@ public sealed class ShapeTests(PostgresFixture postgres)
         await writers;
 
         await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "shaped_ledger");
-        Assert.Empty(await MissingOrDoubledAsync(bed.ConnectionString));
-        Assert.True(await ScalarAsync(bed.ConnectionString, "SELECT count(*) FROM projectiongen.events WHERE type = 'withdrawn'") > 0);
-        Assert.Equal(1, bed.CountLogLines(1044, $"shaped_ledger on node {fresh.NodeName}"));
-        Assert.Equal(0, bed.CountLogLines(1046, "shaped_ledger"));
+        return (await MissingOrDoubledAsync(bed.ConnectionString), await ScalarAsync(bed.ConnectionString, "SELECT count(*) FROM projectiongen.events WHERE type = 'withdrawn'"), bed);
     }
 
     [Fact]
@@ -151,6 +170,22 @@ public sealed class ShapeTests(PostgresFixture postgres)
         var problems = await MissingOrDoubledAsync(bed.ConnectionString);
         Assert.NotEmpty(problems);
         Assert.All(problems, p => Assert.StartsWith("missing withdrawn", p, StringComparison.Ordinal));
+    }
+
+    /// <summary>A run's database and bed, disposed in reverse order (the bed's daemons stopped first) (dropped when the test ends, also on failure).</summary>
+    private sealed class Disposables : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> items = [];
+
+        public void Add(IAsyncDisposable item) => items.Add(item);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var item in Enumerable.Reverse(items))
+            {
+                await item.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Every deposit and withdrawal applied exactly once to <c>shaped_ledger</c>, or what is not.</summary>

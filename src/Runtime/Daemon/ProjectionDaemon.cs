@@ -36,6 +36,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly OwnershipLoop ownership;
     private readonly SupersededAgents superseded;
     private readonly Lock gate = new();
+    private readonly DaemonTestHooks hooks;
     private readonly CancellationTokenSource stopping = new();
     private readonly CancellationTokenSource hardStop = new();
     private Task loop = Task.CompletedTask;
@@ -75,6 +76,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
         this.store = store;
         this.options = options;
+        this.hooks = hooks;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ProjectionDaemon>();
         var time = timeProvider ?? TimeProvider.System;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
@@ -331,6 +333,11 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// </summary>
     private async Task RegisterShapeAsync(NpgsqlConnection connection, ProjectionSetup setup, CancellationToken cancellationToken)
     {
+        if (!hooks.RegisterShapes)
+        {
+            return;
+        }
+
         var key = setup.Generation.AdvertisedKey;
         var result = await ShapeRegistration.RegisterAsync(connection, progress, key, setup.Shape, NodeName, register: true, cancellationToken).ConfigureAwait(false);
         switch (result.Status)

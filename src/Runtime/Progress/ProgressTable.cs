@@ -176,13 +176,15 @@ internal sealed class ProgressTable
     /// <summary>
     /// The statements that reset every slot row of generation <paramref name="key"/> to position 0 under a new epoch (which
     /// fences any owner of them) for <paramref name="slotNames"/>, creating missing rows and deleting rows of another
-    /// shard count: the start of a shadow rebuild (docs/versions.md).
+    /// shard count: the start of a shadow rebuild (docs/versions.md). New rows require the shape lane a's rows require
+    /// (docs/cluster.md, "Shapes across code versions").
     /// </summary>
     public IEnumerable<NpgsqlBatchCommand> ResetSlotsCommands(string key, IReadOnlyList<string> slotNames)
     {
         var upsert = new NpgsqlBatchCommand($"""
-            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status)
-            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding'
+            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status, required_shape)
+            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding',
+                   (SELECT max(required_shape) FROM {table} WHERE projection = CASE WHEN $1 ~ '@v[1-9][0-9]*b$' THEN regexp_replace($1, '(@v1)?b$', '') ELSE $1 END)
             FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)
             ON CONFLICT (name) DO UPDATE SET shard = excluded.shard, shard_count = excluded.shard_count, epoch = p.epoch + 1,
               position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
@@ -208,8 +210,9 @@ internal sealed class ProgressTable
     {
         // A name that both counts use (shard 0 of 2 and of 4, say) is taken over in place; the others are inserted.
         var upsert = new NpgsqlBatchCommand($"""
-            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status)
-            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding'
+            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status, required_shape)
+            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding',
+                   (SELECT max(required_shape) FROM {table} WHERE projection = $1)
             FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)
             ON CONFLICT (name) DO UPDATE SET shard = excluded.shard, shard_count = excluded.shard_count, epoch = excluded.epoch,
               position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
