@@ -30,7 +30,7 @@ public sealed class ShapeTests(PostgresFixture postgres)
         await connection.OpenAsync(Ct);
         await ExecuteAsync(connection, "INSERT INTO projectiongen.progress (name, projection) VALUES ('shp', 'shp')");
 
-        Assert.Equal("registered", (await RegisterAsync(connection, "shp", FingerprintA, ["a"])).Status);
+        Assert.Equal("first", (await RegisterAsync(connection, "shp", FingerprintA, ["a"])).Status);
         var (oldEpoch, _) = await AcquireAsync(connection, progress, "old", FingerprintA);
         Assert.NotNull(oldEpoch);
 
@@ -58,7 +58,7 @@ public sealed class ShapeTests(PostgresFixture postgres)
         await connection.OpenAsync(Ct);
         await bed.Store.AppendAsync("acct-1", [new Deposited("acct-1", 5), new Withdrawn("acct-1", 2), new Withdrawn("acct-1", 1)], ExpectedVersion.Any, cancellationToken: Ct);
         await ExecuteAsync(connection, "INSERT INTO projectiongen.progress (name, projection, position) VALUES ('shp', 'shp', 2)");
-        Assert.Equal("registered", (await RegisterAsync(connection, "shp", FingerprintA, ["deposited"])).Status);
+        Assert.Equal("first", (await RegisterAsync(connection, "shp", FingerprintA, ["deposited"])).Status);
 
         var refused = await RegisterAsync(connection, "shp", FingerprintB, ["deposited", "withdrawn"]);
         Assert.Equal("refused", refused.Status);

@@ -349,6 +349,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                 DaemonLog.ShapeRefused(logger, key, NodeName, string.Join(", ", result.Types), result.Events);
                 break;
             case "current":
+            case "first":
                 return;
             default:
                 var lacks = setup.Shape.Lacks(result.Types);

@@ -14,13 +14,13 @@ namespace ProjectionGen.Daemon;
 internal static class ShapeRegistration
 {
     /// <summary>The answer of <c>register_shape</c>.</summary>
-    /// <param name="Status"><c>current</c>, <c>registered</c>, <c>superseded</c>, <c>unregistered</c> or <c>refused</c>.</param>
+    /// <param name="Status"><c>current</c>, <c>first</c> (no shape was registered before), <c>registered</c>, <c>superseded</c>, <c>unregistered</c> or <c>refused</c>.</param>
     /// <param name="Types">For <c>superseded</c> and <c>unregistered</c>, the newest shape's types; for <c>refused</c> and <c>registered</c>, the types that are new.</param>
     /// <param name="Events">For <c>refused</c>, how many events of the new types lie at or below a slot's committed position.</param>
     internal sealed record Result(string Status, IReadOnlyList<string> Types, long Events)
     {
         /// <summary>Whether this node may run the generation.</summary>
-        public bool Runs => Status is "current" or "registered";
+        public bool Runs => Status is "current" or "first" or "registered";
     }
 
     /// <summary>Registers (or, with <paramref name="register"/> off, only checks) <paramref name="shape"/> as generation <paramref name="key"/>'s.</summary>

@@ -12,7 +12,7 @@
 -- fails its epoch fence, PG002, and its acquisition's UPDATE, WHERE required_shape matches, finds no row) or 'refused'
 -- (a new shape that handles types the newest did not, with events of those types at or below a slot's committed
 -- position: they would never be applied; with those types and how many such events exist). The first shape of a key
--- is registered without that check (there is nothing to compare with). SECURITY DEFINER: the runtime role needs no
+-- is registered without that check (there is nothing to compare with) and answered 'first'. SECURITY DEFINER: the runtime role needs no
 -- grant on projection_shapes.
 -- forget_shapes(key): the rollback (an operator deploying the older build again): forgets every registered shape of the
 -- key and clears required_shape under a new epoch; the next node to start registers its shape as the first.
@@ -88,7 +88,7 @@ BEGIN
   VALUES (p_key, CASE WHEN v_has_newest THEN v_newest.seq + 1 ELSE 1 END, p_fingerprint, p_types, p_node);
   UPDATE {schema}.progress p SET required_shape = p_fingerprint, epoch = p.epoch + 1
    WHERE p.projection = ANY (v_keys) AND p.required_shape IS DISTINCT FROM p_fingerprint;
-  RETURN QUERY SELECT 'registered'::text, coalesce(v_added, p_types), 0::bigint;
+  RETURN QUERY SELECT (CASE WHEN v_has_newest THEN 'registered' ELSE 'first' END)::text, coalesce(v_added, p_types), 0::bigint;
 END
 $fn$
 -- ProjectionGen: next statement
