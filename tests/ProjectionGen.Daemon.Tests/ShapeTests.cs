@@ -68,6 +68,32 @@ public sealed class ShapeTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_sharded_projection_counts_only_the_events_each_shard_has_read_past()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("shape_shards");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await bed.Store.AppendAsync("acct-1", [new Withdrawn("acct-1", 2), new Withdrawn("acct-1", 1)], ExpectedVersion.Any, cancellationToken: Ct);
+        var shard = await ScalarAsync(connection, "SELECT stream_hash % 2 FROM projectiongen.events WHERE stream_id = 'acct-1' LIMIT 1");
+
+        // The stream's shard is at position 0, the other far past both events: nothing was read past, the shape registers.
+        foreach (var key in new[] { "shp", "shq" })
+        {
+            await ExecuteAsync(connection, $"INSERT INTO projectiongen.progress (name, projection, shard, shard_count, position) VALUES ('{key}/{shard}', '{key}', {shard}, 2, 0), ('{key}/{1 - shard}', '{key}', {1 - shard}, 2, 100)");
+            Assert.Equal("first", (await RegisterAsync(connection, key, FingerprintA, ["deposited"])).Status);
+        }
+
+        Assert.Equal("registered", (await RegisterAsync(connection, "shp", FingerprintB, ["deposited", "withdrawn"])).Status);
+
+        // Once the stream's own shard has read past one of them, it counts.
+        await ExecuteAsync(connection, $"UPDATE projectiongen.progress SET position = (SELECT min(seq) FROM projectiongen.events) WHERE name = 'shq/{shard}'");
+        var refused = await RegisterAsync(connection, "shq", FingerprintB, ["deposited", "withdrawn"]);
+        Assert.Equal("refused", refused.Status);
+        Assert.Equal(1L, refused.Events);
+    }
+
+    [Fact]
     public async Task In_a_rolling_deploy_the_new_shape_takes_over_and_applies_every_event_of_its_new_type()
     {
         await using var disposables = new Disposables();
