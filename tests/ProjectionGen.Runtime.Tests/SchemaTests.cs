@@ -27,7 +27,8 @@ public sealed class SchemaTests(PostgresFixture postgres)
         await using var scope = await StoreScope.CreateAsync(postgres, "columns");
         Assert.Equal(
             "name text NO, position bigint NO, epoch bigint NO, owner text YES, owner_since timestamp with time zone YES, last_commit_at timestamp with time zone YES, "
-            + "status text NO, last_loss_cause text YES, last_loss_at timestamp with time zone YES, projection text NO, shard integer NO, shard_count integer NO",
+            + "status text NO, last_loss_cause text YES, last_loss_at timestamp with time zone YES, projection text NO, shard integer NO, shard_count integer NO, "
+            + "required_shape text YES",
             await ColumnsAsync(scope, "progress"));
         Assert.Equal(
             "id bigint NO, projection text NO, seq bigint NO, stream_id text NO, event_type text NO, epoch bigint YES, node text YES, reason text NO, "

@@ -95,6 +95,15 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = 1042, Level = LogLevel.Information, Message = "Generation not projected: {Projection} on node {Node} stops, its generation is {State}")]
     public static partial void GenerationStopped(ILogger logger, string projection, string node, string state);
 
+    [LoggerMessage(EventId = 1044, Level = LogLevel.Information, Message = "Shape registered: {Projection} on node {Node} registered a new shape (fingerprint {Fingerprint}); it reads {NewTypes} that the previous shape did not, and nodes with an older shape stop owning it")]
+    public static partial void ShapeRegistered(ILogger logger, string projection, string node, string fingerprint, string newTypes);
+
+    [LoggerMessage(EventId = 1045, Level = LogLevel.Warning, Message = "Shape superseded: a newer shape of {Projection} is registered, which reads {MissingTypes} that node {Node} does not handle; this node stops running it (docs/operations.md, \"Upgrading\")")]
+    public static partial void ShapeSuperseded(ILogger logger, string projection, string node, string missingTypes);
+
+    [LoggerMessage(EventId = 1046, Level = LogLevel.Error, Message = "Shape refused: node {Node} handles {NewTypes} in {Projection}, which the registered shape does not, and {Events} events of those types lie at or below its committed position: they would never be applied. This node does not run it; raise its Version (a new generation built from the first event) or run `rebuild --shadow` (docs/operations.md, \"Upgrading\")")]
+    public static partial void ShapeRefused(ILogger logger, string projection, string node, string newTypes, long events);
+
     [LoggerMessage(EventId = 1043, Level = LogLevel.Error, Message = "Version switch failed: generation {Generation} of {Projection} on node {Node}: {SqlState} {Reason}; the build goes on and the switch is tried again in 10 s")]
     public static partial void VersionSwitchFailed(ILogger logger, string projection, string generation, string node, string sqlState, string reason);
 }

@@ -50,4 +50,10 @@ internal sealed record DaemonTestHooks
     /// $1 projection, $2 epoch, $3 node, $4 from, $5 to — the audit trail the fault suite's checker reads.
     /// </summary>
     public string? AuditSql { get; init; }
+
+    /// <summary>
+    /// Whether the node registers its projections' shapes at start (docs/cluster.md, "Shapes across code versions"):
+    /// always on outside the test that shows what a rolling deploy loses without the shape fence.
+    /// </summary>
+    public bool RegisterShapes { get; init; } = true;
 }

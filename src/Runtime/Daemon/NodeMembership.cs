@@ -13,21 +13,20 @@ internal sealed class NodeMembership
 {
     private readonly NodeRegistry registry;
     private readonly ProjectionDaemonOptions options;
-    private readonly string[] advertised;
+    private readonly IReadOnlyList<ProjectionSlot> slots;
     private readonly string version;
 
-    public NodeMembership(NodeRegistry registry, ProjectionDaemonOptions options, IEnumerable<ProjectionSetup> setups)
+    public NodeMembership(NodeRegistry registry, ProjectionDaemonOptions options, IReadOnlyList<ProjectionSlot> slots)
     {
         this.registry = registry;
         this.options = options;
-        advertised = AdvertisedProjection.For(setups, options);
+        this.slots = slots;
         version = typeof(NodeMembership).Assembly.GetName().Version?.ToString() ?? "unknown";
-        AdvertisedText = string.Join(", ", advertised);
         CapacityText = options.Capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
     }
 
     /// <summary>The advertised entries, comma-separated, for logs.</summary>
-    public string AdvertisedText { get; }
+    public string AdvertisedText => string.Join(", ", Advertised());
 
     /// <summary>The node's capacity, for logs.</summary>
     public string CapacityText { get; }
@@ -36,13 +35,19 @@ internal sealed class NodeMembership
     /// <exception cref="LockConnectionRefusedException">Another live node is registered under this name.</exception>
     public async Task RegisterAsync(LockConnection lockConnection, bool draining, CancellationToken cancellationToken)
     {
-        await using var command = registry.CreateRegister(lockConnection.Connection, options.NodeName, version, advertised, [.. options.Tags], options.Capacity, draining);
+        await using var command = registry.CreateRegister(lockConnection.Connection, options.NodeName, version, Advertised(), [.. options.Tags], options.Capacity, draining);
         if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
         {
             throw new LockConnectionRefusedException(
                 $"Another live node is registered as '{options.NodeName}' (its lock session is open): give every node a unique ProjectionDaemonOptions.NodeName.");
         }
     }
+
+    /// <summary>
+    /// The entries the node advertises: those of its projections' generations, without those a newer shape took from it
+    /// (docs/cluster.md, "Shapes across code versions").
+    /// </summary>
+    private string[] Advertised() => AdvertisedProjection.For(slots.Where(s => !s.ShapeFenced).Select(s => s.Setup), options);
 
     /// <summary>Notifies the cluster channel with <paramref name="payload"/>: the nodes replan.</summary>
     public async Task NotifyAsync(LockConnection lockConnection, string payload, CancellationToken cancellationToken)

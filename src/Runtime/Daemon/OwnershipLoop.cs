@@ -74,12 +74,12 @@ internal sealed class OwnershipLoop
         lockLoss = new SlotLockLoss(services, slots, gate);
         lockConnectionString = options.LockConnectionString ?? options.ConnectionString!;
         eventsChannel = services.Store.NotificationChannel;
-        membership = new NodeMembership(registry, options, slots.Select(s => s.Setup));
+        membership = new NodeMembership(registry, options, slots);
         heartbeat = new HeartbeatReader(registry, progress, versions, options, services.Time);
         unprojected = new UnprojectedGenerations(options, services, registry, gate);
         handoff = new SlotHandoff(registry, options, services, gate);
         eviction = new NodeEviction(registry, options, services);
-        acquirer = new SlotAcquirer(options, services, progress, registry, gate);
+        acquirer = new SlotAcquirer(options, services, progress, registry, gate, slots);
         switcher = new GenerationSwitcher(options, services, versions, new HistoryTable(progress.Schema), membership);
         reaper = new SlotReaper(options, services, progress, registry, handoff, gate);
         shutdown = new NodeShutdown(options, services, registry, membership, gate);
@@ -151,6 +151,14 @@ internal sealed class OwnershipLoop
                 if (services.Time.GetUtcNow() >= nextAcquire)
                 {
                     await AcquireAsync(connection, stop, hardStop).ConfigureAwait(false);
+                    if (acquirer.ShapeFencesChanged)
+                    {
+                        // A newer shape took a generation from this node: advertise without it, and let the others replan.
+                        acquirer.ShapeFencesChanged = false;
+                        await membership.RegisterAsync(connection, draining, stop).ConfigureAwait(false);
+                        await membership.NotifyAsync(connection, "shape:" + NodeName, stop).ConfigureAwait(false);
+                        DaemonLog.NodeRegistered(services.Logger, NodeName, membership.AdvertisedText, membership.CapacityText);
+                    }
                     nextAcquire = services.Time.GetUtcNow() + Jitter.Of(options.AcquireInterval);
                 }
 
@@ -304,7 +312,7 @@ internal sealed class OwnershipLoop
                 return;
             }
 
-            if (slot.IsHeld || slot.Retired || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name) || !view.IsProjected(slot.Setup.Generation))
+            if (slot.IsHeld || slot.Retired || slot.ShapeFenced || now < slot.NotBefore || !options.PinsAllow(slot.Setup.Name) || !view.IsProjected(slot.Setup.Generation))
             {
                 continue;
             }

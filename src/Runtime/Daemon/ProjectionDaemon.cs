@@ -36,6 +36,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly OwnershipLoop ownership;
     private readonly SupersededAgents superseded;
     private readonly Lock gate = new();
+    private readonly DaemonTestHooks hooks;
     private readonly CancellationTokenSource stopping = new();
     private readonly CancellationTokenSource hardStop = new();
     private Task loop = Task.CompletedTask;
@@ -75,6 +76,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
         this.store = store;
         this.options = options;
+        this.hooks = hooks;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ProjectionDaemon>();
         var time = timeProvider ?? TimeProvider.System;
         var schema = PostgresIdentifier.Parse(store.Schema, "EventStoreOptions.Schema");
@@ -311,6 +313,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                             $"Projection '{setup.Name}' ran with {other} shard(s) and is now configured with {setup.Shards}: its progress and read model belong to the old split. "
                             + "Rebuild it (ProjectionRebuilder, or the sample's `rebuild` command) to change its shard count; this node did not start.");
                     }
+
+                    await RegisterShapeAsync(connection, setup, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (PostgresException missing) when (missing.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.UndefinedFunction)
@@ -318,6 +322,46 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                 throw new InvalidOperationException(
                     $"The event store schema '{store.Schema}' is missing or out of date: call PostgresEventStore.ApplySchemaAsync (or ProjectionSchemaInstaller) first. ({missing.SqlState}: {missing.MessageText})",
                     missing);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers the shape of <paramref name="setup"/>'s generation (docs/cluster.md, "Shapes across code versions"): a
+    /// newer shape than the registered one fences the older owners; an older one, or a new one that would leave events
+    /// below the committed position unapplied, is not run by this node (logged; its other projections run).
+    /// </summary>
+    private async Task RegisterShapeAsync(NpgsqlConnection connection, ProjectionSetup setup, CancellationToken cancellationToken)
+    {
+        if (!hooks.RegisterShapes)
+        {
+            return;
+        }
+
+        var key = setup.Generation.AdvertisedKey;
+        var result = await ShapeRegistration.RegisterAsync(connection, progress, key, setup.Shape, NodeName, register: true, cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case "registered":
+                DaemonLog.ShapeRegistered(logger, key, NodeName, setup.Shape.Fingerprint, result.Types.Count == 0 ? "no type" : string.Join(", ", result.Types));
+                return;
+            case "refused":
+                DaemonLog.ShapeRefused(logger, key, NodeName, string.Join(", ", result.Types), result.Events);
+                break;
+            case "current":
+            case "first":
+                return;
+            default:
+                var lacks = setup.Shape.Lacks(result.Types);
+                DaemonLog.ShapeSuperseded(logger, key, NodeName, lacks.Count == 0 ? "no type it lacks (another set of types)" : string.Join(", ", lacks));
+                break;
+        }
+
+        lock (gate)
+        {
+            foreach (var slot in slots.Where(s => s.Setup.Generation.AdvertisedKey == key))
+            {
+                slot.ShapeFenced = true;
             }
         }
     }

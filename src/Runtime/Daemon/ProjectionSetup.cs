@@ -27,7 +27,11 @@ internal sealed class ProjectionSetup
         MaxRetries = maxRetries;
         DocumentTable = documentTable;
         DocumentTypeInfo = documentTypeInfo;
+        Shape = ProjectionShape.Of(this);
     }
+
+    /// <summary>What this projection's code reads, registered per generation at start (docs/cluster.md, "Shapes across code versions").</summary>
+    public ProjectionShape Shape { get; }
 
     public IGeneratedProjection Projection { get; }
 

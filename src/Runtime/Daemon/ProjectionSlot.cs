@@ -45,6 +45,12 @@ internal sealed class ProjectionSlot
     /// <summary>The slot's shard count changed in the database (a rebuild resharded it): this node no longer runs it.</summary>
     public bool Retired { get; set; }
 
+    /// <summary>
+    /// A newer shape of the slot's generation is registered (or this node's was refused): this node neither tries nor
+    /// advertises it (docs/cluster.md, "Shapes across code versions").
+    /// </summary>
+    public bool ShapeFenced { get; set; }
+
     /// <summary>The node does not contend for the lock before this time (jittered backoff after a stop or a handoff).</summary>
     public DateTimeOffset NotBefore { get; set; }
 

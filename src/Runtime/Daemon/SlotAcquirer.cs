@@ -21,9 +21,11 @@ internal sealed class SlotAcquirer
     private readonly HistoryTable history;
     private readonly NodeRegistry registry;
     private readonly Lock gate;
+    private readonly IReadOnlyList<ProjectionSlot> allSlots;
 
-    public SlotAcquirer(ProjectionDaemonOptions options, AgentServices services, ProgressTable progress, NodeRegistry registry, Lock gate)
+    public SlotAcquirer(ProjectionDaemonOptions options, AgentServices services, ProgressTable progress, NodeRegistry registry, Lock gate, IReadOnlyList<ProjectionSlot> allSlots)
     {
+        this.allSlots = allSlots;
         this.options = options;
         this.services = services;
         this.progress = progress;
@@ -55,7 +57,8 @@ internal sealed class SlotAcquirer
                 progress.AcquireSql,
                 new NpgsqlParameter<string> { TypedValue = slot.Name },
                 new NpgsqlParameter<string> { TypedValue = NodeName },
-                new NpgsqlParameter<int> { TypedValue = slot.Setup.Shards }));
+                new NpgsqlParameter<int> { TypedValue = slot.Setup.Shards },
+                new NpgsqlParameter<string> { TypedValue = slot.Setup.Shape.Fingerprint }));
 
             // In the same transaction, after the bump: the acquisition (or move) in the projection history.
             batch.BatchCommands.Add(history.CreateAcquisitionCommand(slot.Name, NodeName));
@@ -68,6 +71,12 @@ internal sealed class SlotAcquirer
                 {
                     // A switch replaced this generation (docs/versions.md): not this node's to run until switched back.
                     slot.NotBefore = services.Time.GetUtcNow() + options.HeartbeatInterval;
+                    return false;
+                }
+
+                if (await IsShapeMismatchAsync(lockConnection, slot, stop).ConfigureAwait(false))
+                {
+                    await FenceShapeAsync(lockConnection, slot, stop).ConfigureAwait(false);
                     return false;
                 }
 
@@ -116,6 +125,38 @@ internal sealed class SlotAcquirer
 
         agent.Start(hardStop);
         return true;
+    }
+
+    /// <summary>
+    /// Set when an acquisition found a newer shape registered and this node stopped running that generation: the loop
+    /// re-registers the node without it, so that placement gives it to nodes with the newest shape.
+    /// </summary>
+    public bool ShapeFencesChanged { get; set; }
+
+    private async Task<bool> IsShapeMismatchAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
+    {
+        await using var command = new NpgsqlCommand(progress.ShapeMismatchSql, lockConnection.Connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot.Setup.Shape.Fingerprint });
+        return await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>A newer shape owns the slot's generation: stop trying it (both lanes) and say which types this node lacks.</summary>
+    private async Task FenceShapeAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)
+    {
+        var key = slot.Setup.Generation.AdvertisedKey;
+        var check = await ShapeRegistration.RegisterAsync(lockConnection.Connection, progress, key, slot.Setup.Shape, NodeName, register: false, stop).ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var fenced in allSlots.Where(s => s.Setup.Generation.AdvertisedKey == key))
+            {
+                fenced.ShapeFenced = true;
+            }
+        }
+
+        ShapeFencesChanged = true;
+        var lacks = slot.Setup.Shape.Lacks(check.Types);
+        DaemonLog.ShapeSuperseded(services.Logger, key, NodeName, lacks.Count == 0 ? "no type it lacks (another set of types)" : string.Join(", ", lacks));
     }
 
     private async Task<bool> IsKeptAsync(LockConnection lockConnection, ProjectionSlot slot, CancellationToken stop)

@@ -25,10 +25,12 @@ internal sealed class ProgressTable
         AcquireSql = $"""
             UPDATE {table} SET epoch = epoch + 1, owner = $2, owner_since = now(),
                    status = CASE WHEN status = 'paused' THEN 'paused' ELSE 'running' END
-             WHERE name = $1 AND shard_count = $3 AND status <> 'kept'
+             WHERE name = $1 AND shard_count = $3 AND status <> 'kept' AND (required_shape IS NULL OR required_shape = $4)
             RETURNING epoch, position, status = 'paused'
             """;
         KeptSql = $"SELECT status = 'kept' FROM {table} WHERE name = $1";
+        ShapeMismatchSql = $"SELECT required_shape IS NOT NULL AND required_shape <> $2 FROM {table} WHERE name = $1";
+        RegisterShapeSql = $"SELECT status, newest_types, events FROM {schema.Quoted}.register_shape($1, $2, $3, $4, $5)";
         UnkeepSql = $"UPDATE {table} SET epoch = epoch + 1, status = 'idle' WHERE projection = $1 AND status = 'kept'";
         EpochsSql = $"SELECT name, epoch FROM {table} WHERE name = ANY($1)";
         FencedCommitSql = $"SELECT {schema.Quoted}.commit_progress($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -69,10 +71,22 @@ internal sealed class ProgressTable
 
     /// <summary>
     /// The epoch bump on winning a slot's lock: bumps the epoch and reads the position in one statement ($1 slot, $2 node,
-    /// $3 shard count); returns epoch, position and whether the slot is paused. No row: the slot's shard count changed
-    /// (the projection was rebuilt with another one) and this node must not run it, or the slot is kept (<see cref="KeptSql"/>).
+    /// $3 shard count, $4 the node's shape fingerprint); returns epoch, position and whether the slot is paused. No row:
+    /// the slot's shard count changed (the projection was rebuilt with another one) and this node must not run it, the
+    /// slot is kept (<see cref="KeptSql"/>), or its row requires a newer shape than this node's (<see cref="ShapeMismatchSql"/>;
+    /// the same row, so under READ COMMITTED a concurrent registration's update is re-checked under its row lock,
+    /// docs/cluster.md, "Shapes across code versions").
     /// </summary>
     public string AcquireSql { get; }
+
+    /// <summary>Whether slot $1's row requires a shape other than fingerprint $2.</summary>
+    public string ShapeMismatchSql { get; }
+
+    /// <summary>
+    /// <c>register_shape</c> ($1 generation key, $2 fingerprint, $3 type names, $4 node, $5 register or only check; schema
+    /// version 13, <c>EventStore/Migrations/0013_projection_shapes.sql</c>): status, types, events.
+    /// </summary>
+    public string RegisterShapeSql { get; }
 
     /// <summary>
     /// Whether slot $1 is kept: a slot of an event projection's generation that a switch replaced, which no node acquires
@@ -162,13 +176,15 @@ internal sealed class ProgressTable
     /// <summary>
     /// The statements that reset every slot row of generation <paramref name="key"/> to position 0 under a new epoch (which
     /// fences any owner of them) for <paramref name="slotNames"/>, creating missing rows and deleting rows of another
-    /// shard count: the start of a shadow rebuild (docs/versions.md).
+    /// shard count: the start of a shadow rebuild (docs/versions.md). New rows require the shape lane a's rows require
+    /// (docs/cluster.md, "Shapes across code versions").
     /// </summary>
     public IEnumerable<NpgsqlBatchCommand> ResetSlotsCommands(string key, IReadOnlyList<string> slotNames)
     {
         var upsert = new NpgsqlBatchCommand($"""
-            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status)
-            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding'
+            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status, required_shape)
+            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding',
+                   (SELECT max(required_shape) FROM {table} WHERE projection = CASE WHEN $1 ~ '@v[1-9][0-9]*b$' THEN regexp_replace($1, '(@v1)?b$', '') ELSE $1 END)
             FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)
             ON CONFLICT (name) DO UPDATE SET shard = excluded.shard, shard_count = excluded.shard_count, epoch = p.epoch + 1,
               position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
@@ -194,8 +210,9 @@ internal sealed class ProgressTable
     {
         // A name that both counts use (shard 0 of 2 and of 4, say) is taken over in place; the others are inserted.
         var upsert = new NpgsqlBatchCommand($"""
-            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status)
-            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding'
+            INSERT INTO {table} AS p (name, projection, shard, shard_count, epoch, status, required_shape)
+            SELECT s.name, $1, (s.ord - 1)::int, $3, (SELECT coalesce(max(epoch), 0) + 1 FROM {table} WHERE projection = $1), 'rebuilding',
+                   (SELECT max(required_shape) FROM {table} WHERE projection = $1)
             FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)
             ON CONFLICT (name) DO UPDATE SET shard = excluded.shard, shard_count = excluded.shard_count, epoch = excluded.epoch,
               position = 0, owner = NULL, owner_since = NULL, status = 'rebuilding'
