@@ -31,6 +31,9 @@ internal static class EventStoreSchema
         new(10, "prepare_event_tables trusts no argument (a registered event projection generation and its declared tables, its own lock key, no other projection's table); first versioning releases the user's table's serial sequences (docs/versions.md)", s => MigrationScript.Load("0010_guard_event_tables.sql", s)),
         new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s => MigrationScript.Load("0011_holds_slot_lock.sql", s)),
         new(12, "old and new versions side by side: schema_version.compatible_from, and a progress row inserted without its projection (a first-release node) gets its name (docs/operations.md, \"Upgrading\")", SideBySide),
+
+        // Conjoined tenancy (docs/tenancy.md); expand only, so OldestCompatibleVersion stays.
+        new(14, "conjoined tenancy: tenant_streams keyed by (tenant, id), append_tenant_events, events unique by (stream_id, version, tenant_id), projection views with the tenant column (docs/tenancy.md)", s => MigrationScript.Load("0014_conjoined_tenancy.sql", s)),
     ];
 
     // Expand only: older libraries never see compatible_from, and a first-release node's INSERT INTO progress (name)
