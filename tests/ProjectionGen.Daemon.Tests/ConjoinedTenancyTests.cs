@@ -50,6 +50,12 @@ public sealed class ConjoinedTenancyTests(PostgresFixture postgres)
         Assert.Equal(expected.Branches, await ReadDocumentsAsync(dataSource, "doc_branch_totals"));
         Assert.Equal(expected.Ledger, await ReadLedgerAsync(dataSource));
 
+        // The projection's view shows the tenant column (schema step 14's set_projection_view).
+        await using (var view = dataSource.CreateCommand("SELECT count(DISTINCT tenant_id) FROM projectiongen.account_balance"))
+        {
+            Assert.Equal((long)Tenants.Length, (long)(await view.ExecuteScalarAsync(Ct))!);
+        }
+
         // Live aggregation folds the tenant's stream only, and equals the tenant's document.
         foreach (var tenant in Tenants)
         {

@@ -1,6 +1,4 @@
-using ProjectionGen.Documents;
-
-namespace ProjectionGen;
+namespace ProjectionGen.Documents;
 
 /// <summary>
 /// One tenant's part of a conjoined store's batch of an aggregate projection (docs/tenancy.md): the tenant's events, in
