@@ -10,7 +10,10 @@ namespace ProjectionGen.EventStore;
 /// The event store: appends with optimistic concurrency, reads by global sequence or by stream, and the safe
 /// high-water mark up to which a reader may advance without ever skipping an event that commits later.
 /// </summary>
-/// <remarks>Thread-safe. Each instance keeps the state of its own high-water mark; use one instance per data source and schema.</remarks>
+/// <remarks>
+/// Thread-safe. Each instance keeps the state of its own high-water mark; use one instance per data source and schema.
+/// With <see cref="EventStoreOptions.Tenancy"/> conjoined, streams are addressed per tenant through <see cref="ForTenant"/> (docs/tenancy.md).
+/// </remarks>
 public sealed class PostgresEventStore
 {
     private readonly NpgsqlDataSource dataSource;
