@@ -65,6 +65,10 @@ public sealed class ConjoinedTenancyTests(PostgresFixture postgres)
         }
 
         Assert.Null(await store.ForTenant("no-such-tenant").AggregateStreamAsync<AccountBalanceProjection, AccountBalance>("acct-0", cancellationToken: Ct));
+
+        // Without a tenant there is no stream to fold on a conjoined store.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => store.AggregateStreamAsync<AccountBalanceProjection, AccountBalance>("acct-0", cancellationToken: Ct));
+        Assert.Contains("ForTenant", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
