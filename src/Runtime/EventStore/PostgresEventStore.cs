@@ -40,6 +40,7 @@ public sealed class PostgresEventStore
     /// <param name="options">The store's settings; <see cref="EventStoreOptions.Schema"/> is validated here.</param>
     /// <param name="types">The event types that may be appended and read.</param>
     /// <exception cref="ArgumentException">The schema name is not a valid identifier, or too long for the notification channel name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="EventStoreOptions.Tenancy"/> is not a defined <see cref="TenancyStyle"/>.</exception>
     public PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, EventTypeRegistry types)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
