@@ -20,6 +20,7 @@ public sealed class OptionsValidationTests
             ["ProjectionGen:Daemon:PollInterval"] = "soon",
             ["ProjectionGen:Daemon:HeartbeatIntervall"] = "00:00:01",
             ["ProjectionGen:EventStore:Schema"] = "Bad-Schema",
+            ["ProjectionGen:EventStore:Tenancy"] = "Sideways",
             ["ProjectionGen:Health:LagEventsThreshold"] = "many",
             ["ProjectionGen:Health:UnownedThreshold"] = "00:00:00",
         });
@@ -34,7 +35,8 @@ public sealed class OptionsValidationTests
         Assert.Contains(messages, m => m.Contains("EventStore.Schema 'Bad-Schema' must be lowercase letters", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("ProjectionGen:Health:LagEventsThreshold: 'many' is not a whole number", StringComparison.Ordinal));
         Assert.Contains("ProjectionGen: Health.UnownedThreshold must be positive (was 00:00:00).", messages);
-        Assert.Equal(8, messages.Count);
+        Assert.Contains(messages, m => m.Contains("ProjectionGen:EventStore:Tenancy: 'Sideways' is not a tenancy style (None or Conjoined", StringComparison.Ordinal));
+        Assert.Equal(9, messages.Count);
     }
 
     [Fact]
@@ -82,6 +84,7 @@ public sealed class OptionsValidationTests
             ["ProjectionGen:Daemon:DefaultBatchSize"] = "250",
             ["ProjectionGen:Daemon:CatchUpBatchSize"] = "4000",
             ["ProjectionGen:EventStore:Schema"] = "events_v2",
+            ["ProjectionGen:EventStore:Tenancy"] = "conjoined",
             ["ProjectionGen:Health:LagEventsThreshold"] = "42",
             ["ProjectionGen:Health:LagThreshold"] = "00:02:00",
         });
@@ -93,6 +96,7 @@ public sealed class OptionsValidationTests
         Assert.Equal(250, options.Daemon.DefaultBatchSize);
         Assert.Equal(4000, options.Daemon.CatchUpBatchSize);
         Assert.Equal("events_v2", options.EventStore.Schema);
+        Assert.Equal(ProjectionGen.EventStore.TenancyStyle.Conjoined, options.EventStore.Tenancy);
         Assert.Equal(42, options.Health.LagEventsThreshold);
         Assert.Equal(TimeSpan.FromMinutes(2), options.Health.LagThreshold);
         Assert.Equal("binding", options.Daemon.NodeName);

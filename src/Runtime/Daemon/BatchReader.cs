@@ -18,9 +18,12 @@ internal sealed class BatchReader(ProjectionSlot slot, AgentServices services)
     /// <summary>Remembers the documents the last committed batch wrote, which a read ahead's documents must reflect.</summary>
     public void Remember(IReadOnlyDictionary<string, string?>? written) => lastWritten = written;
 
-    /// <summary>Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its documents only after routing).</summary>
+    /// <summary>
+    /// Whether the batch's documents are read with its events: single-stream aggregates (a multi-stream one knows its
+    /// documents only after routing) of a store without tenancy (a conjoined store's documents are loaded per tenant, docs/tenancy.md).
+    /// </summary>
     private bool ReadsDocumentsWithEvents =>
-        services.Hooks.FoldDocumentLoad && setup.DocumentTable is not null && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
+        services.Hooks.FoldDocumentLoad && setup.DocumentTable is { Conjoined: false } && setup.DocumentTypeInfo is not null && !setup.Descriptor.MultiStream;
 
     /// <summary>Reads a batch's events (after <paramref name="from"/>, up to the safe <paramref name="mark"/>) and, where it pays, their streams' documents, in one round trip.</summary>
     public async Task<BatchRead> ReadAsync(NpgsqlConnection connection, long from, long mark, long generation, int limit, CancellationToken cancellationToken)

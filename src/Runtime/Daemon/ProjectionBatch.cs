@@ -11,7 +11,7 @@ namespace ProjectionGen.Daemon;
 /// One batch handed to generated code: its events, the writer and documents that collect its changes, and the commit
 /// that sends them with the guard's fenced progress update in one implicit transaction and one round trip.
 /// </summary>
-internal sealed class ProjectionBatch : IProjectionBatch
+internal sealed class ProjectionBatch : IProjectionBatch, ITenantDocuments
 {
     private readonly ProjectionSetup setup;
     private readonly ProjectionOwnership ownership;
@@ -25,6 +25,10 @@ internal sealed class ProjectionBatch : IProjectionBatch
 #pragma warning disable CA1859 // The batch is not generic: it holds the document set of whichever type the projection keeps.
     private IBatchDocuments? documents;
 #pragma warning restore CA1859
+
+    // A conjoined store's documents, one set per tenant (docs/tenancy.md), in the order the tenants came.
+    private readonly List<IBatchDocuments> tenantDocuments = [];
+    private readonly Dictionary<string, object> tenantSets = new(StringComparer.Ordinal);
 
     /// <param name="setup">The projection.</param>
     /// <param name="ownership">The ownership the batch commits under.</param>
@@ -76,7 +80,8 @@ internal sealed class ProjectionBatch : IProjectionBatch
     public bool Committed { get; private set; }
 
     /// <summary>The documents the commit wrote (id → stored JSON, null when deleted); null when it wrote none.</summary>
-    public IReadOnlyDictionary<string, string?>? WrittenDocuments => Committed ? documents?.Written : null;
+    /// <remarks>Null for a conjoined store's batch: its documents are not read with the events (docs/tenancy.md).</remarks>
+    public IReadOnlyDictionary<string, string?>? WrittenDocuments => Committed && tenantDocuments.Count == 0 ? documents?.Written : null;
 
     /// <summary>How many SQL commands the commit sent (writes, documents, dead letters and the fenced update).</summary>
     public int CommandCount { get; private set; }
@@ -96,6 +101,26 @@ internal sealed class ProjectionBatch : IProjectionBatch
 
         var created = new DocumentSet<TDocument>(setup.DocumentTable, typeInfo, Events, connection, preloadedDocuments);
         documents = created;
+        return created;
+    }
+
+    /// <summary>The documents of one tenant of a conjoined store's batch (<see cref="TenantBatch"/>).</summary>
+    public IDocumentSet<TDocument> Documents<TDocument>(string tenant, IReadOnlyList<EventEnvelope> events) where TDocument : class
+    {
+        if (setup.DocumentTable is null || setup.Descriptor.DocumentType != typeof(TDocument) || setup.DocumentTypeInfo is not JsonTypeInfo<TDocument> typeInfo)
+        {
+            throw new InvalidOperationException(
+                $"Projection '{setup.Name}' keeps documents of type {setup.Descriptor.DocumentType?.FullName ?? "(none)"}, not {typeof(TDocument).FullName}.");
+        }
+
+        if (tenantSets.TryGetValue(tenant, out var existing))
+        {
+            return (DocumentSet<TDocument>)existing;
+        }
+
+        var created = new DocumentSet<TDocument>(setup.DocumentTable, typeInfo, events, connection, null, tenant);
+        tenantSets[tenant] = created;
+        tenantDocuments.Add(created);
         return created;
     }
 
@@ -134,6 +159,11 @@ internal sealed class ProjectionBatch : IProjectionBatch
         }
 
         documents?.AddCommitCommands(batch, ToPosition);
+        foreach (var tenantSet in tenantDocuments)
+        {
+            tenantSet.AddCommitCommands(batch, ToPosition);
+        }
+
         try
         {
             if (writer.HasCopyRuns(hooks.RowCopyThreshold))

@@ -61,7 +61,7 @@ internal static class SlotCatalog
             ProjectionGeneration[] generations = descriptor.Kind == ProjectionKind.Aggregate || descriptor.Tables.Count > 0 ? [generation, generation.OtherLane] : [generation];
             foreach (var lane in generations)
             {
-                var table = descriptor.Kind == ProjectionKind.Aggregate ? DocumentTable.For(store.Schema, descriptor, lane) : null;
+                var table = descriptor.Kind == ProjectionKind.Aggregate ? DocumentTable.For(store, descriptor, lane) : null;
                 var setup = new ProjectionSetup(projection, typeNames, batchSize, maxRetries, table, typeInfo, lane, catchUpBatchSize, EventTables.Resolve(store.Schema, descriptor, lane));
                 setups.Add(setup);
                 for (var shard = 0; shard < descriptor.Shards; shard++)

@@ -291,7 +291,8 @@ internal sealed class SubscriptionAgent : IDisposable
 
         var batch = new ProjectionBatch(setup, ownership, services, connection, from, to, events, deadLetters, batchRead.Documents);
         attemptedEvents = events;
-        await setup.Projection.RunBatchAsync(batch, abort).ConfigureAwait(false);
+        // A conjoined store's aggregate runs per tenant, each tenant's events against its own documents (docs/tenancy.md).
+        await TenantBatch.RunAsync(setup.Projection, batch, setup.DocumentTable is { Conjoined: true } ? batch : null, abort).ConfigureAwait(false);
         attemptedEvents = null;
         if (!batch.Committed)
         {

@@ -9,7 +9,8 @@ namespace ProjectionGen.Documents;
 /// <summary>
 /// An aggregate projection's documents for one batch: the batch's streams (or, for a multi-stream projection, the
 /// routed document ids) are loaded in one query and the changed documents are written back in two set-based
-/// statements (one upsert over arrays, one delete) in the commit round trip.
+/// statements (one upsert over arrays, one delete) in the commit round trip. On a conjoined store's table the set
+/// belongs to one tenant (docs/tenancy.md): it reads, writes and deletes only that tenant's rows.
 /// </summary>
 internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDocuments where TDocument : class
 {
@@ -20,9 +21,17 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
     private readonly Dictionary<string, TDocument?> documents = new(StringComparer.Ordinal);
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> requested = new(StringComparer.Ordinal);
+    private readonly string? tenant;
 
-    public DocumentSet(DocumentTable table, JsonTypeInfo<TDocument> typeInfo, IReadOnlyList<EventEnvelope> events, NpgsqlConnection connection, IReadOnlyDictionary<string, object?>? preloaded = null)
+    /// <param name="table">The projection's document table.</param>
+    /// <param name="typeInfo">The document's JSON contract.</param>
+    /// <param name="events">The batch's events (of <paramref name="tenant"/> only, on a conjoined table).</param>
+    /// <param name="connection">The batch connection.</param>
+    /// <param name="preloaded">The documents read with the events, or <see langword="null"/>.</param>
+    /// <param name="tenant">The tenant whose documents these are: required to load or write on a conjoined table, ignored otherwise.</param>
+    public DocumentSet(DocumentTable table, JsonTypeInfo<TDocument> typeInfo, IReadOnlyList<EventEnvelope> events, NpgsqlConnection connection, IReadOnlyDictionary<string, object?>? preloaded = null, string? tenant = null)
     {
+        this.tenant = table.Conjoined ? tenant : null;
         this.table = table;
         this.typeInfo = typeInfo;
         this.events = events;
@@ -73,6 +82,7 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
 
         await using var command = new NpgsqlCommand(table.SelectSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. missing], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        AddTenant(command.Parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -86,7 +96,7 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
             {
                 // Fails the batch; the agent finds the event whose stream it is and applies the poison-event policy.
                 throw new JsonException(
-                    $"The document of stream '{id}' in {table.QuotedName} cannot be read as {typeof(TDocument).Name}: {e.Message}",
+                    $"The document of stream '{id}'{(tenant is null ? "" : $" of tenant '{tenant}'")} in {table.QuotedName} cannot be read as {typeof(TDocument).Name}: {e.Message}",
                     e.Path,
                     e.LineNumber,
                     e.BytePositionInLine,
@@ -151,6 +161,7 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
             upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. upsertIds], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. upsertData], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
             upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lastSequence });
+            AddTenant(upsert.Parameters);
             batch.BatchCommands.Add(upsert);
         }
 
@@ -158,8 +169,26 @@ internal sealed class DocumentSet<TDocument> : IDocumentSet<TDocument>, IBatchDo
         {
             var delete = new NpgsqlBatchCommand(table.DeleteSql);
             delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. deleteIds], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            AddTenant(delete.Parameters);
             batch.BatchCommands.Add(delete);
         }
+    }
+
+    // A conjoined table's statements take the tenant last: never a document of another tenant, never one without.
+    private void AddTenant(NpgsqlParameterCollection parameters)
+    {
+        if (!table.Conjoined)
+        {
+            return;
+        }
+
+        if (tenant is null)
+        {
+            throw new InvalidOperationException(
+                $"The documents in {table.QuotedName} are kept per tenant (a conjoined store, docs/tenancy.md), but this batch's document set has no tenant.");
+        }
+
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant, NpgsqlDbType = NpgsqlDbType.Text });
     }
 
     // A document the batch did not load would look absent: Create would then overwrite the stored one.

@@ -9,7 +9,11 @@ public sealed record AppendMetadata
     /// <summary>The causation id.</summary>
     public string? CausationId { get; init; }
 
-    /// <summary>The tenant id.</summary>
+    /// <summary>
+    /// The tenant id stored with the events. On a store without tenancy it is stored and nothing more; on a conjoined
+    /// store the tenant comes from <see cref="PostgresEventStore.ForTenant"/>, and this, when set, must name the same
+    /// tenant (docs/tenancy.md).
+    /// </summary>
     public string? TenantId { get; init; }
 
     /// <summary>The stream's type (for example the aggregate's name), recorded when the append creates the stream.</summary>

@@ -12,6 +12,16 @@ public sealed class ConcurrencyException : Exception
         ActualVersion = actualVersion;
     }
 
+    /// <summary>Creates the exception for a stream of a tenant (a conjoined store, docs/tenancy.md).</summary>
+    public ConcurrencyException(string tenantId, string streamId, ExpectedVersion expected, long actualVersion, Exception? innerException = null)
+        : base($"Stream '{streamId}' of tenant '{tenantId}' was expected at version {expected} but is at version {actualVersion}{(actualVersion == 0 ? " (no stream)" : "")}; nothing was appended.", innerException)
+    {
+        TenantId = tenantId;
+        StreamId = streamId;
+        Expected = expected;
+        ActualVersion = actualVersion;
+    }
+
     /// <summary>Creates the exception with a message only.</summary>
     public ConcurrencyException(string message) : base(message)
     {
@@ -31,6 +41,9 @@ public sealed class ConcurrencyException : Exception
 
     /// <summary>The stream.</summary>
     public string StreamId { get; }
+
+    /// <summary>The stream's tenant; <see langword="null"/> for a store without tenancy.</summary>
+    public string? TenantId { get; }
 
     /// <summary>What the append expected.</summary>
     public ExpectedVersion Expected { get; }

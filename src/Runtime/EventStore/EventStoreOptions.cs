@@ -30,4 +30,12 @@ public sealed class EventStoreOptions
 
     /// <summary>The largest serialized event body, in UTF-8 bytes; an append with a bigger one is refused and writes nothing.</summary>
     public int MaxEventBytes { get; set; } = DefaultMaxEventBytes;
+
+    /// <summary>
+    /// How the store separates tenants. Default <see cref="TenancyStyle.None"/>: today's single-tenant behaviour, SQL and
+    /// tables. <see cref="TenancyStyle.Conjoined"/>: streams and aggregate documents per tenant in the same schema; appends
+    /// and stream reads go through <see cref="PostgresEventStore.ForTenant"/> (docs/tenancy.md). Every store, daemon and
+    /// tool of one schema must use the same setting.
+    /// </summary>
+    public TenancyStyle Tenancy { get; set; } = TenancyStyle.None;
 }

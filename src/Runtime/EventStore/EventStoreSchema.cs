@@ -32,6 +32,8 @@ internal static class EventStoreSchema
         new(11, "one lock check (holds_slot_lock) for the fenced commit and switch; the runtime role writes projection_versions only through register_version and switch_generation, SECURITY DEFINER (docs/operations.md)", s => MigrationScript.Load("0011_holds_slot_lock.sql", s)),
         new(12, "old and new versions side by side: schema_version.compatible_from, and a progress row inserted without its projection (a first-release node) gets its name (docs/operations.md, \"Upgrading\")", SideBySide),
         new(13, "projection shapes: projection_shapes, progress.required_shape, register_shape and forget_shapes; a newer shape fences older-shape owners (docs/cluster.md, \"Shapes across code versions\")", s => MigrationScript.Load("0013_projection_shapes.sql", s)),
+        // Conjoined tenancy (docs/tenancy.md); expand only, so OldestCompatibleVersion stays.
+        new(14, "conjoined tenancy: tenant_streams keyed by (tenant, id), append_tenant_events, events unique by (stream_id, version, tenant_id), projection views with the tenant column (docs/tenancy.md)", s => MigrationScript.Load("0014_conjoined_tenancy.sql", s)),
     ];
 
     // Expand only: older libraries never see compatible_from, and a first-release node's INSERT INTO progress (name)

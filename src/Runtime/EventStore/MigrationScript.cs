@@ -3,7 +3,9 @@ namespace ProjectionGen.EventStore;
 /// <summary>
 /// A released schema step kept as it was released: an embedded <c>Migrations/NNNN_*.sql</c> file whose statements are
 /// separated by the line <see cref="Separator"/>, with <c>{schema}</c> for the quoted schema and <c>{schema_literal}</c>
-/// for its name as a string literal, both from the validated <see cref="SchemaContext.Schema"/>. The steps that create
+/// for its name as a string literal, both from the validated <see cref="SchemaContext.Schema"/>; from schema version 14 on a
+/// script may also use <c>{append_marker_key}</c>, <c>{append_marker_setting}</c> and <c>{notification_channel}</c>
+/// (the event store's append protocol, <see cref="SchemaContext"/>), which no earlier script contains. The steps that create
 /// or change the tables of the layers above the event store (progress, dead letters, nodes, history, versions) and
 /// their functions live here, so that the schema depends on no table owner (docs/daemon.md, "Moving parts").
 /// </summary>
@@ -28,6 +30,9 @@ internal static class MigrationScript
                 .Where(statement => !IsOnlyComments(statement))
                 .Select(statement => statement
                     .Replace("{schema_literal}", literal, StringComparison.Ordinal)
+                    .Replace("{append_marker_key}", context.AppendMarkerKey.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{append_marker_setting}", context.AppendMarkerSetting, StringComparison.Ordinal)
+                    .Replace("{notification_channel}", context.NotificationChannel.Value, StringComparison.Ordinal)
                     .Replace("{schema}", context.Schema.Quoted, StringComparison.Ordinal)),
         ];
     }

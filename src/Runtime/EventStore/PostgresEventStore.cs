@@ -10,7 +10,10 @@ namespace ProjectionGen.EventStore;
 /// The event store: appends with optimistic concurrency, reads by global sequence or by stream, and the safe
 /// high-water mark up to which a reader may advance without ever skipping an event that commits later.
 /// </summary>
-/// <remarks>Thread-safe. Each instance keeps the state of its own high-water mark; use one instance per data source and schema.</remarks>
+/// <remarks>
+/// Thread-safe. Each instance keeps the state of its own high-water mark; use one instance per data source and schema.
+/// With <see cref="EventStoreOptions.Tenancy"/> conjoined, streams are addressed per tenant through <see cref="ForTenant"/> (docs/tenancy.md).
+/// </remarks>
 public sealed class PostgresEventStore
 {
     private readonly NpgsqlDataSource dataSource;
@@ -27,6 +30,9 @@ public sealed class PostgresEventStore
     private readonly Func<int, (string All, string Typed)> shardReadSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (string All, string Typed)> shardReads = new();
     private readonly string readStreamUpToSql;
+    private readonly TenancyStyle tenancy;
+    private readonly string appendTenantSql;
+    private readonly string readTenantStreamSql;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keyReads = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store. Nothing is sent to the database until a method is called.</summary>
@@ -34,6 +40,7 @@ public sealed class PostgresEventStore
     /// <param name="options">The store's settings; <see cref="EventStoreOptions.Schema"/> is validated here.</param>
     /// <param name="types">The event types that may be appended and read.</param>
     /// <exception cref="ArgumentException">The schema name is not a valid identifier, or too long for the notification channel name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="EventStoreOptions.Tenancy"/> is not a defined <see cref="TenancyStyle"/>.</exception>
     public PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, EventTypeRegistry types)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
@@ -58,6 +65,15 @@ public sealed class PostgresEventStore
         safeHighWaterMark = new SafeHighWaterMark(schema, schemaContext.AppendMarkerKey, prepareStatements);
 
         appendSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
+        if (options.Tenancy is not (TenancyStyle.None or TenancyStyle.Conjoined))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Tenancy, "EventStoreOptions.Tenancy is None or Conjoined.");
+        }
+
+        tenancy = options.Tenancy;
+
+        // A conjoined store's statements (schema version 14, docs/tenancy.md); a store without tenancy never sends them.
+        appendTenantSql = $"SELECT first_seq, last_seq, new_version FROM {schema.Qualify("append_tenant_events")}($1, $2, $3, $4, $5, $6, $7, $8)";
         const string columns = ReadColumns;
         var events = schema.Qualify("events");
         readAllSql = $"SELECT {columns} FROM {events} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
@@ -95,10 +111,33 @@ public sealed class PostgresEventStore
             """);
 
         readStreamUpToSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 ORDER BY version";
+        readTenantStreamSql = $"SELECT {columns} FROM {events} WHERE stream_id = $1 AND version <= $2 AND tenant_id = $3 ORDER BY version";
     }
 
     private const string ReadColumns = "seq, stream_id, version, type, data, \"timestamp\", correlation_id, causation_id, tenant_id";
     private const string OuterReadColumns = "e.seq, e.stream_id, e.version, e.type, e.data, e.\"timestamp\", e.correlation_id, e.causation_id, e.tenant_id";
+
+    /// <summary>How the store separates tenants (<see cref="EventStoreOptions.Tenancy"/>).</summary>
+    public TenancyStyle Tenancy => tenancy;
+
+    /// <summary>
+    /// The store seen by one tenant of a conjoined store: its appends, stream reads and live aggregation address that
+    /// tenant's streams only (docs/tenancy.md).
+    /// </summary>
+    /// <param name="tenantId">The tenant; validated by <see cref="TenantIds.Validate"/>.</param>
+    /// <exception cref="ArgumentException">The tenant id is not valid.</exception>
+    /// <exception cref="InvalidOperationException">The store's <see cref="Tenancy"/> is not <see cref="TenancyStyle.Conjoined"/>.</exception>
+    public TenantEventStore ForTenant(string tenantId)
+    {
+        var tenant = TenantIds.Validate(tenantId, nameof(tenantId));
+        if (tenancy != TenancyStyle.Conjoined)
+        {
+            throw new InvalidOperationException(
+                $"The event store of schema '{Schema}' has no tenancy: set EventStoreOptions.Tenancy = TenancyStyle.Conjoined to address streams per tenant (docs/tenancy.md).");
+        }
+
+        return new TenantEventStore(this, tenant);
+    }
 
     /// <summary>The event types this store appends and reads.</summary>
     public EventTypeRegistry Types => types;
@@ -151,12 +190,24 @@ public sealed class PostgresEventStore
     /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="streamId"/> is null.</exception>
     /// <exception cref="ArgumentException">No events; an event is null, of an unregistered type, not serializable, larger than <see cref="EventStoreOptions.MaxEventBytes"/>, or its JSON is refused by PostgreSQL's jsonb (a <c>\u0000</c> in a string).</exception>
     /// <exception cref="ConcurrencyException">The stream is not at <paramref name="expected"/>.</exception>
+    /// <exception cref="InvalidOperationException">The store is conjoined (<see cref="Tenancy"/>): append through <see cref="ForTenant"/>.</exception>
     public async Task<AppendResult> AppendAsync(string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata = null, CancellationToken cancellationToken = default)
+    {
+        EnsureNoTenancy("append to");
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await AppendAsync(connection, null, streamId, events, expected, metadata, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Appends to a stream of <paramref name="tenant"/> on a connection of the store's data source.</summary>
+    internal async Task<AppendResult> AppendAsync(string tenant, string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await AppendAsync(connection, streamId, events, expected, metadata, cancellationToken).ConfigureAwait(false);
+            return await AppendAsync(connection, tenant, streamId, events, expected, metadata, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -164,7 +215,14 @@ public sealed class PostgresEventStore
     /// Appends on an open connection, inside its current transaction if it has one (the events then commit or roll
     /// back with it, and the high-water mark waits for it); otherwise as its own transaction.
     /// </summary>
-    internal async Task<AppendResult> AppendAsync(NpgsqlConnection connection, string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata, CancellationToken cancellationToken)
+    internal Task<AppendResult> AppendAsync(NpgsqlConnection connection, string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata, CancellationToken cancellationToken)
+    {
+        EnsureNoTenancy("append to");
+        return AppendAsync(connection, null, streamId, events, expected, metadata, cancellationToken);
+    }
+
+    /// <summary>Appends events to a stream of <paramref name="tenant"/> (a conjoined store) or to a stream without a tenant (<see langword="null"/>).</summary>
+    internal async Task<AppendResult> AppendAsync(NpgsqlConnection connection, string? tenant, string streamId, IReadOnlyList<object> events, ExpectedVersion expected, AppendMetadata? metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(streamId);
@@ -181,7 +239,13 @@ public sealed class PostgresEventStore
             (typeNames[i], bodies[i]) = serializer.Serialize(events[i], i, nameof(events));
         }
 
-        await using var command = new NpgsqlCommand(appendSql, connection);
+        await using var command = new NpgsqlCommand(tenant is null ? appendSql : appendTenantSql, connection);
+        if (tenant is not null)
+        {
+            // append_tenant_events: the tenant first; the events' tenant_id is the stream's tenant.
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(Nullable(metadata?.StreamType, NpgsqlDbType.Text));
         command.Parameters.Add(Nullable(expected.Version, NpgsqlDbType.Bigint));
@@ -189,7 +253,10 @@ public sealed class PostgresEventStore
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         command.Parameters.Add(Nullable(metadata?.CorrelationId, NpgsqlDbType.Text));
         command.Parameters.Add(Nullable(metadata?.CausationId, NpgsqlDbType.Text));
-        command.Parameters.Add(Nullable(metadata?.TenantId, NpgsqlDbType.Text));
+        if (tenant is null)
+        {
+            command.Parameters.Add(Nullable(metadata?.TenantId, NpgsqlDbType.Text));
+        }
 
         try
         {
@@ -201,12 +268,12 @@ public sealed class PostgresEventStore
         catch (PostgresException e) when (e.SqlState == SchemaContext.ConcurrencySqlState)
         {
             var actual = long.TryParse(e.Hint, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
-            throw new ConcurrencyException(streamId, expected, actual, e);
+            throw tenant is null ? new ConcurrencyException(streamId, expected, actual, e) : new ConcurrencyException(tenant, streamId, expected, actual, e);
         }
         catch (PostgresException e) when (e.SqlState is "22P05" or "22P02")
         {
             // untranslatable_character (a \u0000 in a JSON string) or invalid_text_representation: jsonb refused a body.
-            throw new ArgumentException($"PostgreSQL refused an event body of the append to stream '{streamId}': {e.MessageText}. Nothing was appended.", nameof(events), e);
+            throw new ArgumentException($"PostgreSQL refused an event body of the append to stream '{streamId}'{(tenant is null ? "" : $" of tenant '{tenant}'")}: {e.MessageText}. Nothing was appended.", nameof(events), e);
         }
         catch (PostgresException e) when (IsMissingSchema(e))
         {
@@ -386,9 +453,11 @@ public sealed class PostgresEventStore
     /// <summary>Reads every event of a stream in version order, upcast to the current types; empty when the stream does not exist.</summary>
     /// <param name="streamId">The stream; not empty.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="InvalidOperationException">The store is conjoined (<see cref="Tenancy"/>): read through <see cref="ForTenant"/>.</exception>
     public async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamId);
+        EnsureNoTenancy("read");
         var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -399,15 +468,27 @@ public sealed class PostgresEventStore
     }
 
     /// <summary>Reads the events of a stream up to and including <paramref name="upToVersion"/>, in version order.</summary>
-    internal async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, long upToVersion, CancellationToken cancellationToken)
+    internal Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string streamId, long upToVersion, CancellationToken cancellationToken)
+    {
+        EnsureNoTenancy("read");
+        return ReadStreamAsync(null, streamId, upToVersion, cancellationToken);
+    }
+
+    /// <summary>Reads the events of a stream of <paramref name="tenant"/> (or without a tenant: <see langword="null"/>) up to and including <paramref name="upToVersion"/>, in version order.</summary>
+    internal async Task<IReadOnlyList<EventEnvelope>> ReadStreamAsync(string? tenant, string streamId, long upToVersion, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamId);
         var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = new NpgsqlCommand(readStreamUpToSql, connection);
+            await using var command = new NpgsqlCommand(tenant is null ? readStreamUpToSql : readTenantStreamSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId, NpgsqlDbType = NpgsqlDbType.Text });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToVersion, NpgsqlDbType = NpgsqlDbType.Bigint });
+            if (tenant is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant, NpgsqlDbType = NpgsqlDbType.Text });
+            }
+
             return await ReadEnvelopesAsync(command, 16, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -457,6 +538,16 @@ public sealed class PostgresEventStore
     // Npgsql keeps prepared statements on the physical connection across pooled opens: parsed once per connection.
     private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
         prepareStatements ? command.PrepareAsync(cancellationToken) : Task.CompletedTask;
+
+    // A conjoined store's stream is (tenant, id): an operation on a stream without its tenant would address the wrong one.
+    private void EnsureNoTenancy(string operation)
+    {
+        if (tenancy == TenancyStyle.Conjoined)
+        {
+            throw new InvalidOperationException(
+                $"The event store of schema '{Schema}' is conjoined (EventStoreOptions.Tenancy): a stream belongs to a tenant, so {operation} it through store.ForTenant(tenantId) (docs/tenancy.md).");
+        }
+    }
 
     private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type) =>
         new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = type };

@@ -79,6 +79,7 @@ internal static class ProjectionGenConfigurationBinder
             {
                 case "SCHEMA": options.EventStore.Schema = child.Value ?? ""; break;
                 case "MAXEVENTBYTES": reader.Int64(child, v => options.EventStore.MaxEventBytes = (int)v, int.MaxValue); break;
+                case "TENANCY": reader.Tenancy(child, v => options.EventStore.Tenancy = v); break;
                 default: reader.Unknown(child, section.Path); break;
             }
         }
@@ -135,6 +136,18 @@ internal static class ProjectionGenConfigurationBinder
             else
             {
                 errors.Add($"{child.Path}: '{child.Value}' is not a whole number (at most {max}).");
+            }
+        }
+
+        public void Tenancy(IConfigurationSection child, Action<EventStore.TenancyStyle> set)
+        {
+            if (Enum.TryParse<EventStore.TenancyStyle>(child.Value, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(child.Value, CultureInfo.InvariantCulture, out _))
+            {
+                set(value);
+            }
+            else
+            {
+                errors.Add($"{child.Path}: '{child.Value}' is not a tenancy style (None or Conjoined, docs/tenancy.md).");
             }
         }
 

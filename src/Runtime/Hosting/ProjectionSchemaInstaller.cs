@@ -28,7 +28,7 @@ public static class ProjectionSchemaInstaller
             await store.ApplySchemaAsync(cancellationToken).ConfigureAwait(false);
             var tables = all
                 .Where(p => p.Descriptor.Kind == ProjectionKind.Aggregate)
-                .Select(p => DocumentTable.For(store.Schema, p.Descriptor))
+                .Select(p => DocumentTable.For(store, p.Descriptor))
                 .ToList();
             foreach (var table in tables)
             {

@@ -152,7 +152,9 @@ public sealed class ProjectionDeadLetters
                     var batch = new DeadLetterRetryBatch(this, generated.Descriptor, generation, epoch, position, events, connection);
                     try
                     {
-                        await generated.RunBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                        // A conjoined store's aggregate applies the event to its tenant's documents only (docs/tenancy.md).
+                        var perTenant = generated.Descriptor.Kind == ProjectionKind.Aggregate && store.Tenancy == TenancyStyle.Conjoined ? batch : null;
+                        await TenantBatch.RunAsync(generated, batch, perTenant, cancellationToken).ConfigureAwait(false);
                     }
                     catch (ProjectionHandlerException failure)
                     {
@@ -197,7 +199,7 @@ public sealed class ProjectionDeadLetters
         long epoch,
         long position,
         IReadOnlyList<EventEnvelope> events,
-        NpgsqlConnection connection) : IProjectionBatch
+        NpgsqlConnection connection) : IProjectionBatch, ITenantDocuments
     {
         // A dead letter is retried for the generation of its slot, so a projection that declares its tables writes that
         // generation's copies (docs/versions.md, "Event projections").
@@ -220,21 +222,26 @@ public sealed class ProjectionDeadLetters
 
         public NpgsqlBatch? Commit { get; private set; }
 
-        public IDocumentSet<TDocument> Documents<TDocument>() where TDocument : class
+        public IDocumentSet<TDocument> Documents<TDocument>() where TDocument : class => CreateDocuments<TDocument>(null);
+
+        /// <summary>The documents of the retried event's tenant (one event: one tenant).</summary>
+        public IDocumentSet<TDocument> Documents<TDocument>(string tenant, IReadOnlyList<EventEnvelope> tenantEvents) where TDocument : class => CreateDocuments<TDocument>(tenant);
+
+        private DocumentSet<TDocument> CreateDocuments<TDocument>(string? tenant) where TDocument : class
         {
             if (documents is DocumentSet<TDocument> existing)
             {
                 return existing;
             }
 
-            var table = DocumentTable.For(owner.schema, descriptor, generation);
+            var table = DocumentTable.For(owner.store, descriptor, generation);
             var options = owner.documentOptions;
             if (descriptor.DocumentType != typeof(TDocument) || options.GetTypeInfo(typeof(TDocument)) is not System.Text.Json.Serialization.Metadata.JsonTypeInfo<TDocument> typeInfo)
             {
                 throw new InvalidOperationException($"Projection '{descriptor.Name}' keeps documents of type {descriptor.DocumentType?.FullName ?? "(none)"}, not {typeof(TDocument).FullName}.");
             }
 
-            var created = new DocumentSet<TDocument>(table, typeInfo, events, connection);
+            var created = new DocumentSet<TDocument>(table, typeInfo, events, connection, null, tenant);
             documents = created;
             return created;
         }

@@ -99,7 +99,7 @@ public sealed class ProjectionRebuilder
                 if (descriptor.Kind == ProjectionKind.Aggregate)
                 {
                     // Created first if the projection never ran, so the delete (and the first owner) find the table.
-                    var table = DocumentTable.For(store.Schema, descriptor);
+                    var table = DocumentTable.For(store, descriptor);
                     batch.BatchCommands.Add(new NpgsqlBatchCommand(table.CreateSql));
                     batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {table.QuotedName}"));
                 }

@@ -55,7 +55,7 @@ public sealed class EventEnvelope
     /// <summary>The causation id given at append, if any.</summary>
     public string? CausationId { get; }
 
-    /// <summary>The tenant id given at append, if any.</summary>
+    /// <summary>The tenant id given at append, if any: on a conjoined store the stream's tenant (docs/tenancy.md).</summary>
     public string? TenantId { get; }
 
     /// <summary>Why <see cref="Data"/> is missing: an unknown type name or a body that failed to deserialize.</summary>

@@ -8,7 +8,7 @@ namespace ProjectionGen;
 /// <param name="Timestamp">When the event was appended.</param>
 /// <param name="CorrelationId">The correlation id, if any.</param>
 /// <param name="CausationId">The causation id, if any.</param>
-/// <param name="TenantId">The tenant id, if any.</param>
+/// <param name="TenantId">The tenant id, if any: on a conjoined store the stream's tenant (docs/tenancy.md).</param>
 public readonly record struct EventMetadata(
     long Sequence,
     string StreamId,

@@ -21,7 +21,10 @@ public interface IProjectionBatch
     /// <summary>Queues SQL commands into the batch's transaction (event projections).</summary>
     IProjectionWriter Writer { get; }
 
-    /// <summary>The batch's documents of an aggregate projection, keyed by stream id.</summary>
+    /// <summary>
+    /// The batch's documents of an aggregate projection, keyed by stream id (or routed id). On a conjoined store the
+    /// runtime hands the generated code one batch per tenant of the events, whose documents are that tenant's (docs/tenancy.md).
+    /// </summary>
     IDocumentSet<TDocument> Documents<TDocument>() where TDocument : class;
 
     /// <summary>

@@ -102,7 +102,7 @@ public sealed class ProjectionVersionOperations
                 ?? throw new InvalidOperationException($"The live generation '{liveLabel}' of projection '{projection}' is not a generation label.");
             var target = new ProjectionGeneration(projection, liveVersion, !live.LaneB);
             var eventTables = descriptor.Kind == ProjectionKind.Aggregate ? null : EventTables.Resolve(store.Schema, descriptor, target);
-            var table = eventTables is null ? DocumentTable.For(store.Schema, descriptor, target) : null;
+            var table = eventTables is null ? DocumentTable.For(store, descriptor, target) : null;
             var tableName = table?.Name ?? string.Join(", ", EventTables.PhysicalNames(descriptor, target));
             var slotNames = Enumerable.Range(0, shards).Select(shard => ProjectionSetup.SlotName(target.Key, shard, shards)).ToList();
             await using var batch = new NpgsqlBatch(connection, transaction);
