@@ -8,8 +8,16 @@ namespace ProjectionGen.Shapes.App;
 [Projection("shape_ledger", BatchSize = 20)]
 public partial class ShapeLedgerProjection
 {
-    /// <summary>The table, created by every node at start.</summary>
+    /// <summary>
+    /// The table, created by every node at start; the new build's migration adds a column (expand only: the old build's
+    /// inserts, which do not name it, keep working while both builds run) that its withdrawal handler fills in.
+    /// </summary>
+#if NEW_BUILD
+    public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS shape_ledger (seq bigint NOT NULL, account text NOT NULL, amount int NOT NULL); "
+        + "ALTER TABLE shape_ledger ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'deposit'";
+#else
     public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS shape_ledger (seq bigint NOT NULL, account text NOT NULL, amount int NOT NULL)";
+#endif
 
     /// <summary>Applies a deposit.</summary>
     public static void Handle(Deposited e, EventMetadata metadata, IProjectionWriter writer) =>
@@ -18,6 +26,6 @@ public partial class ShapeLedgerProjection
 
     /// <summary>Applies a withdrawal (new build only).</summary>
     public static void Handle(Withdrawn e, EventMetadata metadata, IProjectionWriter writer) =>
-        writer.Execute("INSERT INTO shape_ledger (seq, account, amount) VALUES ($1, $2, $3)", metadata.Sequence, e.Account, -e.Amount);
+        writer.Execute("INSERT INTO shape_ledger (seq, account, amount, kind) VALUES ($1, $2, $3, 'withdrawal')", metadata.Sequence, e.Account, -e.Amount);
 #endif
 }

@@ -5,7 +5,8 @@ namespace ProjectionGen.Tests;
 
 /// <summary>
 /// A rolling deploy with real processes of two builds of one application (docs/operations.md, "Rolling deploys that
-/// change a projection's handlers"): the new build's <c>shape_ledger</c> adds a handler for withdrawals. Old nodes and
+/// change a projection's handlers"): the new build's <c>shape_ledger</c> adds a handler for withdrawals and a column to
+/// its table (the application's own migration, run by the new build's first node while the old ones write). Old nodes and
 /// an old appender are live while the new build starts and takes over; new writers append withdrawals throughout; old
 /// nodes are stopped one by one. Every event of the new type is applied, exactly once.
 /// </summary>
@@ -32,7 +33,7 @@ public sealed class RollingDeployTests(PostgresFixture postgres)
         var newA = processes.Add(AppProcess.Start("New", "new-a", "node", connection, "new-a"));
         await WaitForAsync(() => ScalarAsync(connection, "SELECT count(*) FROM projectiongen.projection_shapes"), 2, "the new build's shape registered", newA);
         var newAppender = processes.Add(AppProcess.Start("New", "new-appender", "append", connection, stopFile));
-        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        await WaitForAsync(() => ScalarAsync(connection, "SELECT count(*) FROM projectiongen.events WHERE type = 'withdrawn'"), 5, "the new writer's first withdrawals", newAppender, atLeast: true);
         await oldA.StopAsync(StopBound, Ct);
         var newB = processes.Add(AppProcess.Start("New", "new-b", "node", connection, "new-b"));
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
@@ -49,6 +50,9 @@ public sealed class RollingDeployTests(PostgresFixture postgres)
         var problems = await EventuallyExactlyOnceAsync(connection, TimeSpan.FromSeconds(60));
         var diagnostics = processes.Describe();
         Assert.True(problems.Count == 0, $"{problems.Count} events not applied exactly once: {string.Join(", ", problems.Take(20))}\n{diagnostics}");
+
+        // The new build's table migration ran while the old nodes wrote, and every withdrawal went through the new handler.
+        Assert.Equal(withdrawals, await ScalarAsync(connection, "SELECT count(*) FROM shape_ledger WHERE kind = 'withdrawal' AND amount < 0"));
 
         // No old append refused (the schema stays compatible), no node in a reconnect loop (1014: lock connection unavailable).
         Assert.Contains(" refused 0", oldAppender.Output, StringComparison.Ordinal);
@@ -74,7 +78,7 @@ public sealed class RollingDeployTests(PostgresFixture postgres)
 
         // New writers start before any node of the new build: the old node reads past their withdrawals.
         var newAppender = processes.Add(AppProcess.Start("New", "new-appender", "append", connection, stopFile));
-        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        await WaitForAsync(() => ScalarAsync(connection, "SELECT count(*) FROM projectiongen.events WHERE type = 'withdrawn'"), 5, "the new writer's first withdrawals", newAppender, atLeast: true);
         await File.WriteAllTextAsync(stopFile, "stop", Ct);
         Assert.Equal(0, await newAppender.WaitForExitAsync(StopBound, Ct));
         File.Delete(stopFile);
