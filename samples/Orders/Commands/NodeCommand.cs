@@ -14,9 +14,8 @@ namespace Orders.Commands;
 /// logged, alerted and recorded for <c>status</c>). With <c>--dashboard-port N</c> it also serves the operations
 /// dashboard, read-only, at <c>http://127.0.0.1:N/projectiongen</c>. With <c>--lock-connection</c> the batches go through
 /// <c>--connection</c> (a pooler in transaction mode: add <c>--no-prepare</c>, or the node refuses to start) and the locks
-/// directly; with
-/// <c>--schema-connection</c> the schema is applied by that role (docs/operations.md, "Behind a connection pooler",
-/// "Least privilege").
+/// directly; with <c>--schema-connection</c> the schema is applied by that role (docs/operations.md, "Behind a connection
+/// pooler", "Least privilege").
 /// </summary>
 internal static class NodeCommand
 {
