@@ -10,9 +10,9 @@ namespace ProjectionGen.Tests;
 /// The pooler acceptance with the sample's own processes (docs/operations.md, "Behind a connection pooler"): three
 /// <c>node --lock-connection &lt;direct&gt; --no-prepare</c> processes with their batches through a real PgBouncer in
 /// transaction mode catch up a backlog of 50,000 events appended while they were stopped, then keep going while four
-/// writer processes append through the pooler, the pooler restarts and the pooler's server connections of the batches are
-/// terminated: <c>verify</c> reports exactly once, <c>status --json</c> shows no paused slot and every slot at the high-water
-/// mark, and every node is still running. A node whose batches go through the pooler with prepared statements left on
+/// writer processes append through the pooler, the pooler restarts and the pooler's server connections (the batches' and
+/// the writers') are terminated: <c>verify</c> reports exactly once, <c>status --json</c> shows no paused slot and every
+/// slot at the high-water mark, and every node is still running. A node whose batches go through the pooler with prepared statements left on
 /// is refused at start with the message.
 /// </summary>
 public sealed class OrdersPoolerAcceptanceTests(PostgresFixture postgres)
@@ -57,9 +57,9 @@ public sealed class OrdersPoolerAcceptanceTests(PostgresFixture postgres)
             await proxy.RestartAsync(Ct);
             Log("pooler restarted");
             await Task.Delay(TimeSpan.FromSeconds(3), Ct);
-            var terminated = await TerminateBatchBackendsAsync(direct);
-            Log($"terminated {terminated} batch backends of the pooler");
-            Assert.True(terminated > 0, "no batch backend of the pooler to terminate");
+            var terminated = await TerminatePoolerBackendsAsync(direct);
+            Log($"terminated {terminated} server connections of the pooler");
+            Assert.True(terminated > 0, "no server connection of the pooler to terminate");
             await Task.Delay(TimeSpan.FromSeconds(3), Ct);
             await stop.CancelAsync();
             var runs = await Task.WhenAll(writers);
@@ -136,13 +136,18 @@ public sealed class OrdersPoolerAcceptanceTests(PostgresFixture postgres)
         return (succeeded, failed);
     }
 
-    /// <summary>Terminates the server connections PgBouncer opened for the nodes' batches (their application name is the daemon's batch name).</summary>
-    private static async Task<long> TerminateBatchBackendsAsync(string direct)
+    /// <summary>
+    /// Terminates the pooler's server connections: every session in the database but the nodes' lock connections (direct)
+    /// and this one. The nodes' batches and the writers share the pooler's server connections, and a server connection
+    /// shows the application name of the client that used it last, so the batches' cannot be told apart by name.
+    /// </summary>
+    private static async Task<long> TerminatePoolerBackendsAsync(string direct)
     {
         await using var admin = new NpgsqlConnection(direct);
         await admin.OpenAsync(Ct);
         await using var terminate = new NpgsqlCommand(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'projectiongen-batch:%'",
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            + "AND backend_type = 'client backend' AND application_name NOT LIKE 'projectiongen-lock:%'",
             admin);
         return (long)(await terminate.ExecuteScalarAsync(Ct))!;
     }
