@@ -8,16 +8,16 @@ var streams = new Option<int>("--streams") { Description = "order streams", Defa
 var events = new Option<int>("--events") { Description = "events per stream", DefaultValueFactory = _ => 10 };
 var writers = new Option<int>("--writers") { Description = "concurrent writers", DefaultValueFactory = _ => 4 };
 var json = new Option<bool>("--json") { Description = "JSON output" };
-var lockConnection = new Option<string?>("--lock-connection") { Description = "a direct connection for the node's locks when --connection goes through a pooler in transaction mode (statements are then not prepared)" };
+var lockConnection = new Option<string?>("--lock-connection") { Description = "a direct connection for the node's locks when --connection goes through a pooler in transaction mode (add --no-prepare: a node whose batches go through a pooler with prepared statements refuses to start)" };
 var schemaConnection = new Option<string?>("--schema-connection") { Description = "the schema owner's (migration role's) connection string for applying the schema; default: --connection" };
-var noPrepare = new Option<bool>("--no-prepare") { Description = "do not prepare statements (appending through a pooler in transaction mode)" };
+var noPrepare = new Option<bool>("--no-prepare") { Description = "do not prepare statements (appends, or a node's batches, through a pooler in transaction mode)" };
 var dashboardPort = new Option<int?>("--dashboard-port") { Description = "also serve the operations dashboard at http://127.0.0.1:N/projectiongen" };
 
 var demo = new Command("demo", "The main job: three nodes, PostgreSQL restarted and crashed under them, exactly-once verified") { connection };
 demo.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
 
-var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node, dashboardPort, lockConnection, schemaConnection };
-nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(dashboardPort), ct, result.GetValue(lockConnection), result.GetValue(schemaConnection)));
+var nodeCommand = new Command("node", "Run one daemon node until SIGINT/SIGTERM") { requiredConnection, node, dashboardPort, lockConnection, schemaConnection, noPrepare };
+nodeCommand.SetAction((result, ct) => NodeCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(dashboardPort), ct, result.GetValue(lockConnection), result.GetValue(schemaConnection), result.GetValue(noPrepare)));
 
 var append = new Command("append", "Append whole orders") { requiredConnection, streams, events, writers, schemaConnection, noPrepare };
 append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(streams), result.GetValue(events), result.GetValue(writers), ct, result.GetValue(schemaConnection), result.GetValue(noPrepare)));

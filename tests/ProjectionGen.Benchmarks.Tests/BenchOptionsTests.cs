@@ -37,6 +37,9 @@ public sealed class BenchOptionsTests
         Assert.Equal(2, options.RebalanceTrials);
         Assert.Equal(100, options.CoordinationProjections);
         Assert.Equal(800, options.ShardEvents);
+        Assert.Equal(50_000, options.PoolerEvents);
+        Assert.Equal(2_000, BenchOptions.Parse(["--smoke"]).PoolerEvents);
+        Assert.Equal(30_000, BenchOptions.Parse(["--only", "pooler", "--pooler-events", "30000"]).PoolerEvents);
         Assert.True(options.Runs("coordination"));
         Assert.False(options.Runs("catchup"));
         Assert.Equal(10, BenchOptions.Parse(["--smoke"]).CoordinationProjections);

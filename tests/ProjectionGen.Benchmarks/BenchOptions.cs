@@ -68,13 +68,16 @@ public sealed record BenchOptions
     /// <summary>Events of each sharded-throughput run (1, 2 and 4 shards of a projection waiting 2 ms per event).</summary>
     public int ShardEvents { get; init; } = 4_000;
 
+    /// <summary>Events of the pooler catch-up (direct against through PgBouncer in transaction mode).</summary>
+    public int PoolerEvents { get; init; } = 50_000;
+
     /// <summary>Runs the server with fsync=on.</summary>
     public bool Durable { get; init; }
 
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, levers, rowwrites, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, levers, rowwrites, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards, pooler); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -103,9 +106,10 @@ public sealed record BenchOptions
           --coordination-projections N  4-shard idle projections of the coordination-load cluster (default 100)
           --coordination-seconds N      how long the idle load is measured (default 30)
           --shard-events N      events of each sharded-throughput run (default 4000)
+          --pooler-events N     events of the pooler catch-up, direct against through PgBouncer (default 50000)
           --durable             server with fsync=on
           --only a,b            run only these scenarios: catchup, guard, levers, scale, live, failover, memory, dispatch,
-                                append, rebalance, coordination, shards; rowwrites (the write lever alone, part of levers)
+                                append, rebalance, coordination, shards, pooler; rowwrites (the write lever alone, part of levers)
           --out DIR             output directory (default artifacts/bench)
         """;
 
@@ -121,7 +125,7 @@ public sealed record BenchOptions
                 Smoke = true, Events = 2_000, Streams = 100, LiveRate = 200, LiveDuration = TimeSpan.FromSeconds(2), FailoverTrials = 1,
                 MemoryEvents = 3_000, ScaleEvents = [4_000], GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
                 RebalanceTrials = 1, RebalanceEvictionTimeout = TimeSpan.FromSeconds(3), CoordinationProjections = 10,
-                CoordinationDuration = TimeSpan.FromSeconds(5), ShardEvents = 300,
+                CoordinationDuration = TimeSpan.FromSeconds(5), ShardEvents = 300, PoolerEvents = 2_000,
             }
             : new BenchOptions();
         for (var i = 0; i < args.Count; i++)
@@ -152,6 +156,7 @@ public sealed record BenchOptions
                 "--coordination-projections" => options with { CoordinationProjections = Math.Min(Number(), 100) },
                 "--coordination-seconds" => options with { CoordinationDuration = TimeSpan.FromSeconds(Number()) },
                 "--shard-events" => options with { ShardEvents = Number() },
+                "--pooler-events" => options with { PoolerEvents = Number() },
                 "--durable" => options with { Durable = true },
                 "--only" => options with { Only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase) },
                 "--out" => options with { OutputDirectory = Value() },

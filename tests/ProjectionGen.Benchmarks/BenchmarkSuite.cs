@@ -87,6 +87,11 @@ public static class BenchmarkSuite
             {
                 await ShardThroughputScenario.RunAsync(context);
             }
+
+            if (options.Runs("pooler"))
+            {
+                await PoolerCatchUpScenario.RunAsync(context);
+            }
         }
 
         report.Setup += $" Whole run: {total.Elapsed.TotalMinutes:F1} min.";

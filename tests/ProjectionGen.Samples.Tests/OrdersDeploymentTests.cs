@@ -5,7 +5,7 @@ using Xunit;
 namespace ProjectionGen.Tests;
 
 /// <summary>
-/// The sample deployed as docs/operations.md describes: behind a PgBouncer in transaction mode (<c>--lock-connection</c>,
+/// The sample deployed as docs/operations.md describes: behind a PgBouncer in transaction mode (<c>--lock-connection</c> and <c>--no-prepare</c>,
 /// "Behind a connection pooler"), and upgrading a database of a sample release whose ledger table was
 /// <c>public.order_ledger</c> ("Upgrading").
 /// </summary>
@@ -28,8 +28,8 @@ public sealed class OrdersDeploymentTests(PostgresFixture postgres)
 
         var (appendExit, appendOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(2), "append", "--connection", pooled, "--schema-connection", direct, "--no-prepare", "--streams", "40", "--events", "5", "--writers", "2");
         Assert.True(appendExit == 0, appendOutput);
-        await using var first = SampleApp.Start("node", "--connection", pooled, "--lock-connection", direct, "--node", "pool-1");
-        await using var second = SampleApp.Start("node", "--connection", pooled, "--lock-connection", direct, "--node", "pool-2");
+        await using var first = SampleApp.Start("node", "--connection", pooled, "--lock-connection", direct, "--no-prepare", "--node", "pool-1");
+        await using var second = SampleApp.Start("node", "--connection", pooled, "--lock-connection", direct, "--no-prepare", "--node", "pool-2");
         var (moreExit, moreOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(2), "append", "--connection", pooled, "--no-prepare", "--streams", "20", "--events", "4");
         Assert.True(moreExit == 0, moreOutput);
 

@@ -32,6 +32,9 @@ internal sealed class SampleApp : IAsyncDisposable
 
     public int Id => process.Id;
 
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => process.HasExited;
+
     public static SampleApp Start(params string[] arguments) => StartExecutable(null, arguments);
 
     /// <summary>Starts <paramref name="executable"/> (a published sample), or the built sample through dotnet when null.</summary>
@@ -93,6 +96,16 @@ internal sealed class SampleApp : IAsyncDisposable
         }
 
         using var deadline = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(deadline.Token);
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    /// <summary>Waits for the process to end by itself within <paramref name="timeout"/>; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(timeout);
         await process.WaitForExitAsync(deadline.Token);
         process.WaitForExit();
         return process.ExitCode;

@@ -2,6 +2,7 @@ using Npgsql;
 using Orders.Events;
 using ProjectionGen;
 using ProjectionGen.EventStore;
+using ProjectionGen.Hosting;
 
 namespace Orders.Infrastructure;
 
@@ -36,8 +37,8 @@ internal sealed class OrdersDatabase : IAsyncDisposable
     public const string LedgerTable = "projectiongen.order_ledger";
 
     /// <summary>
-    /// Opens the database, and with <paramref name="applySchema"/> brings the event store schema up to date and creates
-    /// (or moves) the ledger table, connecting for that with <paramref name="schemaConnectionString"/> when given (the
+    /// Opens the database, and with <paramref name="applySchema"/> brings the event store schema up to date, creates the
+    /// aggregate projections' document tables and creates (or moves) the ledger table, connecting for that with <paramref name="schemaConnectionString"/> when given (the
     /// migration role, docs/operations.md "Least privilege"). A role whose schema is current creates nothing.
     /// </summary>
     /// <param name="connectionString">The connection of this process's work (appends, reads).</param>
@@ -51,15 +52,17 @@ internal sealed class OrdersDatabase : IAsyncDisposable
         var database = new OrdersDatabase(connectionString, dataSource, CreateStore(dataSource, prepareStatements));
         if (applySchema)
         {
+            // The event store schema and the aggregate projections' document tables (a role whose schema is current and
+            // whose tables exist creates nothing), then the ledger table: the schema owner's deployment step.
             if (schemaConnectionString is null)
             {
-                await database.Store.ApplySchemaAsync(cancellationToken);
+                await ProjectionSchemaInstaller.ApplyAsync(connectionString, new EventStoreOptions { PrepareStatements = prepareStatements }, Projections(), cancellationToken);
                 await EnsureLedgerTableAsync(dataSource, cancellationToken);
             }
             else
             {
+                await ProjectionSchemaInstaller.ApplyAsync(schemaConnectionString, new EventStoreOptions { PrepareStatements = false }, Projections(), cancellationToken);
                 await using var schemaSource = NpgsqlDataSource.Create(schemaConnectionString);
-                await CreateStore(schemaSource, prepareStatements: false).ApplySchemaAsync(cancellationToken);
                 await EnsureLedgerTableAsync(schemaSource, cancellationToken);
             }
         }

@@ -109,6 +109,7 @@ public sealed class ProjectionVersionOperations
             if (table is not null)
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(table.CreateSql));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(CopyGrantsSql(DocumentTable.For(store.Schema, descriptor, live).QuotedName, table.QuotedName)));
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(table.TruncateSql));
             }
 
@@ -196,6 +197,17 @@ public sealed class ProjectionVersionOperations
             return (target, ProjectionLifecycleKind.VersionRetired, $"generation {target.Label} retired");
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Grants on <paramref name="to"/> what the live generation's table <paramref name="from"/> grants (other than to its
+    /// owner), as <c>prepare_event_tables</c> does for an event projection's copies: the runtime role that writes the live
+    /// table writes the shadow one too (docs/operations.md, "Least privilege"); without them the nodes of a least-privilege
+    /// role could not write the generation they build. Both names are validated, quoted identifiers.
+    /// </summary>
+    private static string CopyGrantsSql(string from, string to) =>
+        "DO $grants$ DECLARE g record; BEGIN FOR g IN SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee "
+        + $"FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = to_regclass('{from.Replace("'", "''", StringComparison.Ordinal)}') AND a.grantee <> c.relowner "
+        + $"LOOP EXECUTE format('GRANT %s ON TABLE {to.Replace("'", "''", StringComparison.Ordinal)} TO %s', g.privilege_type, g.grantee); END LOOP; END $grants$";
 
     private ProjectionDescriptor Find(string projection)
     {

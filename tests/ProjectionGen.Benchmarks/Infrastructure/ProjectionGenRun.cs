@@ -76,10 +76,10 @@ internal static class ProjectionGenRun
     /// Starts one daemon node with <paramref name="projection"/> on an already seeded database and waits until it commits
     /// the head; the clock runs from <see cref="ProjectionDaemon.StartAsync"/> to that commit.
     /// </summary>
-    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false, Func<DaemonTestHooks, DaemonTestHooks>? tune = null)
+    public static async Task<CatchUpResult> CatchUpAsync(string connectionString, IGeneratedProjection projection, long head, CommitFencing fencing, TimeSpan timeout, int batchSize = 500, Action<ProjectionDaemonOptions>? configure = null, bool generatedJson = false, Func<DaemonTestHooks, DaemonTestHooks>? tune = null, bool prepareStatements = true)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = Store(dataSource, generatedJson ? GeneratedJson() : null);
+        var store = new PostgresEventStore(dataSource, new EventStoreOptions { SerializerOptions = generatedJson ? GeneratedJson() : null, PrepareStatements = prepareStatements }, Types());
         long commitTicks = 0;
         long lastCommitted = 0;
         long beforeCommit = 0;
