@@ -52,8 +52,9 @@ BEGIN
   v_has_newest := FOUND;
   IF v_has_newest AND v_newest.fingerprint = p_fingerprint THEN
     IF p_register THEN
-      -- Rows made since (a first start, a rebuild's new rows, forget_shapes) get the shape, under a new epoch.
-      UPDATE {schema}.progress p SET required_shape = p_fingerprint, epoch = p.epoch + 1
+      -- Rows made since (a first start, a rebuild's new rows, forget_shapes) get the shape, under a new epoch if they
+      -- were ever owned (epoch 0: nobody to fence; an acquisition waiting on the row re-checks required_shape).
+      UPDATE {schema}.progress p SET required_shape = p_fingerprint, epoch = CASE WHEN p.epoch = 0 THEN 0 ELSE p.epoch + 1 END
        WHERE p.projection = ANY (v_keys) AND p.required_shape IS DISTINCT FROM p_fingerprint;
     END IF;
     RETURN QUERY SELECT 'current'::text, v_newest.event_types, 0::bigint;
@@ -86,7 +87,7 @@ BEGIN
   END IF;
   INSERT INTO {schema}.projection_shapes (projection, seq, fingerprint, event_types, registered_by)
   VALUES (p_key, CASE WHEN v_has_newest THEN v_newest.seq + 1 ELSE 1 END, p_fingerprint, p_types, p_node);
-  UPDATE {schema}.progress p SET required_shape = p_fingerprint, epoch = p.epoch + 1
+  UPDATE {schema}.progress p SET required_shape = p_fingerprint, epoch = CASE WHEN p.epoch = 0 THEN 0 ELSE p.epoch + 1 END
    WHERE p.projection = ANY (v_keys) AND p.required_shape IS DISTINCT FROM p_fingerprint;
   RETURN QUERY SELECT (CASE WHEN v_has_newest THEN 'registered' ELSE 'first' END)::text, coalesce(v_added, p_types), 0::bigint;
 END
