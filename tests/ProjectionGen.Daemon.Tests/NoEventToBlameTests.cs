@@ -116,4 +116,57 @@ public sealed class NoEventToBlameTests(PostgresFixture postgres)
 
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false));
     }
+    /// <summary>
+    /// A read model the node's role cannot write as the code expects (a table missing, renamed, not granted, or a
+    /// column a newer build's migration has not added yet: SQLSTATE class 42) fails every event alike, so no event is to
+    /// blame: the slot stalls with an alert and dead-letters nothing, and catches up exactly once when the schema is
+    /// put right (docs/daemon.md, "Failures that are not lock loss").
+    /// </summary>
+    [Theory]
+    [InlineData("ALTER TABLE ledger RENAME TO ledger_away", "ALTER TABLE ledger_away RENAME TO ledger")]
+    [InlineData("ALTER TABLE ledger RENAME COLUMN amount TO amount_away", "ALTER TABLE ledger RENAME COLUMN amount_away TO amount")]
+    public async Task A_read_model_the_node_cannot_write_stalls_the_slot_with_an_alert_and_dead_letters_nothing(string breakSql, string repairSql)
+    {
+        await using var database = await postgres.CreateDatabaseAsync("nowrite");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await ExecuteAsync(connection, breakSql);
+        await bed.AppendAsync(60);
+
+        var daemon = bed.CreateDaemon("nowrite-" + Guid.NewGuid().ToString("N")[..6], [new LedgerProjection()], o =>
+        {
+            o.RetryDelay = TimeSpan.FromMilliseconds(10);
+            o.MaxRetryDelay = TimeSpan.FromMilliseconds(100);
+        });
+        await daemon.StartAsync(Ct);
+        await Eventually.HoldsAsync(
+            () => bed.Lifecycle.Any(e => e.Kind == ProjectionLifecycleKind.BatchStalled && e.Projection == "ledger")
+                || daemon.GetStates().Single().Position > 0 || daemon.GetStates().Single().Status == AgentStatus.Paused,
+            TimeSpan.FromSeconds(60), "the slot to stall (or move past its events)");
+
+        // Well past an event's retries (MaxRetries 3): blamed on events, they would have been dead-lettered by now.
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM projectiongen.dead_letters"));
+        Assert.Equal(0L, daemon.GetStates().Single().Position);
+        Assert.Equal(AgentStatus.Running, daemon.GetStates().Single().Status);
+        var stalled = Assert.Single(bed.Lifecycle, e => e.Kind == ProjectionLifecycleKind.BatchStalled && e.Projection == "ledger");
+        Assert.Contains("42", stalled.Cause!, StringComparison.Ordinal);
+
+        await ExecuteAsync(connection, repairSql);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger");
+        Assert.Empty(await bed.VerifyExactlyOnceAsync(balances: false));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
 }

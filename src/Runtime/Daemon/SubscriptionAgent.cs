@@ -345,6 +345,16 @@ internal sealed class SubscriptionAgent : IDisposable
         _ => false,
     };
 
+    /// <summary>
+    /// SQLSTATE class 42 (a table or column missing or renamed, a privilege not granted, SQL that does not fit the
+    /// schema) or 3F000 (no such schema): the read model's schema, the grants or the code are at fault, never one event's
+    /// data (the handlers' statements are parameterized), so dead-lettering would empty the read model one event at a
+    /// time. The batch is treated as having no event to blame: backoff, an alert, and it catches up once the schema is
+    /// put right (docs/daemon.md, "Failures that are not lock loss").
+    /// </summary>
+    private static bool IsReadModelUnwritable(Exception failure) =>
+        failure is PostgresException { SqlState: [ '4', '2', _, _, _ ] or PostgresErrorCodes.InvalidSchemaName };
+
     private async Task<bool> OnTransientFailureAsync(Exception failure, CancellationToken abort)
     {
         // Every failure in a row doubles the delay (up to MaxRetryDelay).
@@ -366,7 +376,8 @@ internal sealed class SubscriptionAgent : IDisposable
     /// </summary>
     private async Task<bool> OnBatchFailedAsync(Exception failure, CancellationToken abort)
     {
-        var attempted = attemptedEvents;
+        // A read model the node cannot write as the code expects fails every event alike: no event is to blame.
+        var attempted = IsReadModelUnwritable(failure) ? null : attemptedEvents;
         attemptedEvents = null;
         if (attempted is { Count: 1 })
         {
