@@ -51,7 +51,7 @@ public sealed class PoolerTests(PostgresFixture postgres)
         // prepared), the locks direct.
         var pooled = new NpgsqlConnectionStringBuilder(proxy.ConnectionString) { Database = database.Name, Pooling = true, MaxPoolSize = 8 }.ConnectionString;
         var unprepared = new EventStoreOptions { PrepareStatements = false };
-        await using var writerSource = NpgsqlDataSource.Create(pooled);
+        await using var writerSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pooled) { ApplicationName = "pooled-writer" }.ConnectionString);
         var writerStore = new PostgresEventStore(writerSource, unprepared, DaemonTestBed.Registry());
 
         // The backlog: 50,000 events appended through the pooler, a hundred per append.
@@ -93,8 +93,12 @@ public sealed class PoolerTests(PostgresFixture postgres)
         await using (var admin = new NpgsqlConnection(database.ConnectionString))
         {
             await admin.OpenAsync(Ct);
-            await using var terminate = new NpgsqlCommand("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'projectiongen-batch:%'", admin);
-            await terminate.ExecuteScalarAsync(Ct);
+            // The pooler's server connections show the name of the client that used them last: a batch's or a writer's.
+            await using var terminate = new NpgsqlCommand(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                + "AND (application_name LIKE 'projectiongen-batch:%' OR application_name = 'pooled-writer')",
+                admin);
+            Assert.True((long)(await terminate.ExecuteScalarAsync(Ct))! > 0, "no server connection of the pooler was terminated: the fault did nothing");
         }
 
         await Task.Delay(TimeSpan.FromSeconds(2), Ct);
