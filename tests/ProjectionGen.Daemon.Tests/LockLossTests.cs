@@ -53,8 +53,9 @@ public sealed class LockLossTests(PostgresFixture postgres)
 
         using var stopWriters = new CancellationTokenSource();
         var writers = bed.StartWriters(3, stopWriters.Token);
-        var owner = await bed.WaitForOwnerAsync("ledger", TimeSpan.FromSeconds(30));
-        var (epochBefore, _) = await bed.ReadOwnershipAsync("ledger");
+        await bed.WaitForOwnerAsync("ledger", TimeSpan.FromSeconds(30));
+        var (epochBefore, ownerBefore) = await bed.ReadOwnershipAsync("ledger");
+        var owner = ownerBefore ?? throw new InvalidOperationException("ledger has no owner after the wait for one");
         await Eventually.HoldsAsync(
             () => bed.Lifecycle.Any(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "ledger" } && e.ToPosition > e.FromPosition),
             TimeSpan.FromSeconds(30), "a first ledger batch");

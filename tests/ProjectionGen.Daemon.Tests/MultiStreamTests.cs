@@ -84,13 +84,19 @@ public sealed class MultiStreamTests(PostgresFixture postgres)
     {
         await using var bed = await DaemonTestBed.CreateAsync(connectionString);
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        await bed.CreateDaemon("a-" + suffix, Projections()).StartAsync(Ct);
-        await bed.CreateDaemon("b-" + suffix, Projections()).StartAsync(Ct);
+        var a = bed.CreateDaemon("a-" + suffix, Projections());
+        var b = bed.CreateDaemon("b-" + suffix, Projections());
+        await a.StartAsync(Ct);
+        await b.StartAsync(Ct);
 
+        // Balanced first, and the owner and its epoch read together: read apart, the first node's owning and the
+        // second's epoch after the rebalance handoff could be paired, and that owner never stops at that epoch.
+        await DaemonTestBed.WaitForBalanceAsync(TimeSpan.FromSeconds(30), a, b);
         using var stopWriters = new CancellationTokenSource();
         var writers = bed.StartWriters(3, stopWriters.Token, streams: 30);
-        var owner = await bed.WaitForOwnerAsync("branch_totals", TimeSpan.FromSeconds(30));
-        var (epochBefore, _) = await bed.ReadOwnershipAsync("branch_totals");
+        await bed.WaitForOwnerAsync("branch_totals", TimeSpan.FromSeconds(30));
+        var (epochBefore, ownerBefore) = await bed.ReadOwnershipAsync("branch_totals");
+        var owner = ownerBefore ?? throw new InvalidOperationException("branch_totals has no owner after the wait for one");
         await Eventually.HoldsAsync(
             () => bed.Lifecycle.Count(e => e is { Kind: ProjectionLifecycleKind.BatchCommitted, Projection: "branch_totals" } && e.ToPosition > e.FromPosition) >= 2,
             TimeSpan.FromSeconds(30), "two branch_totals batches");
