@@ -90,8 +90,11 @@ internal sealed class SampleApp : IAsyncDisposable
     /// <summary>SIGTERM: a node drains, releases its locks and exits.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        // Never signal a process that has exited: its pid may already belong to another process (this machine's pids
+        // wrap at 32,768, and every PostgreSQL connection is a process), such as another test project's test host.
+        if (!process.HasExited)
         {
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
             await kill.WaitForExitAsync();
         }
 
