@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Orders.Commands;
+using Orders.Infrastructure;
+using ProjectionGen.CommandLine;
+using ProjectionGen.EventStore;
 
 var connection = new Option<string?>("--connection") { Description = "Npgsql connection string of an existing database (default for demo: an ephemeral server)" };
 var requiredConnection = new Option<string>("--connection") { Description = "Npgsql connection string", Required = true };
@@ -7,7 +10,6 @@ var node = new Option<string>("--node") { Description = "this node's name", Requ
 var streams = new Option<int>("--streams") { Description = "order streams", DefaultValueFactory = _ => 100 };
 var events = new Option<int>("--events") { Description = "events per stream", DefaultValueFactory = _ => 10 };
 var writers = new Option<int>("--writers") { Description = "concurrent writers", DefaultValueFactory = _ => 4 };
-var json = new Option<bool>("--json") { Description = "JSON output" };
 var lockConnection = new Option<string?>("--lock-connection") { Description = "a direct connection for the node's locks when --connection goes through a pooler in transaction mode (add --no-prepare: a node whose batches go through a pooler with prepared statements refuses to start)" };
 var schemaConnection = new Option<string?>("--schema-connection") { Description = "the schema owner's (migration role's) connection string for applying the schema; default: --connection" };
 var noPrepare = new Option<bool>("--no-prepare") { Description = "do not prepare statements (appends, or a node's batches, through a pooler in transaction mode)" };
@@ -25,31 +27,26 @@ append.SetAction((result, ct) => AppendCommand.RunAsync(result.GetValue(required
 var verify = new Command("verify", "Exit 0 if and only if every read model equals the fold of all committed events") { requiredConnection };
 verify.SetAction((result, ct) => VerifyCommand.RunAsync(result.GetValue(requiredConnection)!, ct));
 
-var status = new Command("status", "The nodes, and owner, epoch, position and lag per projection (and shard)") { requiredConnection, json };
-status.SetAction((result, ct) => StatusCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(json), ct));
+// The operator's commands come from ProjectionGen.CommandLine (docs/operations.md, "Command line"): projections
+// (status, rebuild, switch-back, retire, drain, undrain, resume, history, dead-letters), db and events, over this
+// sample's store and projections. --connection (and --schema-connection for db apply) may stand anywhere after them.
+var operatorConnection = new Option<string>("--connection") { Description = "Npgsql connection string", Required = true, Recursive = true };
+var operatorSchemaConnection = new Option<string?>("--schema-connection") { Description = "the schema owner's connection string for db apply; default: --connection", Recursive = true };
+ProjectionGenCommandTargetFactory openSample = async (result, ct) =>
+{
+    var connectionString = result.GetValue(operatorConnection)!;
+    var database = await OrdersDatabase.OpenAsync(connectionString, applySchema: false, ct);
+    return new ProjectionGenCommandTarget(database.Store, new EventStoreOptions(), OrdersDatabase.Projections(), result.GetValue(operatorSchemaConnection) ?? connectionString, owned: database);
+};
+var projections = ProjectionGenCommands.CreateProjectionsCommand(openSample);
+var db = ProjectionGenCommands.CreateDatabaseCommand(openSample);
+var eventsCommand = ProjectionGenCommands.CreateEventsCommand(openSample);
+foreach (var group in new[] { projections, db, eventsCommand })
+{
+    group.Add(operatorConnection);
+    group.Add(operatorSchemaConnection);
+}
 
-var projection = new Argument<string>("projection") { Description = "the projection to rebuild (order_summary, order_ledger or sku_sales)" };
-var shadowOption = new Option<bool>("--shadow") { Description = "replay into a fresh table (for order_ledger, a fresh copy of its table) beside the live one and switch readers once it has caught up (docs/versions.md)" };
-var rebuild = new Command("rebuild", "Rebuild a projection while nodes run (its owner is fenced, then it replays from 0); --shadow rebuilds beside the live one") { requiredConnection, projection, shadowOption };
-rebuild.SetAction((result, ct) => result.GetValue(shadowOption)
-    ? VersionCommands.ShadowRebuildAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct)
-    : RebuildCommand.RunAsync(result.GetValue(requiredConnection)!, result.GetValue(projection)!, ct));
-
-var versioned = new Argument<string>("projection") { Description = "a projection with versions: an aggregate (order_summary or sku_sales) or an event projection that declares its tables (order_ledger)" };
-var generationArgument = new Argument<string>("generation") { Description = "a generation label as status shows it (v1, v1b, v2, ...)" };
-var switchBack = new Command("switch-back", "Switch readers back to a kept generation once it has caught up again") { requiredConnection, versioned, generationArgument };
-switchBack.SetAction((result, ct) => VersionCommands.SwitchBackAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
-var retire = new Command("retire", "Retire a kept generation: drop its table (for order_ledger, its copy of the table) and progress rows") { requiredConnection, versioned, generationArgument };
-retire.SetAction((result, ct) => VersionCommands.RetireAsync(result.GetValue(requiredConnection)!, result.GetValue(versioned)!, result.GetValue(generationArgument)!, ct));
-
-var undo = new Option<bool>("--undo") { Description = "end the drain instead" };
-var drain = new Command("drain", "Move every slot of a node to the other nodes (each after its current batch); --undo ends the drain") { requiredConnection, node, undo };
-drain.SetAction((result, ct) => ClusterCommands.DrainAsync(result.GetValue(requiredConnection)!, result.GetValue(node)!, result.GetValue(undo), ct));
-
-var paused = new Argument<string>("projection") { Description = "the paused projection to resume" };
-var resume = new Command("resume", "Resume a projection paused on a poison event (after fixing the handler or the event)") { requiredConnection, paused };
-resume.SetAction((result, ct) => ClusterCommands.ResumeAsync(result.GetValue(requiredConnection)!, result.GetValue(paused)!, ct));
-
-var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, status, rebuild, switchBack, retire, drain, resume, connection };
+var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, projections, db, eventsCommand, connection };
 root.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
-return await root.Parse(args).InvokeAsync();
+return await ProjectionGenCommands.InvokeAsync(root, args);

@@ -145,8 +145,7 @@ public sealed partial class LeastPrivilegeTests(PostgresFixture postgres)
         // Rebuilds in place, as the runtime role (an operator's action): the ledger (its reset) and the balances (documents).
         foreach (var projection in new[] { "ledger", "account_balance" })
         {
-            var output = new StringWriter();
-            var exit = await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["rebuild", projection], output, Ct);
+            var (exit, output) = await HostCommands.ProjectionsAsync(host.Host.Services, "rebuild", projection, "--no-wait");
             Assert.True(exit == 0, $"rebuild {projection}: {output}");
         }
 

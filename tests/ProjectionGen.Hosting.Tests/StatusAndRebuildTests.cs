@@ -27,9 +27,9 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         var poison = (await bed.Store.ReadAllAsync(0, mark, int.MaxValue, null, Ct)).Count(e => e.Data is Deposited { Amount: 13 });
         await Eventually.HoldsAsync(() => host.Alerts.Alerts.Count(a => a is { Kind: ProjectionAlertKind.EventDeadLettered, Projection: "fragile" }) == poison, TimeSpan.FromSeconds(10), "the dead-letter alerts");
 
-        var json = new StringWriter();
-        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status", "--json"], json, Ct));
-        using var document = JsonDocument.Parse(json.ToString());
+        var json = await HostCommands.ProjectionsAsync(host.Host.Services, "status", "--json");
+        Assert.Equal(0, json.ExitCode);
+        using var document = JsonDocument.Parse(json.Output);
         Assert.Equal(node, document.RootElement.GetProperty("nodes").EnumerateArray().Single().GetProperty("name").GetString());
         var rows = document.RootElement.GetProperty("projections").EnumerateArray().ToDictionary(e => e.GetProperty("projection").GetString()!);
         Assert.Equal(ReadModels.Names, rows.Keys.Order(StringComparer.Ordinal));
@@ -49,9 +49,9 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
         Assert.Equal(poison, rows["fragile"].GetProperty("deadLetterCount").GetInt64());
         Assert.Equal(0, rows["ledger"].GetProperty("deadLetterCount").GetInt64());
 
-        var table = new StringWriter();
-        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(host.Host.Services, ["status"], table, Ct));
-        var lines = table.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        var table = await HostCommands.ProjectionsAsync(host.Host.Services, "status");
+        Assert.Equal(0, table.ExitCode);
+        var lines = table.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         // The nodes first (a header and one node), then the slots (a header and three projections), then the generations
         // of the aggregate projections (a header and account_balance's v1, live; docs/versions.md).
         Assert.StartsWith("NODE", lines[0], StringComparison.Ordinal);
@@ -108,16 +108,16 @@ public sealed class StatusAndRebuildTests(PostgresFixture postgres)
             || (l.EventId == 1002 && l.Message.Contains("projection ledger", StringComparison.Ordinal) && l.Message.Contains("epoch superseded", StringComparison.Ordinal)));
 
         // An event projection without a reset is refused, with the way out.
-        var refused = new StringWriter();
-        Assert.Equal(1, await ProjectionGenCommandLine.RunAsync(a.Host.Services, ["rebuild", "fragile"], refused, Ct));
-        Assert.Contains("implement IResettableProjection", refused.ToString(), StringComparison.Ordinal);
+        var refused = await HostCommands.ProjectionsAsync(a.Host.Services, "rebuild", "fragile");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("implement IResettableProjection", refused.Output, StringComparison.Ordinal);
     }
 
     private static async Task<ProjectionRebuildResult> RebuildAsync(HostedNode node, string projection)
     {
-        var output = new StringWriter();
-        Assert.Equal(0, await ProjectionGenCommandLine.RunAsync(node.Host.Services, ["rebuild", projection, "--json"], output, Ct));
-        using var json = JsonDocument.Parse(output.ToString());
+        var output = await HostCommands.ProjectionsAsync(node.Host.Services, "rebuild", projection, "--json", "--no-wait");
+        Assert.Equal(0, output.ExitCode);
+        using var json = JsonDocument.Parse(output.Output);
         return new ProjectionRebuildResult(projection, json.RootElement.GetProperty("epoch").GetInt64(), json.RootElement.GetProperty("previousPosition").GetInt64(), null);
     }
 }

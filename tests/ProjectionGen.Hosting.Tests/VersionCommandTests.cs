@@ -23,18 +23,26 @@ public sealed class VersionCommandTests(PostgresFixture postgres)
         await bed.AppendAsync(60, seed: 16);
         await ReadModels.WaitForCatchUpAsync(host.Status);
 
-        var shadow = await RunAsync(host, 0, "rebuild", "account_balance", "--shadow", "--json");
-        using (var json = JsonDocument.Parse(shadow))
-        {
-            Assert.Equal("v1b", json.RootElement.GetProperty("generation").GetString());
-        }
-
-        await WaitForLiveAsync(host, "v1b");
+        // The shadow rebuild waits for the new generation by default: JSON lines, the start, progress, and the catch-up
+        // (readers switched) last.
+        var shadow = (await RunAsync(host, 0, "rebuild", "account_balance", "--shadow", "--json", "--timeout", "120s"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .ToList();
+        Assert.Equal("started", shadow[0].GetProperty("event").GetString());
+        Assert.Equal("v1b", shadow[0].GetProperty("generation").GetString());
+        Assert.Equal("caughtUp", shadow[^1].GetProperty("event").GetString());
+        Assert.True(shadow[^1].GetProperty("caughtUp").GetBoolean());
+        Assert.All(shadow.Skip(1), line => Assert.True(line.GetProperty("position").GetInt64() <= line.GetProperty("head").GetInt64()));
+        var live = (await host.Status.ReadClusterAsync(Ct)).Versions.Single(v => v.Projection == "account_balance" && v.Generation == "v1b");
+        Assert.Equal("live", live.State);
         Assert.Empty(await bed.VerifyExactlyOnceAsync(balanceTable: "projectiongen.account_balance"));
         Assert.Contains("is live", await RunAsync(host, 1, "retire", "account_balance", "v1b"), StringComparison.Ordinal);
         Assert.Contains("event projection", await RunAsync(host, 1, "rebuild", "ledger", "--shadow"), StringComparison.Ordinal);
 
-        Assert.Contains("Switching account_balance back to v1", await RunAsync(host, 0, "switch-back", "account_balance", "v1"), StringComparison.Ordinal);
+        var switchBack = await RunAsync(host, 0, "switch-back", "account_balance", "v1", "--timeout", "120s");
+        Assert.Contains("Switching account_balance back to v1", switchBack, StringComparison.Ordinal);
+        Assert.Contains("Caught up at position", switchBack, StringComparison.Ordinal);
         await WaitForLiveAsync(host, "v1");
         Assert.Contains("Retired generation v1b", await RunAsync(host, 0, "retire", "account_balance", "v1b"), StringComparison.Ordinal);
         using var status = JsonDocument.Parse(await RunAsync(host, 0, "status", "--json"));
@@ -46,9 +54,9 @@ public sealed class VersionCommandTests(PostgresFixture postgres)
 
     private static async Task<string> RunAsync(HostedNode host, int exitCode, params string[] args)
     {
-        var output = new StringWriter();
-        Assert.Equal(exitCode, await ProjectionGenCommandLine.RunAsync(host.Host.Services, args, output, Ct));
-        return output.ToString();
+        var (exit, output) = await HostCommands.ProjectionsAsync(host.Host.Services, args);
+        Assert.True(exit == exitCode, $"exit {exit}, expected {exitCode}: {output}");
+        return output;
     }
 
     private static async Task WaitForLiveAsync(HostedNode host, string generation)

@@ -56,6 +56,21 @@ public sealed class ProjectionDeadLetters
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var command = store.DataSource.CreateCommand(table.ReadSql);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One dead letter with its payload.</summary>
+    /// <returns><see langword="null"/> when there is no dead letter of that id.</returns>
+    public async Task<DeadLetterEntry?> FindAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = store.DataSource.CreateCommand(table.FindSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        var entries = await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+        return entries.Count == 0 ? null : entries[0];
+    }
+
+    private static async Task<IReadOnlyList<DeadLetterEntry>> ReadEntriesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<DeadLetterEntry>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

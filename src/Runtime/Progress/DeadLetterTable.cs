@@ -18,12 +18,13 @@ internal sealed class DeadLetterTable
         InsertSql = $"INSERT INTO {table} (projection, seq, stream_id, event_type, epoch, node, reason, exception, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
         // The payload is the event's body by the dead letter's sequence, read through the events table's owner.
-        ReadSql = $"""
+        var select = $"""
             SELECT d.id, d.projection, d.seq, d.stream_id, d.event_type, d.epoch, d.node, d.reason, d.exception, d.attempts, d.created_at,
                    {EventStoreSchema.EventBodySql(schema, "d.seq", maxPayloadChars)}
             FROM {table} d
-            ORDER BY d.id DESC LIMIT $1
             """;
+        ReadSql = select + " ORDER BY d.id DESC LIMIT $1";
+        FindSql = select + " WHERE d.id = $1";
         CountSql = $"SELECT count(*) FROM {table}";
         DeleteSql = $"DELETE FROM {table} WHERE id = $1";
         LockSql = $"SELECT projection, seq FROM {table} WHERE id = $1 FOR UPDATE";
@@ -48,6 +49,9 @@ internal sealed class DeadLetterTable
 
     /// <summary>How many dead letters there are in all.</summary>
     public string CountSql { get; }
+
+    /// <summary>One dead letter by id (<c>$1</c>), in <see cref="ReadSql"/>'s columns.</summary>
+    public string FindSql { get; }
 
     /// <summary>Deletes dead letter $1 (a discard, or a retry that applied it).</summary>
     public string DeleteSql { get; }
