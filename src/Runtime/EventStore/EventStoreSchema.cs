@@ -4,7 +4,7 @@ using Npgsql;
 namespace ProjectionGen.EventStore;
 
 /// <summary>
-/// The store's schema as an ordered list of versioned steps, applied by <see cref="ApplyAsync"/> in one transaction
+/// The store's schema as an ordered list of versioned steps, applied by <see cref="ApplyAsync(NpgsqlConnection, SchemaContext, CancellationToken)"/> in one transaction
 /// under a transaction-level advisory lock and recorded in <c>{schema}.schema_version</c>. New steps (the daemon's, for
 /// example) are appended to <see cref="Migrations"/> with the next version; a released step is never edited. Every step
 /// that touches a table of a layer above the event store (progress, dead letters, nodes, history, versions) is an
@@ -96,7 +96,7 @@ internal static class EventStoreSchema
     public const int OldestCompatibleVersion = 12;
 
     /// <summary>The schema version that added <c>schema_version.compatible_from</c>.</summary>
-    private const int CompatibilityRecordedFrom = 12;
+    public const int CompatibilityRecordedFrom = 12;
 
     /// <summary>
     /// Brings the schema to <see cref="LatestVersion"/>. Safe to call concurrently from many nodes: the advisory lock
@@ -106,69 +106,62 @@ internal static class EventStoreSchema
     /// </summary>
     /// <returns>The versions applied by this call.</returns>
     /// <exception cref="InvalidOperationException">The schema is newer and not compatible with this library, or a migration is due that this role may not run.</exception>
-    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken)
-    {
-        var applied = new List<int>();
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1)", cancellationToken, Locking.AdvisoryLockKey.ForSchemaMigration(context.Schema.Value).Value).ConfigureAwait(false);
-        var versionTable = context.Table("schema_version");
-        var (current, compatibleFrom) = await ReadVersionAsync(connection, context, cancellationToken).ConfigureAwait(false);
-        if (current > LatestVersion)
-        {
-            if (compatibleFrom is { } oldest && LatestVersion >= oldest)
-            {
-                // A newer schema that keeps this library's statements working (docs/operations.md, "Upgrading").
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return applied;
-            }
+    public static Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken) =>
+        ApplyAsync(connection, context, LatestVersion, cancellationToken);
 
-            throw new InvalidOperationException(
-                $"Schema {context.Schema.Quoted} is at version {current}, newer than this ProjectionGen knows ({LatestVersion})"
-                + (compatibleFrom is { } from ? $" and compatible only with libraries that know version {from} or later" : "")
-                + ": upgrade the application instead of running an older one against it (docs/operations.md, \"Upgrading\").");
+    /// <summary>
+    /// Brings the schema to <paramref name="target"/>: <see cref="LatestVersion"/>, or an earlier version to make a
+    /// schema as an older library left it (tests). The statements are those of a <see cref="SchemaPlan"/> made under the
+    /// lock, the same ones <see cref="SchemaPlan.ScriptText"/> prints.
+    /// </summary>
+    /// <inheritdoc cref="ApplyAsync(NpgsqlConnection, SchemaContext, CancellationToken)"/>
+    internal static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection connection, SchemaContext context, int target, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, SchemaPlan.LockSqlFor(context), cancellationToken).ConfigureAwait(false);
+        var (current, compatibleFrom) = await ReadVersionAsync(connection, context, cancellationToken).ConfigureAwait(false);
+        var plan = new SchemaPlan(context, current, compatibleFrom, target);
+        if (plan.IsRefused)
+        {
+            throw new InvalidOperationException(plan.RefusalMessage);
         }
 
-        var due = Migrations.Where(m => m.Version > current).ToList();
-        if (due.Count == 0)
+        if (plan.Statements.Count == 0)
         {
+            // Current, or a newer schema that keeps this library's statements working (docs/operations.md, "Upgrading").
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return applied;
+            return [];
         }
 
         try
         {
-            await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {context.Schema.Quoted}", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(
-                connection,
-                $"CREATE TABLE IF NOT EXISTS {versionTable} (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-                cancellationToken).ConfigureAwait(false);
-            foreach (var migration in due)
+            foreach (var statement in plan.Statements)
             {
-                foreach (var statement in migration.Statements(context))
-                {
-                    await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
-                }
-
-                await ExecuteAsync(connection, $"INSERT INTO {versionTable} (version, description) VALUES ($1, $2)", cancellationToken, migration.Version, migration.Description).ConfigureAwait(false);
-                applied.Add(migration.Version);
-            }
-
-            if (LatestVersion >= CompatibilityRecordedFrom)
-            {
-                await ExecuteAsync(connection, $"UPDATE {versionTable} SET compatible_from = $1 WHERE version = $2", cancellationToken, OldestCompatibleVersion, LatestVersion).ConfigureAwait(false);
+                await ExecuteAsync(connection, statement.Sql, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (PostgresException denied) when (denied.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             throw new InvalidOperationException(
-                $"Schema {context.Schema.Quoted} is at version {current} and needs migrations {due[0].Version}-{LatestVersion}, which this connection's role may not run ({denied.SqlState}: {denied.MessageText}). "
+                $"Schema {context.Schema.Quoted} is at version {current} and needs migrations {plan.Due[0].Version}-{target}, which this connection's role may not run ({denied.SqlState}: {denied.MessageText}). "
                 + "Apply the schema as the schema owner (the migration role): ProjectionSchemaInstaller.ApplyAsync as a deployment step, or ProjectionGenOptions.SchemaConnectionString set to its connection string "
                 + "(docs/operations.md, \"Least privilege\").",
                 denied);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return applied;
+        return [.. plan.Due.Select(m => m.Version)];
+    }
+
+    /// <summary>
+    /// The plan that <see cref="ApplyAsync(NpgsqlConnection, SchemaContext, CancellationToken)"/> would run now, read
+    /// without a lock or any DDL (a role without DDL privileges may ask); a script of it carries a guard against the
+    /// schema having moved on since.
+    /// </summary>
+    public static async Task<SchemaPlan> PlanAsync(NpgsqlConnection connection, SchemaContext context, CancellationToken cancellationToken)
+    {
+        var (current, compatibleFrom) = await ReadVersionAsync(connection, context, cancellationToken).ConfigureAwait(false);
+        return new SchemaPlan(context, current, compatibleFrom, LatestVersion);
     }
 
     /// <summary>
@@ -206,14 +199,9 @@ internal static class EventStoreSchema
         }
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -151,6 +151,9 @@ public sealed class PostgresEventStore
     /// <summary>The advisory-lock key every append holds shared until its transaction ends.</summary>
     internal long AppendMarkerKey => schemaContext.AppendMarkerKey;
 
+    /// <summary>The validated names the schema's migrations use (<see cref="EventStoreSchema"/>).</summary>
+    internal SchemaContext SchemaContext => schemaContext;
+
     /// <summary>The statement of a type-filtered read (parameters: after, up to, limit, type names); for tests that inspect its plan.</summary>
     internal string ReadAllOfTypesSql => readAllOfTypesSql;
 
