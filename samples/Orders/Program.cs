@@ -49,4 +49,4 @@ foreach (var group in new[] { projections, db, eventsCommand })
 
 var root = new RootCommand("ProjectionGen Orders sample") { demo, nodeCommand, append, verify, projections, db, eventsCommand, connection };
 root.SetAction((result, ct) => DemoCommand.RunAsync(result.GetValue(connection), ct));
-return await ProjectionGenCommands.InvokeAsync(root, args);
+return await ProjectionGenCommands.InvokeAsync(root, args, commandName: "Orders");

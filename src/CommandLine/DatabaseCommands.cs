@@ -29,11 +29,16 @@ internal sealed class DatabaseCommands(CommandRunner runner)
             await context.WriteAsync(
                 before.IsCurrent
                     ? $"The schema is current (version {Invariant(after.CurrentVersion)}): nothing to apply."
-                    : $"Applied: schema version {Invariant(before.CurrentVersion)} -> {Invariant(after.CurrentVersion)}; {string.Join("; ", before.Differences)}.",
+                    : $"Schema version {Invariant(before.CurrentVersion)} -> {Invariant(after.CurrentVersion)}"
+                      + (before.DueMigrations.Count == 0 ? "" : $"; applied migrations {Invariant(before.DueMigrations[0].Version)}-{Invariant(before.DueMigrations[^1].Version)}")
+                      + (before.MissingDocumentTables.Count + before.MissingShardIndexes.Count == 0 ? "" : $"; created {string.Join(", ", before.MissingDocumentTables.Concat(before.MissingShardIndexes))}")
+                      + (after.IsCurrent ? "." : $"; still not current: {string.Join("; ", after.Differences)}"),
                 new JsonObject
                 {
                     ["from"] = before.CurrentVersion, ["to"] = after.CurrentVersion, ["current"] = after.IsCurrent,
-                    ["applied"] = new JsonArray([.. before.Differences.Select(d => (JsonNode)d)]),
+                    ["applied"] = new JsonArray([.. before.DueMigrations.Select(m => (JsonNode)m.Version)]),
+                    ["created"] = new JsonArray([.. before.MissingDocumentTables.Concat(before.MissingShardIndexes).Select(t => (JsonNode)t)]),
+                    ["differences"] = new JsonArray([.. after.Differences.Select(d => (JsonNode)d)]),
                 }).ConfigureAwait(false);
             return after.IsCurrent ? ProjectionGenExitCodes.Ok : ProjectionGenExitCodes.SchemaMismatch;
         });

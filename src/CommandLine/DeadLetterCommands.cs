@@ -11,7 +11,10 @@ internal sealed class DeadLetterCommands(CommandRunner runner)
 {
     public Command Create(bool withCode)
     {
-        var command = new Command("dead-letters", "Events a projection could not apply: list, show, retry, discard") { List(), Show() };
+        var command = new Command("dead-letters", withCode ? "Events a projection could not apply: list, show, retry, discard" : "Events a projection could not apply: list, show, discard (retry from the application's own host)")
+        {
+            List(), Show(),
+        };
         if (withCode)
         {
             command.Add(Retry());

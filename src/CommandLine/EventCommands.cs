@@ -31,7 +31,7 @@ internal sealed class EventCommands(CommandRunner runner)
             }
 
             var fromFile = path is not null and not "-";
-            var reader = fromFile ? OpenFile(path!) : Console.In;
+            TextReader reader = fromFile ? OpenFile(path!) : Console.In;
             EventImportResult result;
             try
             {
@@ -63,7 +63,7 @@ internal sealed class EventCommands(CommandRunner runner)
         return command;
     }
 
-    private static TextReader OpenFile(string path)
+    private static StreamReader OpenFile(string path)
     {
         try
         {

@@ -119,9 +119,10 @@ public static class ProjectionGenCommands
     /// <param name="args">The command line, without the executable.</param>
     /// <param name="output">Where results go (default: standard output).</param>
     /// <param name="error">Where errors go (default: standard error).</param>
+    /// <param name="commandName">The name the usage hint gives the program (default: the root command's, the executable's name).</param>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The exit code, one of <see cref="ProjectionGenExitCodes"/>.</returns>
-    public static async Task<int> InvokeAsync(RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+    public static async Task<int> InvokeAsync(RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, string? commandName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(args);
@@ -135,9 +136,7 @@ public static class ProjectionGenCommands
                 await error.WriteLineAsync("error: " + TerminalText.Inert(parseError.Message)).ConfigureAwait(false);
             }
 
-            var path = string.Join(' ', parseResult.CommandResult.Command is RootCommand
-                ? [root.Name]
-                : new[] { root.Name }.Concat(CommandPath(parseResult)));
+            var path = string.Join(' ', new[] { commandName ?? root.Name }.Concat(CommandPath(parseResult)));
             await error.WriteLineAsync($"usage: see '{path} --help'").ConfigureAwait(false);
             return ProjectionGenExitCodes.Usage;
         }
@@ -145,7 +144,7 @@ public static class ProjectionGenCommands
         return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static IEnumerable<string> CommandPath(ParseResult parseResult)
+    private static Stack<string> CommandPath(ParseResult parseResult)
     {
         var names = new Stack<string>();
         for (var result = parseResult.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)

@@ -84,7 +84,7 @@ internal sealed class WaitOptions
             }
 
             throw new CommandFailedException($"not caught up within {context.ParseResult.GetValue(Timeout)}"
-                + (last is null ? "" : $" (at {Invariant(last.Position)} of {Invariant(last.Head)})") + "; the catch-up goes on (see status)");
+                + (last is null ? "" : $" (at {Invariant(last.Position)} of {Invariant(last.Target)})") + "; the catch-up goes on (see status)");
         }
 
         if (interactive)
@@ -93,12 +93,12 @@ internal sealed class WaitOptions
         }
 
         return last is { CaughtUp: true } ? ProjectionGenExitCodes.Ok : throw new CommandFailedException(
-            "the catch-up stopped before it reached the head" + (last is null ? "" : $": {last.State} at {Invariant(last.Position)} of {Invariant(last.Head)}") + " (see status)");
+            "the catch-up stopped before it reached the head" + (last is null ? "" : $": {last.State} at {Invariant(last.Position)} of {Invariant(last.Target)}" + (last.Detail is null ? "" : $", {last.Detail}")) + " (see status)");
     }
 
     private static string Describe(CatchUpProgress progress) => progress.CaughtUp
         ? $"Caught up at position {Invariant(progress.Position)}."
-        : $"{progress.State}: position {Invariant(progress.Position)} of {Invariant(progress.Head)}"
+        : $"{progress.State}: position {Invariant(progress.Position)} of {Invariant(progress.Target)} (head {Invariant(progress.Head)})"
           + (progress.EventsPerSecond is { } rate ? $", {rate.ToString("N0", CultureInfo.InvariantCulture)} events/s" : "")
           + (progress.EstimatedRemaining is { } left ? $", about {FormatDuration(left)} left" : "");
 
@@ -108,6 +108,7 @@ internal sealed class WaitOptions
         ["state"] = progress.State,
         ["position"] = progress.Position,
         ["head"] = progress.Head,
+        ["target"] = progress.Target,
         ["eventsPerSecond"] = progress.EventsPerSecond,
         ["estimatedSecondsLeft"] = progress.EstimatedRemaining?.TotalSeconds,
         ["caughtUp"] = progress.CaughtUp,

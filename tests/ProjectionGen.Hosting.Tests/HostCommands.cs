@@ -13,7 +13,7 @@ internal static class HostCommands
     public static async Task<(int ExitCode, string Output)> RunAsync(IServiceProvider services, string[] args)
     {
         var output = new StringWriter();
-        var exit = await ProjectionGenCommands.InvokeAsync(ProjectionGenCommands.CreateHostRootCommand(services), args, output, output, TestContext.Current.CancellationToken);
+        var exit = await ProjectionGenCommands.InvokeAsync(ProjectionGenCommands.CreateHostRootCommand(services), args, output, output, cancellationToken: TestContext.Current.CancellationToken);
         return (exit, output.ToString());
     }
 }

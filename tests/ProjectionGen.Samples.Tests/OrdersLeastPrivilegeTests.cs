@@ -45,25 +45,25 @@ public sealed class OrdersLeastPrivilegeTests(PostgresFixture postgres)
         Assert.True(await SampleApp.VerifiesWithinAsync(runtime, TimeSpan.FromMinutes(2)), "verify (as the runtime role) never reported exactly-once:\n" + first.Output + second.Output);
 
         // The operator's actions as the runtime role.
-        await RunAsync("rebuild", "--connection", runtime, "order_summary");
-        await RunAsync("rebuild", "--connection", runtime, "order_ledger");
-        await RunAsync("drain", "--connection", runtime, "--node", "lp-1");
-        await RunAsync("drain", "--connection", runtime, "--node", "lp-1", "--undo");
-        await RunAsync("resume", "--connection", runtime, "order_summary");
-        await RunAsync("status", "--connection", runtime);
+        await RunAsync("projections", "rebuild", "--connection", runtime, "order_summary");
+        await RunAsync("projections", "rebuild", "--connection", runtime, "order_ledger");
+        await RunAsync("projections", "drain", "--connection", runtime, "lp-1");
+        await RunAsync("projections", "undrain", "--connection", runtime, "lp-1");
+        await RunAsync("projections", "resume", "--connection", runtime, "order_summary");
+        await RunAsync("projections", "status", "--connection", runtime);
 
         // The version actions are the schema owner's (docs/operations.md): refused to the runtime role, run by the owner
         // while the runtime role's nodes build the shadow and switch readers.
-        var (refusedExit, refusedOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", runtime, "--shadow", "order_ledger");
+        var (refusedExit, refusedOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "rebuild", "--connection", runtime, "--shadow", "order_ledger");
         Assert.NotEqual(0, refusedExit);
         Assert.Contains("42501", refusedOutput, StringComparison.Ordinal);
         foreach (var projection in new[] { "order_ledger", "order_summary" })
         {
-            await RunAsync("rebuild", "--connection", owner, "--shadow", projection);
+            await RunAsync("projections", "rebuild", "--connection", owner, "--shadow", projection);
             await WaitForGenerationAsync(runtime, projection, "v1b", "live");
-            await RunAsync("switch-back", "--connection", owner, projection, "v1");
+            await RunAsync("projections", "switch-back", "--connection", owner, projection, "v1");
             await WaitForGenerationAsync(runtime, projection, "v1", "live");
-            await RunAsync("retire", "--connection", owner, projection, "v1b");
+            await RunAsync("projections", "retire", "--connection", owner, projection, "v1b");
         }
 
         var (moreExit, moreOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(2), "append", "--connection", runtime, "--streams", "10", "--events", "4", "--writers", "1");
@@ -106,7 +106,7 @@ public sealed class OrdersLeastPrivilegeTests(PostgresFixture postgres)
         var seen = "";
         for (var deadline = DateTime.UtcNow.AddMinutes(1); DateTime.UtcNow < deadline; await Task.Delay(500, Ct))
         {
-            var (exit, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
+            var (exit, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "status", "--connection", connection, "--json");
             var start = output.IndexOf('{', StringComparison.Ordinal);
             if (exit != 0 || start < 0)
             {

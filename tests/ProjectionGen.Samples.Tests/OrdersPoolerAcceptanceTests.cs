@@ -169,7 +169,7 @@ public sealed class OrdersPoolerAcceptanceTests(PostgresFixture postgres)
 
     private static async Task<(IReadOnlyList<Slot> Slots, long HighWaterMark)?> StatusAsync(string direct)
     {
-        var (exit, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", direct, "--json");
+        var (exit, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "status", "--connection", direct, "--json");
         var start = output.IndexOf('{', StringComparison.Ordinal);
         if (exit != 0 || start < 0)
         {

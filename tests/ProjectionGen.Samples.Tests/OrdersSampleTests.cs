@@ -35,11 +35,11 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         Assert.True(verified, "verify never reported exactly-once");
 
         // Rebuild under the running nodes: the owner is fenced, some node replays from 0, and verify passes again.
-        var (rebuildExit, rebuildOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", connection, "order_ledger");
+        var (rebuildExit, rebuildOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "rebuild", "--connection", connection, "order_ledger");
         Assert.Equal(0, rebuildExit);
         Assert.Contains("order_ledger", rebuildOutput, StringComparison.Ordinal);
         Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the rebuild");
-        var (statusExit, status) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
+        var (statusExit, status) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "status", "--connection", connection, "--json");
         Assert.Equal(0, statusExit);
         Assert.Contains("\"projection\": \"order_summary\"", status, StringComparison.Ordinal);
         Assert.Contains("\"projection\": \"order_ledger\"", status, StringComparison.Ordinal);
@@ -47,15 +47,15 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
 
         // The event projection declares its table: a shadow rebuild builds a copy beside the live one and switches the
         // view projectiongen.order_ledger to it; then back to v1, and the kept v1b is retired (docs/versions.md).
-        var (shadowExit, shadowOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "rebuild", "--connection", connection, "order_ledger", "--shadow");
+        var (shadowExit, shadowOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "rebuild", "--connection", connection, "order_ledger", "--shadow");
         Assert.Equal(0, shadowExit);
         Assert.Contains("generation v1b", shadowOutput, StringComparison.Ordinal);
         Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1b", TimeSpan.FromMinutes(2)), "order_ledger's v1b never went live");
         Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the shadow rebuild");
-        var (backExit, _) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "switch-back", "--connection", connection, "order_ledger", "v1");
+        var (backExit, _) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "switch-back", "--connection", connection, "order_ledger", "v1");
         Assert.Equal(0, backExit);
         Assert.True(await GenerationLiveWithinAsync(connection, "order_ledger", "v1", TimeSpan.FromMinutes(2)), "order_ledger's v1 never went live again");
-        var (retireExit, retireOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "retire", "--connection", connection, "order_ledger", "v1b");
+        var (retireExit, retireOutput) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "retire", "--connection", connection, "order_ledger", "v1b");
         Assert.Equal(0, retireExit);
         Assert.Contains("Retired generation v1b of order_ledger", retireOutput, StringComparison.Ordinal);
         Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify never reported exactly-once after the switch back");
@@ -123,7 +123,7 @@ public sealed class OrdersSampleTests(PostgresFixture postgres)
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
+            var (exitCode, output) = await SampleApp.RunAsync(TimeSpan.FromMinutes(1), "projections", "status", "--connection", connection, "--json");
             if (exitCode == 0 && live.IsMatch(output))
             {
                 return true;

@@ -65,7 +65,7 @@ public sealed partial class TrimmedSampleTests(PostgresFixture postgres)
 
             Assert.True(verified, $"the trimmed sample never verified exactly-once; last verify:{Environment.NewLine}{lastVerify}{Environment.NewLine}node:{Environment.NewLine}{node.Output}");
             Assert.Contains("read as ItemAdded", lastVerify, StringComparison.Ordinal);
-            var (statusExit, status) = await SampleApp.RunExecutableAsync(app, TimeSpan.FromMinutes(1), "status", "--connection", connection, "--json");
+            var (statusExit, status) = await SampleApp.RunExecutableAsync(app, TimeSpan.FromMinutes(1), "projections", "status", "--connection", connection, "--json");
             Assert.Equal(0, statusExit);
             Assert.Contains("\"owner\": \"trimmed-1\"", status, StringComparison.Ordinal);
             Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(30)));
