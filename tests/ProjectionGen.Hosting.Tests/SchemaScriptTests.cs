@@ -216,6 +216,31 @@ public sealed class SchemaScriptTests(PostgresFixture postgres)
         Assert.Contains("compatible only with libraries that know version 999 or later", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Check and script read only: a role that may create nothing (and read only schema_version) gets both.</summary>
+    [Fact]
+    public async Task Check_and_script_need_no_DDL_privilege()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("check_readonly");
+        await ApplyStoreUpToAsync(database, Latest - 1);
+        var role = "ro_" + Guid.NewGuid().ToString("N")[..10];
+        var password = Guid.NewGuid().ToString("N");
+        await ExecuteAsync(database, $"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'");
+        await ExecuteAsync(database, $"REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA {Schema} TO {role}; GRANT SELECT ON {Schema}.schema_version TO {role}");
+        var readOnly = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = password }.ConnectionString;
+
+        var state = await ProjectionSchemaInstaller.CheckAsync(readOnly, new EventStoreOptions(), Projections(), Ct);
+        Assert.Equal([Latest], state.DueMigrations.Select(m => m.Version));
+        Assert.Equal([$"{Schema}.doc_account_balance", $"{Schema}.doc_sharded_balance"], state.MissingDocumentTables);
+        Assert.Equal(EventStoreSchema.OldestCompatibleVersion, state.CompatibleFrom);
+        var script = await ProjectionSchemaInstaller.ScriptAsync(readOnly, new EventStoreOptions(), Projections(), Ct);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"-- migration {Latest}: "), script, StringComparison.Ordinal);
+        AssertNoConnectionDetails(script, readOnly);
+
+        // And the role really cannot apply it: the library's own refusal, naming the migration role.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ProjectionSchemaInstaller.ApplyAsync(readOnly, new EventStoreOptions(), [], Ct));
+        Assert.Contains("Least privilege", refused.Message, StringComparison.Ordinal);
+    }
+
     private static void RequireClientTools()
     {
         if (PostgresClientTools.BinDirectory is null)
