@@ -113,6 +113,28 @@ public sealed class SchemaScriptTests(PostgresFixture postgres)
         Assert.Equal(before, await DumpAsync(database));
     }
 
+    [Fact]
+    public async Task A_script_for_a_current_schema_missing_a_table_and_an_index_creates_only_those()
+    {
+        RequireClientTools();
+        await using var database = await postgres.CreateDatabaseAsync("script_missing");
+        await ProjectionSchemaInstaller.ApplyAsync(database.ConnectionString, new EventStoreOptions(), Projections(), Ct);
+        var complete = await DumpAsync(database);
+        await ExecuteAsync(database, $"DROP TABLE {Schema}.doc_sharded_balance; DROP INDEX {Schema}.events_shard_4");
+
+        var script = await ProjectionSchemaInstaller.ScriptAsync(database.ConnectionString, new EventStoreOptions(), Projections(), Ct);
+        Assert.DoesNotContain("BEGIN;", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("-- migration ", script, StringComparison.Ordinal);
+        Assert.Contains("\"doc_sharded_balance\"", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("doc_account_balance", script, StringComparison.Ordinal);
+        Assert.Contains("CREATE INDEX IF NOT EXISTS events_shard_4 ", script, StringComparison.Ordinal);
+
+        var (exitCode, output) = await PostgresClientTools.RunScriptAsync(database.ConnectionString, script, Ct);
+        Assert.True(exitCode == 0, $"psql exited with {exitCode}: {output}");
+        Assert.Equal(complete, await DumpAsync(database));
+        Assert.True((await ProjectionSchemaInstaller.CheckAsync(database.ConnectionString, new EventStoreOptions(), Projections(), Ct)).IsCurrent);
+    }
+
     /// <summary>The comparison the script tests rely on sees a difference as small as one dropped index.</summary>
     [Fact]
     public async Task The_schema_comparison_sees_a_dropped_index()
