@@ -106,7 +106,7 @@ public sealed class CommandLineTests(PostgresFixture postgres)
         (exit, output) = await HostCommands.ProjectionsAsync(host.Host.Services, "history", "--json", "--since", "10m");
         Assert.True(exit == 0, output);
         var kinds = JsonDocument.Parse(output).RootElement.EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
-        Assert.Contains(kinds, k => k == "acquired");
+        Assert.Contains(kinds, k => k == ProjectionGen.Operations.ProjectionHistoryKinds.Acquired);
 
         (exit, output) = await HostCommands.ProjectionsAsync(host.Host.Services, "drain", node, "--json");
         Assert.True(exit == 0, output);
