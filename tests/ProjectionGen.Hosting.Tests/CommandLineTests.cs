@@ -260,6 +260,29 @@ public sealed class CommandLineTests(PostgresFixture postgres)
         Assert.True(exit == 0, output);
     }
 
+    [Fact]
+    public async Task RunProjectionGenCommandsAsync_runs_a_command_without_starting_the_host_and_runs_the_host_otherwise()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("cli_host");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        var node = "ch-" + Guid.NewGuid().ToString("N")[..6];
+        await using var host = HostedNode.Create(database.ConnectionString, node);
+
+        // A command: its exit code, and the host's daemon never started (no node registered).
+        Assert.Equal(ProjectionGenExitCodes.Ok, await host.Host.RunProjectionGenCommandsAsync(["projections", "status"], Ct));
+        Assert.Equal(ProjectionGenExitCodes.Usage, await host.Host.RunProjectionGenCommandsAsync(["projections", "nothing"], Ct));
+        Assert.Empty((await host.Status.ReadClusterAsync(Ct)).Nodes);
+
+        // No command: the host runs (its node registers and projects) until it is stopped.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = host.Host.RunProjectionGenCommandsAsync([], stop.Token);
+        await bed.AppendAsync(5, seed: 4);
+        await ReadModels.WaitForCatchUpAsync(host.Status);
+        Assert.Equal(node, (await host.Status.ReadClusterAsync(Ct)).Nodes.Single().Name);
+        await stop.CancelAsync();
+        Assert.Equal(ProjectionGenExitCodes.Ok, await run.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
     private static async Task<(int ExitCode, string Output)> ToolAsync(params string[] args)
     {
         var output = new StringWriter();
