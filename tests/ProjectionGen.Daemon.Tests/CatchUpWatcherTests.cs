@@ -84,6 +84,40 @@ public sealed class CatchUpWatcherTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_rebuild_watch_ends_while_appends_continue_once_every_slot_has_passed_the_head_seen_at_the_start()
+    {
+        await using var database = await postgres.CreateDatabaseAsync("watch_appends");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await AppendManyAsync(bed.Store, streams: 200, eventsPerStream: 10, prefix: "a");
+        var node = bed.CreateDaemon("appends-" + Guid.NewGuid().ToString("N")[..6], [new AccountBalanceProjection()]);
+        await node.StartAsync(Ct);
+        await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(90), "account_balance");
+        using var stopWriters = new CancellationTokenSource();
+        var writers = bed.StartWriters(2, stopWriters.Token);
+        try
+        {
+            var rebuilt = await new ProjectionRebuilder(bed.Store, [new AccountBalanceProjection()]).RebuildAsync("account_balance", Ct);
+            var samples = new List<CatchUpProgress>();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(90));
+            await foreach (var sample in new ProjectionCatchUpWatcher(bed.Store).WatchRebuildAsync("account_balance", rebuilt.Epoch, Interval, timeout.Token))
+            {
+                samples.Add(sample);
+            }
+
+            var last = samples[^1];
+            Assert.True(last.CaughtUp);
+            Assert.True(last.Position >= last.Target && last.Target >= 2000, $"position {last.Position}, target {last.Target}");
+            Assert.All(samples, s => Assert.Equal(samples[0].Target, s.Target));
+        }
+        finally
+        {
+            await stopWriters.CancelAsync();
+            await writers;
+        }
+    }
+
+    [Fact]
     public async Task A_projection_paused_by_a_poison_event_ends_the_watch_with_a_paused_sample()
     {
         await using var database = await postgres.CreateDatabaseAsync("watch_paused");
