@@ -126,6 +126,7 @@ public sealed class EventImportTests(PostgresFixture postgres)
 
         Assert.Equal(2, error.LineNumber);
         Assert.StartsWith("Lines 2-3: stream 'cart-1' is at version 2, not the expected 0.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing of its transaction (lines 1-3) was written; nothing was committed before it.", error.Message, StringComparison.Ordinal);
         Assert.Equal(EventImportResult.None, error.Committed);
         Assert.Equal(2L, await scope.ScalarAsync<long>("SELECT count(*) FROM projectiongen.events"));
         Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM projectiongen.streams WHERE id = 'cart-2'"));
@@ -137,6 +138,48 @@ public sealed class EventImportTests(PostgresFixture postgres)
         await using var scope = await StoreScope.CreateAsync(postgres, "import_conjoined", new EventStoreOptions { Tenancy = TenancyStyle.Conjoined });
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => new ProjectionEventImporter(scope.Store).ImportAsync(new StringReader(""), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task A_slow_input_keeps_no_transaction_open_so_the_safe_high_water_mark_moves_on_while_the_import_waits()
+    {
+        await using var scope = await StoreScope.CreateAsync(postgres, "import_slow");
+        var input = new GatedReader(
+            """{"stream":"s-1","type":"t","body":{"a":1}}""",
+            """{"stream":"s-2","type":"t","body":{"a":2}}""",
+            """{"stream":"s-3","type":"t","body":{"a":3}}""");
+        var import = new ProjectionEventImporter(scope.Store).ImportAsync(input, new EventImportOptions { EventsPerTransaction = 3 }, cancellationToken: Ct);
+        await input.Waiting.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        // The import waits for its third line: an append meanwhile is safe to read at once, nothing holds the mark back.
+        var appended = await scope.Store.AppendAsync("other", [new ItemAdded("x", 1)], ExpectedVersion.Any, cancellationToken: Ct);
+        Assert.Equal(appended.LastSequence, await scope.Store.ReadSafeHighWaterMarkAsync(Ct));
+        Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"));
+
+        input.Release.SetResult();
+        Assert.Equal(3, (await import).Events);
+        Assert.Equal(4L, await scope.ScalarAsync<long>("SELECT count(*) FROM projectiongen.events"));
+    }
+
+    /// <summary>Returns its first two lines, then waits for <see cref="Release"/> before the rest.</summary>
+    private sealed class GatedReader(params string[] lines) : TextReader
+    {
+        private int next;
+
+        public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            if (next == 2)
+            {
+                Waiting.TrySetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+
+            return next < lines.Length ? lines[next++] : null;
+        }
     }
 
     /// <summary>Records reports as they are made (<see cref="Progress{T}"/> would post them later).</summary>
