@@ -24,7 +24,8 @@ public static class ProjectionGenServiceCollectionExtensions
     /// run as a hosted service, <see cref="ProjectionGenTelemetry"/>, alerts (<see cref="IProjectionAlertSink"/>, one
     /// that logs by default), <see cref="ProjectionStatusReader"/>, <see cref="ProjectionRebuilder"/>,
     /// <see cref="ProjectionGen.Versions.ProjectionVersionOperations"/>,
-    /// <see cref="ProjectionHistory"/>, <see cref="ProjectionLockHolderReader"/> and <see cref="ProjectionDeadLetters"/>. Add the
+    /// <see cref="ProjectionHistory"/>, <see cref="ProjectionLockHolderReader"/>, <see cref="ProjectionCatchUpWatcher"/>,
+    /// <see cref="ProjectionEventImporter"/> and <see cref="ProjectionDeadLetters"/>. Add the
     /// projections with <see cref="ProjectionGenBuilder.AddProjections"/>.
     /// </summary>
     public static ProjectionGenBuilder AddProjectionGen(this IServiceCollection services, Action<ProjectionGenOptions> configure)
@@ -88,6 +89,8 @@ public static class ProjectionGenServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new ProjectionClusterOperations(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionLockHolderReader(sp.GetRequiredService<PostgresEventStore>()));
+        services.TryAddSingleton(sp => new ProjectionCatchUpWatcher(sp.GetRequiredService<PostgresEventStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ProjectionEventImporter(sp.GetRequiredService<PostgresEventStore>()));
         services.TryAddSingleton(sp => new ProjectionDeadLetters(
             sp.GetRequiredService<PostgresEventStore>(), registrations.Projections, Options(sp).Daemon.DocumentSerializerOptions));
         services.TryAddSingleton(sp => new ProjectionClusterMonitor(

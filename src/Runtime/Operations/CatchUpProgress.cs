@@ -11,8 +11,8 @@ namespace ProjectionGen.Operations;
 /// second but for the gaps rolled-back appends leave); <see langword="null"/> until two samples exist.
 /// </param>
 /// <param name="EstimatedRemaining">
-/// The time left at that rate to reach <see cref="Target"/>; <see langword="null"/> while no rate is known or the
-/// position does not move.
+/// The time left at that rate to reach <see cref="Target"/>: zero once reached, <see langword="null"/> while no rate
+/// is known or the position does not move.
 /// </param>
 /// <param name="CaughtUp">Whether the watch ended because the generation caught up (the last sample of a successful watch).</param>
 /// <param name="State">

@@ -14,8 +14,9 @@ namespace ProjectionGen.Operations;
 /// <remarks>
 /// One event per line (blank lines are skipped). Consecutive lines of one stream with the same stream type, correlation,
 /// causation and tenant go in one <c>append_events</c> call; a line with an <c>expectedVersion</c> starts a new call,
-/// whose version check it carries. Every <see cref="EventImportOptions.EventsPerTransaction"/> events the transaction
-/// commits. A bad line, or a call <c>append_events</c> refuses, rolls back its whole transaction and stops the import
+/// whose version check it carries. Each <see cref="EventImportOptions.EventsPerTransaction"/> events are read and parsed
+/// first, then written in one transaction, its calls sent as one batch (one round trip), so a slow input never keeps a
+/// transaction open (an open append holds back the safe high-water mark, docs/daemon.md). A bad line, or a call <c>append_events</c> refuses, rolls back its whole transaction and stops the import
 /// with an <see cref="EventImportException"/> naming the line; the transactions before it stay committed (reported in
 /// <see cref="EventImportException.Committed"/>). Cancellation also rolls back the open transaction only.
 /// </remarks>
@@ -63,89 +64,132 @@ public sealed class ProjectionEventImporter
 
         var committed = EventImportResult.None;
         var streams = new HashSet<(string?, string)>();
+        var lineNumber = 0L;
+        while (true)
+        {
+            // One transaction's lines are read and parsed before it begins: a slow input never keeps a transaction (and
+            // the append marker it holds, which holds back the safe high-water mark) open.
+            var pending = new Transaction(lineNumber + 1);
+            var calls = new List<Call>();
+            Call? call = null;
+            var end = false;
+            while (pending.Events < options.EventsPerTransaction)
+            {
+                var line = await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                if (line is null)
+                {
+                    end = true;
+                    break;
+                }
+
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                ImportedEvent imported;
+                try
+                {
+                    imported = ImportedEvent.Parse(line, options.MaxEventBytes);
+                }
+                catch (FormatException e)
+                {
+                    throw Failure(string.Create(CultureInfo.InvariantCulture, $"Line {lineNumber}: {e.Message}."), lineNumber, pending.FirstLine, lineNumber, committed, e);
+                }
+
+                if (call is not null && !imported.Continues(call.First))
+                {
+                    calls.Add(call);
+                    call = null;
+                }
+
+                call ??= new Call(imported, lineNumber);
+                call.Add(imported, lineNumber);
+                pending.Events++;
+                pending.Streams.Add((imported.Tenant, imported.Stream));
+                pending.LastLine = lineNumber;
+            }
+
+            if (call is not null)
+            {
+                calls.Add(call);
+            }
+
+            if (calls.Count > 0)
+            {
+                var lastSequence = await WriteAsync(calls, pending, committed, cancellationToken).ConfigureAwait(false);
+                streams.UnionWith(pending.Streams);
+                committed = new EventImportResult(
+                    committed.Events + pending.Events,
+                    streams.Count,
+                    committed.Calls + calls.Count,
+                    committed.Transactions + 1,
+                    pending.LastLine,
+                    lastSequence);
+                progress?.Report(committed);
+            }
+
+            if (end)
+            {
+                return committed;
+            }
+        }
+    }
+
+    /// <summary>Writes one transaction's calls in one batch (one round trip) and commits; returns the last sequence written.</summary>
+    private async Task<long> WriteAsync(List<Call> calls, Transaction pending, EventImportResult committed, CancellationToken cancellationToken)
+    {
         var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var lineNumber = 0L;
-            while (true)
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                // One transaction: up to EventsPerTransaction events, in calls of consecutive lines.
-                var pending = new Transaction(lineNumber + 1);
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                foreach (var call in calls)
                 {
-                    Call? call = null;
-                    var end = false;
-                    while (pending.Events < options.EventsPerTransaction)
+                    batch.BatchCommands.Add(Command(call));
+                }
+
+                // Each call returns one result: the one being read when an error surfaces is the call that failed (the
+                // failed statement is not on the exception unless the connection string asks for it).
+                var last = 0L;
+                var index = 0;
+                try
+                {
+                    await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        var line = await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                        if (line is null)
+                        while (true)
                         {
-                            end = true;
-                            break;
-                        }
+                            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            {
+                                last = reader.GetInt64(0);
+                            }
 
-                        lineNumber++;
-                        if (string.IsNullOrWhiteSpace(line))
-                        {
-                            continue;
+                            index++;
+                            if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                            {
+                                break;
+                            }
                         }
-
-                        ImportedEvent imported;
-                        try
-                        {
-                            imported = ImportedEvent.Parse(line, options.MaxEventBytes);
-                        }
-                        catch (FormatException e)
-                        {
-                            throw Failure(string.Create(CultureInfo.InvariantCulture, $"Line {lineNumber}: {e.Message}."), lineNumber, pending, committed, e);
-                        }
-
-                        if (call is not null && !imported.Continues(call.First))
-                        {
-                            await AppendAsync(connection, transaction, call, pending, committed, cancellationToken).ConfigureAwait(false);
-                            call = null;
-                        }
-
-                        call ??= new Call(imported, lineNumber);
-                        call.Add(imported, lineNumber);
-                        pending.Events++;
-                        pending.Streams.Add((imported.Tenant, imported.Stream));
-                        pending.LastLine = lineNumber;
                     }
 
-                    if (call is not null)
-                    {
-                        await AppendAsync(connection, transaction, call, pending, committed, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    if (pending.Events > 0)
-                    {
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                        streams.UnionWith(pending.Streams);
-                        committed = new EventImportResult(
-                            committed.Events + pending.Events,
-                            streams.Count,
-                            committed.Calls + pending.Calls,
-                            committed.Transactions + 1,
-                            pending.LastLine,
-                            pending.LastSequence ?? committed.LastSequence);
-                        progress?.Report(committed);
-                    }
-
-                    if (end)
-                    {
-                        return committed;
-                    }
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return last;
+                }
+                catch (NpgsqlException e)
+                {
+                    throw Refused(e, index < calls.Count ? calls[index] : null, pending, committed);
                 }
             }
         }
     }
 
-    private async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Call call, Transaction pending, EventImportResult committed, CancellationToken cancellationToken)
+    private NpgsqlBatchCommand Command(Call call)
     {
         var first = call.First;
-        await using var command = new NpgsqlCommand(appendSql, connection, transaction);
+        var command = new NpgsqlBatchCommand(appendSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = first.Stream, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(Nullable(first.StreamType));
         command.Parameters.Add(first.ExpectedVersion is { } expected
@@ -156,35 +200,38 @@ public sealed class ProjectionEventImporter
         command.Parameters.Add(Nullable(first.CorrelationId));
         command.Parameters.Add(Nullable(first.CausationId));
         command.Parameters.Add(Nullable(first.Tenant));
+        return command;
+    }
+
+    /// <summary>The error of a refused transaction, naming the lines of the call that failed when the server says which.</summary>
+    private static EventImportException Refused(NpgsqlException error, Call? call, Transaction pending, EventImportResult committed)
+    {
+        if (call is null)
+        {
+            return Failure($"Lines {pending.FirstLine}-{pending.LastLine}: the transaction failed: {(error is PostgresException p ? $"{p.MessageText} (SQLSTATE {p.SqlState})" : error.Message)}", pending.FirstLine, pending.FirstLine, pending.LastLine, committed, error);
+        }
+
+        var stream = call.First.Stream;
         var lines = call.FirstLine == call.LastLine
             ? string.Create(CultureInfo.InvariantCulture, $"Line {call.FirstLine}")
             : string.Create(CultureInfo.InvariantCulture, $"Lines {call.FirstLine}-{call.LastLine}");
-        try
+        var what = error switch
         {
-            pending.LastSequence = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            pending.Calls++;
-        }
-        catch (PostgresException e) when (e.SqlState == SchemaContext.ConcurrencySqlState)
-        {
-            throw Failure(string.Create(CultureInfo.InvariantCulture, $"{lines}: stream '{first.Stream}' is at version {e.Hint}, not the expected {first.ExpectedVersion}."), call.FirstLine, pending, committed, e);
-        }
-        catch (PostgresException e)
-        {
-            throw Failure($"{lines}: append_events refused the events of stream '{first.Stream}': {e.MessageText} (SQLSTATE {e.SqlState}).", call.FirstLine, pending, committed, e);
-        }
-        catch (NpgsqlException e)
-        {
-            throw Failure($"{lines}: the append to stream '{first.Stream}' failed: {e.Message}", call.FirstLine, pending, committed, e);
-        }
+            PostgresException e when e.SqlState == SchemaContext.ConcurrencySqlState =>
+                string.Create(CultureInfo.InvariantCulture, $"{lines}: stream '{stream}' is at version {e.Hint}, not the expected {call.First.ExpectedVersion}."),
+            PostgresException e => $"{lines}: append_events refused the events of stream '{stream}': {e.MessageText} (SQLSTATE {e.SqlState}).",
+            _ => $"{lines}: the append to stream '{stream}' failed: {error.Message}",
+        };
+        return Failure(what, call.FirstLine, pending.FirstLine, pending.LastLine, committed, error);
     }
 
-    private static EventImportException Failure(string what, long lineNumber, Transaction pending, EventImportResult committed, Exception inner)
+    private static EventImportException Failure(string what, long lineNumber, long firstLine, long lastLine, EventImportResult committed, Exception inner)
     {
         var before = committed.Events == 0
             ? "nothing was committed before it"
             : string.Create(CultureInfo.InvariantCulture, $"the {committed.Events} events of lines 1-{committed.LastLine} were committed before it ({committed.Transactions} transactions)");
         return new EventImportException(
-            string.Create(CultureInfo.InvariantCulture, $"{what} Nothing of its transaction (lines {pending.FirstLine}-{lineNumber}) was written; {before}."),
+            string.Create(CultureInfo.InvariantCulture, $"{what} Nothing of its transaction (lines {firstLine}-{lastLine}) was written; {before}."),
             lineNumber,
             committed,
             inner);
@@ -221,11 +268,7 @@ public sealed class ProjectionEventImporter
 
         public long Events { get; set; }
 
-        public long Calls { get; set; }
-
         public long LastLine { get; set; }
-
-        public long? LastSequence { get; set; }
 
         public HashSet<(string?, string)> Streams { get; } = [];
     }
