@@ -41,6 +41,11 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
     public async Task Db_assert_exits_3_behind_and_0_after_the_script_or_apply_and_the_script_is_what_apply_runs()
     {
         var tool = await packed.InstallToolAsync();
+
+        // The installed command is the packed build of this run.
+        var version = await ExternalCommand.RunSuccessfullyAsync(tool, ["--version"]);
+        Assert.StartsWith(packed.Version, version.StandardOutput, StringComparison.Ordinal);
+
         await using var server = await LocalPostgres.StartAsync();
         foreach (var database in new[] { "tool_a", "tool_b", "tool_c" })
         {
