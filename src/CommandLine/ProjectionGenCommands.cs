@@ -131,7 +131,11 @@ public static class ProjectionGenCommands
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var parseError in parseResult.Errors)
+            // "Required command was not provided" says nothing when another error names the word it did not understand.
+            var errors = parseResult.Errors.Count > 1
+                ? parseResult.Errors.Where(e => e.SymbolResult is not System.CommandLine.Parsing.CommandResult { Tokens.Count: 0 } || e.Message.Contains('\'', StringComparison.Ordinal)).ToList()
+                : [.. parseResult.Errors];
+            foreach (var parseError in errors.Count > 0 ? errors : [.. parseResult.Errors])
             {
                 await error.WriteLineAsync("error: " + TerminalText.Inert(parseError.Message)).ConfigureAwait(false);
             }
@@ -139,6 +143,20 @@ public static class ProjectionGenCommands
             var path = string.Join(' ', new[] { commandName ?? root.Name }.Concat(CommandPath(parseResult)));
             await error.WriteLineAsync($"usage: see '{path} --help'").ConfigureAwait(false);
             return ProjectionGenExitCodes.Usage;
+        }
+
+        if (commandName is not null && commandName != root.Name && parseResult.Action is System.CommandLine.Help.HelpAction)
+        {
+            // Help under the program's own name: System.CommandLine names the root after the entry assembly (the tool's
+            // is ProjectionGen.Tool: an assembly named projectiongen would shadow the runtime's ProjectionGen, as
+            // assembly names are case-insensitive), so the usage lines of the help text are renamed.
+            using var help = new StringWriter();
+            var exit = await parseResult.InvokeAsync(new InvocationConfiguration { Output = help, Error = error }, cancellationToken).ConfigureAwait(false);
+            var usagePrefix = "  " + root.Name;
+            var lines = help.ToString().Split(Environment.NewLine)
+                .Select(line => line.StartsWith(usagePrefix + " ", StringComparison.Ordinal) || line == usagePrefix ? "  " + commandName + line[usagePrefix.Length..] : line);
+            await output.WriteAsync(string.Join(Environment.NewLine, lines)).ConfigureAwait(false);
+            return exit;
         }
 
         return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
