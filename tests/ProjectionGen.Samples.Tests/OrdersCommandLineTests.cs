@@ -6,7 +6,8 @@ namespace ProjectionGen.Tests;
 /// <summary>
 /// The sample's host with ProjectionGen.CommandLine (docs/operations.md, "Command line"): every <c>projections</c>
 /// sub-command against three running node processes, their JSON, a usage error, and <c>rebuild --json</c> streaming its
-/// progress to the caught-up position; <c>verify</c> exact after each action.
+/// progress to the caught-up position; <c>verify</c> exact after each action; <c>events import</c> of a body the code
+/// cannot read, and the dead letters it leaves shown, retried and discarded.
 /// </summary>
 public sealed class OrdersCommandLineTests(PostgresFixture postgres)
 {
@@ -77,6 +78,39 @@ public sealed class OrdersCommandLineTests(PostgresFixture postgres)
         Assert.Single(unknown.Trim().Split('\n'));
 
         Assert.True(await SampleApp.VerifiesWithinAsync(connection, TimeSpan.FromMinutes(2)), "verify at the end");
+
+        // events import writes a body the code cannot read (an order_placed whose id is a number): each projection
+        // that reads it dead-letters it; show, retry (fails again) and discard work on it.
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, """{"stream":"order-bad","streamType":"order","type":"order_placed","body":{"OrderId":17}}""" + "\n", TestContext.Current.CancellationToken);
+            using (var imported = JsonDocument.Parse(await RunOkAsync("events", "import", "--file", file, "--connection", connection, "--json")))
+            {
+                Assert.Equal(1, imported.RootElement.GetProperty("events").GetInt64());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<JsonElement> deadLetters;
+        do
+        {
+            deadLetters = [.. JsonDocument.Parse(await RunOkAsync("projections", "dead-letters", "list", "--connection", connection, "--json")).RootElement.EnumerateArray()];
+        }
+        while (deadLetters.Count == 0 && DateTime.UtcNow < deadline);
+        Assert.NotEmpty(deadLetters);
+        var id = deadLetters[0].GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var shown = await RunOkAsync("projections", "dead-letters", "show", id, "--connection", connection);
+        Assert.Contains("cannot deserialize", shown, StringComparison.Ordinal);
+        Assert.Contains("17", shown, StringComparison.Ordinal);
+        var (retryExit, retried) = await SampleApp.RunAsync(Command, "projections", "dead-letters", "retry", id, "--connection", connection);
+        Assert.True(retryExit == 1, retried);
+        Assert.Contains("failed again", retried, StringComparison.Ordinal);
+        Assert.Contains("discarded", await RunOkAsync("projections", "dead-letters", "discard", id, "--connection", connection), StringComparison.Ordinal);
         foreach (var node in new[] { first, second, third })
         {
             Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(30)));
