@@ -59,7 +59,8 @@ internal sealed class CommandRunner(ProjectionGenCommandTargetFactory open)
     {
         CommandFailedException own => (own.Message, own.ExitCode),
         Npgsql.NpgsqlException or TimeoutException => (SafeErrorText.Describe(failure), ProjectionGenExitCodes.Failed),
-        ArgumentException { ParamName: "connectionString" } => ("the connection string is not valid (" + SafeErrorText.Describe(failure) + ")", ProjectionGenExitCodes.Failed),
+        // The options validator's messages name settings, never their values.
+        Microsoft.Extensions.Options.OptionsValidationException invalid => (string.Join("; ", invalid.Failures), ProjectionGenExitCodes.Failed),
         ArgumentException or InvalidOperationException or FormatException => (failure.Message, ProjectionGenExitCodes.Failed),
         _ => (SafeErrorText.Describe(failure), ProjectionGenExitCodes.Failed),
     };

@@ -92,12 +92,23 @@ public sealed class ProjectionGenCommandTarget : IAsyncDisposable
     /// <param name="connectionString">The Npgsql connection string; it is never printed.</param>
     /// <param name="schema">The store's schema.</param>
     /// <param name="projections">The application's projections, or <see langword="null"/> for none.</param>
-    /// <exception cref="ArgumentException">The connection string or the schema name is not valid.</exception>
+    /// <exception cref="ArgumentException">The schema name is not valid.</exception>
+    /// <exception cref="Exception">The connection string is not valid (a failure whose text never quotes it).</exception>
     public static ProjectionGenCommandTarget FromConnectionString(string connectionString, string schema = "projectiongen", IEnumerable<IGeneratedProjection>? projections = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var options = new EventStoreOptions { Schema = schema };
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // The parser's message may quote the offending fragment, which can be a password: say only what is wrong.
+            throw new CommandFailedException("the connection string is not a valid Npgsql connection string");
+        }
+
         try
         {
             var store = new PostgresEventStore(dataSource, options, new EventTypeRegistry());

@@ -258,6 +258,21 @@ public sealed class CommandLineTests(PostgresFixture postgres)
         Assert.Contains(ProjectionGenCommands.ConnectionEnvironmentVariable, output, StringComparison.Ordinal);
         (exit, output) = await ToolAsync("db", "assert", "--connection", database.ConnectionString);
         Assert.True(exit == 0, output);
+
+        // A malformed connection string: one line that never quotes it (the parser's own message may).
+        foreach (var malformed in new[] { "Host=localhost;Password='hunter2-quoted", "Host=localhost;Port=hunter2-port;Password=x", "hunter2-bare" })
+        {
+            (exit, output) = await ToolAsync("status", "--connection", malformed);
+            Assert.Equal(1, exit);
+            Assert.Equal("error: the connection string is not a valid Npgsql connection string", output.Trim());
+        }
+
+        // A host whose options are invalid (no connection string): the validator's message, exit 1.
+        await using var unconfigured = HostedNode.Create(null, "nc");
+        var (hostExit, hostOutput) = await HostCommands.ProjectionsAsync(unconfigured.Host.Services, "status");
+        Assert.Equal(1, hostExit);
+        Assert.Contains("ProjectionGen: ", hostOutput, StringComparison.Ordinal);
+        Assert.Single(hostOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
