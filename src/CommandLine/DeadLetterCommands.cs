@@ -6,7 +6,7 @@ using ProjectionGen.Operations;
 
 namespace ProjectionGen.CommandLine;
 
-/// <summary><c>dead-letters list|show|retry|discard</c> (docs/operations.md, "Dead letters"); <c>retry</c> needs the projections' code.</summary>
+/// <summary><c>dead-letters list|show|retry|discard</c> (docs/operations.md, "Command line"); <c>retry</c> needs the projections' code.</summary>
 internal sealed class DeadLetterCommands(CommandRunner runner)
 {
     public Command Create(bool withCode)

@@ -7,7 +7,7 @@ namespace ProjectionGen.CommandLine;
 
 /// <summary>
 /// <c>events import</c>: events as JSON lines, written through the store's append function with their bodies as given
-/// (the way to write events of a type no longer in the code; docs/operations.md, "Importing events").
+/// (the way to write events of a type no longer in the code; docs/operations.md, "Importing events from JSON lines").
 /// </summary>
 internal sealed class EventCommands(CommandRunner runner)
 {
