@@ -207,7 +207,7 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
             // Back: the tenant resumes where it committed and catches up.
             await other.StartAsync(Ct);
             await WaitForStatusAsync(node, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Running, "down");
-            await beds[2].AppendAsync(40, seed: 40);
+            await AppendAfterRestartAsync(beds[2], 40, seed: 40);
             await beds[2].WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
             Assert.Empty(await beds[2].VerifyExactlyOnceAsync());
             Assert.Equal(TenantDatabaseStatus.Failed, node.GetTenantStates().Single(s => s.TenantId == "never").Status);
@@ -218,6 +218,23 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         {
             await other.StartAsync(CancellationToken.None);
             await DisposeAllAsync(beds, databases);
+        }
+    }
+
+    /// <summary>Appends through a bed whose pooled connections the server's restart broke: the first uses fail (57P01) and are retried.</summary>
+    private static async Task AppendAfterRestartAsync(DaemonTestBed bed, int count, int seed)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await bed.AppendAsync(count, seed: seed);
+                return;
+            }
+            catch (NpgsqlException) when (attempt < 10)
+            {
+                await Task.Delay(100, Ct);
+            }
         }
     }
 
