@@ -36,8 +36,8 @@ public sealed class ProjectionGenOptions
 
     /// <summary>
     /// Databases per tenant listed in configuration (<c>ProjectionGen:TenantDatabases:&lt;tenant&gt; = &lt;connection
-    /// string&gt;</c>): tenant id → connection string, for a <see cref="Tenancy.StaticTenantSource"/> given to a
-    /// <see cref="Tenancy.TenantDatabaseNode"/> (docs/tenancy.md, "Databases per tenant"). The hosted daemon does not
+    /// string&gt;</c>): tenant id → connection string, for a <c>ProjectionGen.Tenancy.StaticTenantSource</c> given to a
+    /// <c>TenantDatabaseNode</c> (docs/tenancy.md, "Databases per tenant"). The hosted daemon does not
     /// run them by itself. Default none.
     /// </summary>
     public IDictionary<string, string> TenantDatabases { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
