@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.EventStore;
@@ -219,6 +222,78 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
             await other.StartAsync(CancellationToken.None);
             await DisposeAllAsync(beds, databases);
         }
+    }
+
+    [Fact]
+    public async Task A_host_runs_its_tenant_databases_beside_its_own_daemon_and_its_health_names_a_failed_tenant()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var main = await postgres.CreateDatabaseAsync("tenanthostmain");
+        await using var tenant = await postgres.CreateDatabaseAsync("tenanthost");
+        await using var mainBed = await DaemonTestBed.CreateAsync(main.ConnectionString);
+        await using var tenantBed = await DaemonTestBed.CreateAsync(tenant.ConnectionString);
+        await mainBed.AppendAsync(30, seed: 1);
+        await tenantBed.AppendAsync(50, seed: 2);
+        var closed = new NpgsqlConnectionStringBuilder(tenant.ConnectionString) { Host = "127.0.0.1", Port = ClosedPort(), Timeout = 2 }.ConnectionString;
+
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+        services.AddProjectionGen(o =>
+            {
+                o.Daemon.ConnectionString = main.ConnectionString;
+                o.Daemon.NodeName = "tn-host";
+                o.TenantDatabases["acme"] = tenant.ConnectionString;
+                o.TenantDatabases["gone"] = closed;
+            })
+            .AddProjections(DaemonTestBed.StandardProjections())
+            .AddEventType<Projections.Deposited>()
+            .AddEventType<Projections.Withdrawn>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All)
+            .AddTenantDatabases(o =>
+            {
+                o.StartRetryDelay = TimeSpan.FromMilliseconds(200);
+                o.MaxStartRetryDelay = TimeSpan.FromSeconds(1);
+            });
+        services.AddHealthChecks().AddTenantDatabases();
+        await using var provider = services.BuildServiceProvider();
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        // The tenant node starts after the host's own daemon and stops before it.
+        Assert.Contains(hosted, h => h is ProjectionDaemonHostedService);
+        Assert.True(hosted.FindIndex(h => h is ProjectionDaemonHostedService) < hosted.FindIndex(h => h is TenantDatabaseHostedService));
+        var node = provider.GetRequiredService<TenantDatabaseNode>();
+        try
+        {
+            foreach (var service in hosted)
+            {
+                await service.StartAsync(Ct);
+            }
+
+            await WaitForStatusAsync(node, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Running, "acme");
+            await WaitForStatusAsync(node, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Failed, "gone");
+            await tenantBed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
+            await mainBed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
+            Assert.Empty(await tenantBed.VerifyExactlyOnceAsync());
+            Assert.Empty(await mainBed.VerifyExactlyOnceAsync());
+
+            var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct);
+            var entry = report.Entries["projectiongen-tenants"];
+            Assert.Equal(HealthStatus.Degraded, entry.Status);
+            Assert.Contains("gone (NpgsqlException", entry.Description, StringComparison.Ordinal);
+            Assert.DoesNotContain("acme (", entry.Description, StringComparison.Ordinal);
+            Assert.Equal("Running", entry.Data["acme"]);
+            var password = new NpgsqlConnectionStringBuilder(tenant.ConnectionString).Password!;
+            Assert.DoesNotContain(password, entry.Description, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var service in Enumerable.Reverse(hosted))
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(TenantDatabaseStatus.Stopped, node.GetTenantStates().Single(s => s.TenantId == "acme").Status);
+        AssertNoSecret(logs, node.GetTenantStates(), [main.ConnectionString, tenant.ConnectionString, closed]);
     }
 
     /// <summary>Appends through a bed whose pooled connections the server's restart broke: the first uses fail (57P01) and are retried.</summary>

@@ -5,8 +5,8 @@ namespace ProjectionGen.Tenancy;
 /// <summary>The options of one tenant's daemon: a copy of the node's template with the tenant database's connection string.</summary>
 internal static class TenantDaemonOptions
 {
-    /// <summary>A copy of <paramref name="template"/> that connects to <paramref name="connectionString"/> (batches and lock).</summary>
-    public static ProjectionDaemonOptions For(ProjectionDaemonOptions template, string connectionString)
+    /// <summary>A copy of <paramref name="template"/> that connects to <paramref name="connectionString"/> (batches and lock; none for a template).</summary>
+    public static ProjectionDaemonOptions For(ProjectionDaemonOptions template, string? connectionString)
     {
         var options = new ProjectionDaemonOptions
         {

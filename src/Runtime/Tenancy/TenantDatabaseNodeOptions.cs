@@ -12,10 +12,10 @@ public sealed class TenantDatabaseNodeOptions
     /// are not used: each tenant daemon connects with its tenant database's connection string. The node name is the
     /// same in every tenant database (each has its own node registry).
     /// </summary>
-    public ProjectionDaemonOptions Daemon { get; } = new();
+    public ProjectionDaemonOptions Daemon { get; set; } = new();
 
     /// <summary>The event store's settings, the same in every tenant database (schema, tenancy, event size limit).</summary>
-    public EventStoreOptions EventStore { get; } = new();
+    public EventStoreOptions EventStore { get; set; } = new();
 
     /// <summary>How often the node reads its tenant source. Default 1 s.</summary>
     public TimeSpan TenantPollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -47,6 +47,12 @@ public sealed class TenantDatabaseNodeOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        if (Daemon is null || EventStore is null)
+        {
+            errors.Add("Daemon and EventStore are required.");
+            return errors;
+        }
+
 
         // The daemon's own rules, checked with a placeholder database (the tenant databases come later).
         errors.AddRange(TenantDaemonOptions.For(Daemon, "Host=localhost").Validate());
