@@ -89,9 +89,15 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
                 await InsertRowAsync(master, "t" + i, databases[i].ConnectionString);
             }
 
+            // A row whose tenant id is invalid is skipped, and logged once however often the table is read.
+            await InsertRowAsync(master, " padded", databases[0].ConnectionString);
+
             await using var node = new TenantDatabaseNode(new MasterTableTenantSource(master, loggerFactory: loggerFactory), DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), Options("tn-master"), loggerFactory);
             await node.StartAsync(Ct);
             await WaitForStatusAsync(node, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Running, "t0", "t1", "t2");
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+            Assert.Equal(1, logs.Count(1055, "white space"));
+            Assert.Equal(["t0", "t1", "t2"], node.GetTenantStates().Select(s => s.TenantId));
             foreach (var bed in beds)
             {
                 await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");

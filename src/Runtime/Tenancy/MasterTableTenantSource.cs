@@ -8,13 +8,15 @@ namespace ProjectionGen.Tenancy;
 /// <summary>
 /// The tenant databases listed in the master table <c>{schema}.tenant_databases</c> (schema step 15) of a master
 /// database: operators insert a row to add a tenant database and delete it to remove one, while nodes run
-/// (docs/tenancy.md, "Databases per tenant"). A row whose tenant id is invalid is skipped and logged (1055).
+/// (docs/tenancy.md, "Databases per tenant"). A row whose tenant id is invalid is skipped and logged once (1055).
 /// </summary>
 public sealed class MasterTableTenantSource : ITenantSource
 {
     private readonly NpgsqlDataSource master;
     private readonly string selectSql;
     private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private HashSet<string> skipped = new(StringComparer.Ordinal);
 
     /// <summary>A source that reads the master table of <paramref name="schema"/> through <paramref name="master"/>.</summary>
     /// <param name="master">The master database's connections (owned by the caller); the runtime role needs <c>SELECT</c> on the table.</param>
@@ -34,6 +36,7 @@ public sealed class MasterTableTenantSource : ITenantSource
     public async ValueTask<IReadOnlyList<TenantDatabase>> ReadAsync(CancellationToken cancellationToken)
     {
         var databases = new List<TenantDatabase>();
+        var invalid = new HashSet<string>(StringComparer.Ordinal);
         await using var command = master.CreateCommand(selectSql);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -44,11 +47,27 @@ public sealed class MasterTableTenantSource : ITenantSource
             {
                 databases.Add(new TenantDatabase(tenant, connectionString));
             }
-            catch (ArgumentException invalid)
+            catch (ArgumentException refused)
             {
                 // The message of TenantIds.Validate or of an empty connection string; never the connection string itself.
-                TenantLog.RowSkipped(logger, invalid.Message);
+                // Logged once while the row stays, not on every read.
+                invalid.Add(tenant);
+                bool known;
+                lock (gate)
+                {
+                    known = skipped.Contains(tenant);
+                }
+
+                if (!known)
+                {
+                    TenantLog.RowSkipped(logger, refused.Message);
+                }
             }
+        }
+
+        lock (gate)
+        {
+            skipped = invalid;
         }
 
         return databases;
