@@ -70,6 +70,59 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Two_nodes_given_the_same_tenant_databases_share_each_ones_slots_and_a_stopped_node_hands_them_over_exactly_once()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        var databases = new List<TestDatabase>();
+        var beds = new List<DaemonTestBed>();
+        using var stopWriters = new CancellationTokenSource();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                databases.Add(await postgres.CreateDatabaseAsync("tenantshared"));
+                beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
+            }
+
+            var source = new StaticTenantSource(databases.Select((d, i) => new TenantDatabase("shared-" + i, d.ConnectionString)));
+            await using var x = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), Options("tn-x"), loggerFactory);
+            await using var y = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), Options("tn-y"), loggerFactory);
+            var writers = Task.WhenAll(beds.Select(bed => bed.StartWriters(2, stopWriters.Token)));
+            await x.StartAsync(Ct);
+            await y.StartAsync(Ct);
+            await WaitForStatusAsync(x, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Running, "shared-0", "shared-1");
+            await WaitForStatusAsync(y, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Running, "shared-0", "shared-1");
+
+            // In each tenant database the two nodes split the two slots, as two nodes of one database do.
+            await Eventually.HoldsAsync(
+                () => new[] { "shared-0", "shared-1" }.All(t => new[] { x, y }.All(n => n.GetTenantStates().Single(s => s.TenantId == t).Slots.Count(s => s.Status == Daemon.AgentStatus.Running) == 1)),
+                TimeSpan.FromSeconds(30),
+                "each node runs one slot of each tenant database");
+
+            // One node stops (gracefully): the other takes its slots in every tenant database; nothing is applied twice.
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await x.StopAsync(Ct);
+            Assert.All(x.GetTenantStates(), s => Assert.Equal(TenantDatabaseStatus.Stopped, s.Status));
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await stopWriters.CancelAsync();
+            await writers;
+            foreach (var bed in beds)
+            {
+                await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
+                Assert.Empty(await bed.VerifyExactlyOnceAsync());
+                Assert.Equal("tn-y", (await bed.ReadOwnershipAsync("ledger")).Owner);
+                Assert.Equal("tn-y", (await bed.ReadOwnershipAsync("account_balance")).Owner);
+            }
+        }
+        finally
+        {
+            await stopWriters.CancelAsync();
+            await DisposeAllAsync(beds, databases);
+        }
+    }
+
+    [Fact]
     public async Task Rows_added_to_and_removed_from_the_master_table_start_and_stop_their_tenant_within_five_seconds()
     {
         var logs = new CapturingLoggerProvider();
