@@ -56,6 +56,33 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task Tenant_databases_are_bound_from_configuration_and_a_bad_entry_is_named_without_its_connection_string()
+    {
+        await using var good = HostedNode.Create("Host=localhost;Database=app", "tenants", settings: new()
+        {
+            ["ProjectionGen:TenantDatabases:acme"] = "Host=localhost;Database=acme;Password=acme-secret",
+            ["ProjectionGen:TenantDatabases:Globex"] = "Host=localhost;Database=globex",
+        });
+        var options = good.Host.Services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value;
+        Assert.Equal("Host=localhost;Database=acme;Password=acme-secret", options.TenantDatabases["acme"]);
+        Assert.Equal("Host=localhost;Database=globex", options.TenantDatabases["Globex"]);
+        var source = new ProjectionGen.Tenancy.StaticTenantSource(options.TenantDatabases);
+        var databases = await source.ReadAsync(Ct);
+        Assert.Equal(["Globex", "acme"], databases.Select(d => d.TenantId).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("acme-secret", databases.Single(d => d.TenantId == "acme").ToString(), StringComparison.Ordinal);
+
+        await using var bad = HostedNode.Create(null, "tenants", settings: new()
+        {
+            ["ProjectionGen:TenantDatabases:" + new string('t', 65)] = "Host=localhost;Password=too-long-secret",
+            ["ProjectionGen:TenantDatabases:empty"] = "",
+        });
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => bad.Host.StartAsync(Ct));
+        Assert.Contains(failure.Failures, m => m.Contains("A tenant id has at most 64 characters", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, m => m.Contains("ProjectionGen:TenantDatabases:empty: the tenant database has no connection string.", StringComparison.Ordinal));
+        Assert.DoesNotContain("too-long-secret", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_connection_string_with_several_hosts_must_target_the_primary()
     {
         var options = new ProjectionGen.Daemon.ProjectionDaemonOptions { NodeName = "hosts", ConnectionString = "Host=db1,db2;Username=app;Password=hunter2" };

@@ -24,6 +24,7 @@ internal static class ProjectionGenConfigurationBinder
                 case "DAEMON": BindDaemon(child, options, reader); break;
                 case "EVENTSTORE": BindEventStore(child, options, reader); break;
                 case "HEALTH": BindHealth(child, options, reader); break;
+                case "TENANTDATABASES": BindTenantDatabases(child, options, reader); break;
                 default: reader.Unknown(child, path); break;
             }
         }
@@ -101,8 +102,38 @@ internal static class ProjectionGenConfigurationBinder
         }
     }
 
+    // TenantDatabases:<tenant> = <connection string>; the connection string is never quoted in a message.
+    private static void BindTenantDatabases(IConfigurationSection section, ProjectionGenOptions options, Reader reader)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            reader.TenantDatabase(child, (tenant, connectionString) => options.TenantDatabases[tenant] = connectionString);
+        }
+    }
+
     private sealed class Reader(List<string> errors)
     {
+        public void TenantDatabase(IConfigurationSection child, Action<string, string> set)
+        {
+            try
+            {
+                EventStore.TenantIds.Validate(child.Key, "tenant");
+            }
+            catch (ArgumentException invalid)
+            {
+                errors.Add($"{child.Path}: {invalid.Message}");
+                return;
+            }
+
+            if (string.IsNullOrWhiteSpace(child.Value))
+            {
+                errors.Add($"{child.Path}: the tenant database has no connection string.");
+                return;
+            }
+
+            set(child.Key, child.Value);
+        }
+
         public void Bool(IConfigurationSection child, Action<bool> set)
         {
             if (bool.TryParse(child.Value, out var value))

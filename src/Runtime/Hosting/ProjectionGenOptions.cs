@@ -34,6 +34,14 @@ public sealed class ProjectionGenOptions
     /// </summary>
     public string? SchemaConnectionString { get; set; }
 
+    /// <summary>
+    /// Databases per tenant listed in configuration (<c>ProjectionGen:TenantDatabases:&lt;tenant&gt; = &lt;connection
+    /// string&gt;</c>): tenant id → connection string, for a <c>ProjectionGen.Tenancy.StaticTenantSource</c> given to a
+    /// <c>TenantDatabaseNode</c> (docs/tenancy.md, "Databases per tenant"). The hosted daemon does not
+    /// run them by itself. Default none.
+    /// </summary>
+    public IDictionary<string, string> TenantDatabases { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Values from configuration that could not be read, one message each; reported by validation.</summary>
     internal List<string> BindingErrors { get; } = [];
 }

@@ -1,0 +1,82 @@
+using ProjectionGen.Daemon;
+using ProjectionGen.EventStore;
+
+namespace ProjectionGen.Tenancy;
+
+/// <summary>Settings of a <see cref="TenantDatabaseNode"/>.</summary>
+public sealed class TenantDatabaseNodeOptions
+{
+    /// <summary>
+    /// The settings every tenant daemon of this node starts from (node name, intervals, batch sizes, capacity, tags,
+    /// pins). Its <see cref="ProjectionDaemonOptions.ConnectionString"/> and <see cref="ProjectionDaemonOptions.LockConnectionString"/>
+    /// are not used: each tenant daemon connects with its tenant database's connection string. The node name is the
+    /// same in every tenant database (each has its own node registry).
+    /// </summary>
+    public ProjectionDaemonOptions Daemon { get; set; } = new();
+
+    /// <summary>The event store's settings, the same in every tenant database (schema, tenancy, event size limit).</summary>
+    public EventStoreOptions EventStore { get; set; } = new();
+
+    /// <summary>How often the node reads its tenant source. Default 1 s.</summary>
+    public TimeSpan TenantPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether the node applies the schema (and the document tables) to a tenant database before it starts its daemon,
+    /// through the same lock-serialised migration as <c>ProjectionSchemaInstaller.ApplyAsync</c>; then the connection
+    /// strings must be the schema owner's. Default <see langword="true"/>. Turn it off when the tenant databases are
+    /// migrated beforehand.
+    /// </summary>
+    public bool ApplySchemaOnFirstUse { get; set; } = true;
+
+    /// <summary>The delay after a tenant database's first failed start; it doubles up to <see cref="MaxStartRetryDelay"/>. Default 1 s.</summary>
+    public TimeSpan StartRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay between two starts of a tenant database that fails. Default 30 s.</summary>
+    public TimeSpan MaxStartRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a removed tenant's daemon may take to stop gracefully (finish its batch, release its locks) before its
+    /// in-flight batches are abandoned (their commits are fenced). Default 3 s.
+    /// </summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
+    public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
+
+    /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Daemon is null || EventStore is null)
+        {
+            errors.Add("Daemon and EventStore are required.");
+            return errors;
+        }
+
+
+        // The daemon's own rules, checked with a placeholder database (the tenant databases come later).
+        errors.AddRange(TenantDaemonOptions.For(Daemon, "Host=localhost").Validate());
+        Positive(errors, TenantPollInterval, nameof(TenantPollInterval));
+        Positive(errors, StartRetryDelay, nameof(StartRetryDelay));
+        Positive(errors, StopTimeout, nameof(StopTimeout));
+        if (MaxStartRetryDelay < StartRetryDelay)
+        {
+            errors.Add($"MaxStartRetryDelay ({MaxStartRetryDelay}) must not be shorter than StartRetryDelay ({StartRetryDelay}).");
+        }
+
+        if (Assignment is null)
+        {
+            errors.Add("Assignment is required (AllTenantDatabases.Instance runs every tenant database).");
+        }
+
+        return errors;
+    }
+
+    private static void Positive(List<string> errors, TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{name} must be positive (was {value}).");
+        }
+    }
+}
