@@ -61,7 +61,10 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
         var assertEmpty = await RunToolAsync(tool, server, "db", "assert", "--connection", a);
         Assert.Equal(3, assertEmpty.ExitCode);
         Assert.Contains("migration 1 is due", assertEmpty.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("migration 14 is due", assertEmpty.StandardOutput, StringComparison.Ordinal);
+        // The newest migration (the script's last "-- migration N:" line): B is made one migration behind it.
+        var latest = MigrationNumbers().Matches(assertEmpty.StandardOutput).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Max();
+        Assert.True(latest >= 14, assertEmpty.StandardOutput);
+        var last = latest.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         // Its script (standard output holds the script and nothing else), which changes nothing by itself.
         var fullScript = await RunToolAsync(tool, server, "db", "script", "--connection", a);
@@ -71,21 +74,21 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
         Assert.Equal("COMMIT;", scriptLines[^1]);
         Assert.Equal(3, (await RunToolAsync(tool, server, "db", "assert", "--connection", a)).ExitCode);
 
-        // B: the script cut before migration 14, so one migration behind.
-        var cut = Array.FindIndex(scriptLines, line => line.StartsWith("-- migration 14:", StringComparison.Ordinal));
-        Assert.True(cut > 0, "no line starts with '-- migration 14:' in the script");
+        // B: the script cut before the newest migration, so one migration behind.
+        var cut = Array.FindIndex(scriptLines, line => line.StartsWith($"-- migration {last}:", StringComparison.Ordinal));
+        Assert.True(cut > 0, $"no line starts with '-- migration {last}:' in the script");
         var behindScript = Path.Combine(work, "behind.sql");
         await File.WriteAllTextAsync(behindScript, string.Join('\n', scriptLines[..cut]) + "\nCOMMIT;\n", TestContext.Current.CancellationToken);
         await AssertPsqlRunsAsync(server, "tool_b", behindScript);
 
         var assertBehind = await RunToolAsync(tool, server, "db", "assert", "--connection", b);
         Assert.Equal(3, assertBehind.ExitCode);
-        Assert.Equal(["14"], MigrationNumbers().Matches(assertBehind.StandardOutput).Select(m => m.Groups[1].Value).Distinct());
+        Assert.Equal([last], MigrationNumbers().Matches(assertBehind.StandardOutput).Select(m => m.Groups[1].Value).Distinct());
 
-        // B's script holds migration 14 alone; psql runs it and B is current.
+        // B's script holds the newest migration alone; psql runs it and B is current.
         var scriptB = await RunToolAsync(tool, server, "db", "script", "--connection", b);
         Assert.Equal(0, scriptB.ExitCode);
-        Assert.Equal(["-- migration 14:"], scriptB.StandardOutput.Split('\n').Where(line => line.StartsWith("-- migration ", StringComparison.Ordinal)).Select(line => line[..line.IndexOf(':', StringComparison.Ordinal)] + ":"));
+        Assert.Equal([$"-- migration {last}:"], scriptB.StandardOutput.Split('\n').Where(line => line.StartsWith("-- migration ", StringComparison.Ordinal)).Select(line => line[..line.IndexOf(':', StringComparison.Ordinal)] + ":"));
         var upgradeScript = Path.Combine(work, "upgrade.sql");
         await File.WriteAllTextAsync(upgradeScript, scriptB.StandardOutput, TestContext.Current.CancellationToken);
         await AssertPsqlRunsAsync(server, "tool_b", upgradeScript);
@@ -96,7 +99,7 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
         // C: db apply from nothing; current.
         var apply = await RunToolAsync(tool, server, "db", "apply", "--connection", c);
         Assert.Equal(0, apply.ExitCode);
-        Assert.Contains("applied migrations 1-14", apply.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"applied migrations 1-{last}", apply.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, (await RunToolAsync(tool, server, "db", "assert", "--connection", c)).ExitCode);
 
         // The scripts gave B exactly the schema apply gave C, and the same version rows.
@@ -105,7 +108,7 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
         Assert.Contains("CREATE TABLE projectiongen.events", dumpB, StringComparison.Ordinal);
         var versionsB = await VersionRowsAsync(server, "tool_b");
         Assert.Equal(await VersionRowsAsync(server, "tool_c"), versionsB);
-        Assert.Equal(14, versionsB.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(latest, versionsB.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
         // B's upgrade script a second time: refused by its guard, and nothing changed.
         var again = await server.PsqlAsync("tool_b", "-v", "ON_ERROR_STOP=1", "-q", "-f", upgradeScript);
