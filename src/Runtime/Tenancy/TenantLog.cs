@@ -25,4 +25,7 @@ internal static partial class TenantLog
 
     [LoggerMessage(EventId = 1056, Level = LogLevel.Warning, Message = "Tenant database stop failed: tenant {Tenant} on node {Node} ({Error}); its connections are closed anyway")]
     public static partial void StopFailed(ILogger logger, string tenant, string node, string error);
+
+    [LoggerMessage(EventId = 1057, Level = LogLevel.Warning, Message = "Tenant databases not placed: {Count} that no live node can take ({Tenants}); {Nodes} live nodes, budget {Budget} each")]
+    public static partial void Unplaced(ILogger logger, int count, string tenants, int nodes, string budget);
 }
