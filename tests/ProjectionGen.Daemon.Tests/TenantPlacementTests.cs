@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ProjectionGen.Daemon;
+using ProjectionGen.Tenancy;
+using ProjectionGen.Testing;
+using Xunit;
+
+namespace ProjectionGen.Tests;
+
+/// <summary>
+/// Tenant databases placed over nodes (docs/cluster.md, "Tenant databases over nodes"): <see cref="BalancedTenantDatabases"/>
+/// gives each tenant database to one live node of the master registry, balanced and within the budget; each node connects
+/// only to its own tenant databases (counted in <c>pg_stat_activity</c> by <c>datname</c> and <c>application_name</c>);
+/// a node that leaves has its tenant databases moved to the others, nothing applied twice.
+/// </summary>
+public sealed class TenantPlacementTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly string[] Twelve = [.. Enumerable.Range(0, 12).Select(i => $"tenant-{i:00}")];
+
+    [Fact]
+    public void Twelve_tenant_databases_over_three_nodes_are_balanced_four_each_and_every_node_computes_the_same_plan()
+    {
+        var plan = TenantDatabasePlanner.Plan(Twelve, ["n-a", "n-b", "n-c"], null);
+        Assert.All(plan.Values, owner => Assert.NotNull(owner));
+        Assert.Equal([4, 4, 4], plan.Values.GroupBy(o => o).Select(g => g.Count()).Order());
+
+        // Listed in another order, by another node: the same plan.
+        var again = TenantDatabasePlanner.Plan([.. Twelve.Reverse()], ["n-c", "n-a", "n-b"], null);
+        Assert.Equal(plan.OrderBy(p => p.Key), again.OrderBy(p => p.Key));
+
+        // Loads differ by at most one when D is not a multiple of N.
+        var ten = TenantDatabasePlanner.Plan([.. Twelve.Take(10)], ["n-a", "n-b", "n-c"], null);
+        Assert.Equal([3, 3, 4], ten.Values.GroupBy(o => o).Select(g => g.Count()).Order());
+    }
+
+    [Fact]
+    public void A_node_that_leaves_moves_its_own_tenant_databases_and_few_others()
+    {
+        var tenants = Enumerable.Range(0, 60).Select(i => $"t{i}").ToList();
+        var before = TenantDatabasePlanner.Plan(tenants, ["n-a", "n-b", "n-c"], null);
+        var after = TenantDatabasePlanner.Plan(tenants, ["n-a", "n-b"], null);
+        Assert.Equal([30, 30], after.Values.GroupBy(o => o).Select(g => g.Count()).Order());
+        Assert.All(before.Where(p => p.Value == "n-c"), p => Assert.NotEqual("n-c", after[p.Key]));
+
+        // Rendezvous ranking: of the 40 on the surviving nodes, nearly all stay (only bounded-load overflow moves).
+        var survivorsMoved = before.Count(p => p.Value != "n-c" && after[p.Key] != p.Value);
+        Assert.True(survivorsMoved <= 6, $"{survivorsMoved} tenant databases of surviving nodes moved");
+
+        // A node joins: about D/N move to it, few others.
+        var joined = TenantDatabasePlanner.Plan(tenants, ["n-a", "n-b", "n-c", "n-d"], null);
+        var moved = before.Count(p => joined[p.Key] != p.Value);
+        Assert.True(moved <= 15 + 6, $"{moved} tenant databases moved when a fourth node joined");
+    }
+
+    [Fact]
+    public void A_node_over_budget_takes_none_beyond_it_and_the_rest_is_unplaced()
+    {
+        var plan = TenantDatabasePlanner.Plan(Twelve, ["n-a", "n-b", "n-c"], 3);
+        Assert.Equal([3, 3, 3], plan.Values.Where(o => o is not null).GroupBy(o => o).Select(g => g.Count()).Order());
+        Assert.Equal(3, plan.Values.Count(o => o is null));
+
+        // A budget above the balanced share changes nothing.
+        Assert.Equal(TenantDatabasePlanner.Plan(Twelve, ["n-a", "n-b", "n-c"], null).OrderBy(p => p.Key), TenantDatabasePlanner.Plan(Twelve, ["n-a", "n-b", "n-c"], 5).OrderBy(p => p.Key));
+
+        // No live node: nothing placed.
+        Assert.All(TenantDatabasePlanner.Plan(Twelve, [], null).Values, o => Assert.Null(o));
+    }
+
+    [Fact]
+    public async Task Six_tenant_databases_over_three_nodes_each_node_connects_only_to_its_two_and_a_node_that_leaves_hands_them_over_exactly_once()
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        string[] names = ["tp-a", "tp-b", "tp-c"];
+        var databases = new List<TestDatabase>();
+        var beds = new List<DaemonTestBed>();
+        var nodes = new List<TenantDatabaseNode>();
+        await using var masterDatabase = await postgres.CreateDatabaseAsync("tpmaster");
+        await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
+        await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                databases.Add(await postgres.CreateDatabaseAsync("tptenant"));
+                beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
+                await beds[i].AppendAsync(40, seed: i + 1);
+            }
+
+            var source = new StaticTenantSource(databases.Select((d, i) => new TenantDatabase("tenant-" + i, d.ConnectionString)));
+            var datnames = databases.ToDictionary(d => d.Name, d => "tenant-" + databases.IndexOf(d), StringComparer.Ordinal);
+
+            // Each node's own daemon registers in the master database, as the host's does; then its tenant node.
+            var masterDaemons = names.ToDictionary(n => n, n => masterBed.CreateDaemon(n, DaemonTestBed.StandardProjections(), Fast));
+            foreach (var name in names)
+            {
+                await masterDaemons[name].StartAsync(Ct);
+                var options = Options(name);
+                options.Assignment = new BalancedTenantDatabases(master, name, loggerFactory: loggerFactory);
+                nodes.Add(new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options, loggerFactory));
+            }
+
+            foreach (var node in nodes)
+            {
+                await node.StartAsync(Ct);
+            }
+
+            // Balanced 2/2/2: each tenant database has connections of exactly one node, each node to exactly two.
+            var placed = await WaitForPlacementAsync(master, datnames, names, TimeSpan.FromSeconds(30));
+            Assert.Equal(TenantDatabasePlanner.Plan([.. datnames.Values], names, null).OrderBy(p => p.Key), placed.OrderBy(p => p.Key).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+            Assert.All(names, n => Assert.Equal(2, placed.Values.Count(o => o == n)));
+            foreach (var node in nodes)
+            {
+                Assert.Equal(placed.Where(p => p.Value == node.NodeName).Select(p => p.Key).Order(StringComparer.Ordinal), node.GetTenantStates().Select(s => s.TenantId));
+            }
+
+            // tp-c leaves: its master daemon stops first (others reassign while tp-c still runs them: both only try),
+            // then its tenant node.
+            var leaving = nodes.Single(n => n.NodeName == "tp-c");
+            var moved = placed.Where(p => p.Value == "tp-c").Select(p => p.Key).ToList();
+            using var stopWriters = new CancellationTokenSource();
+            var writers = Task.WhenAll(beds.Select(bed => bed.StartWriters(1, stopWriters.Token, streams: 10)));
+            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+            var clock = Stopwatch.StartNew();
+            await masterDaemons["tp-c"].StopAsync(Ct);
+            await Eventually.HoldsAsync(
+                () => moved.All(t => nodes.Any(n => n != leaving && n.GetTenantStates().Any(s => s.TenantId == t && s.Status == TenantDatabaseStatus.Running))),
+                TimeSpan.FromSeconds(15),
+                "the leaving node's tenant databases run on the others");
+            var takeover = clock.Elapsed;
+            await leaving.StopAsync(Ct);
+            var after = await WaitForPlacementAsync(master, datnames, ["tp-a", "tp-b"], TimeSpan.FromSeconds(30));
+            Assert.All(["tp-a", "tp-b"], n => Assert.Equal(3, after.Values.Count(o => o == n)));
+            Assert.DoesNotContain("tp-c", after.Values);
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+            await stopWriters.CancelAsync();
+            await writers;
+            for (var i = 0; i < beds.Count; i++)
+            {
+                await beds[i].WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
+                Assert.Empty(await beds[i].VerifyExactlyOnceAsync());
+                Assert.Equal(after["tenant-" + i], (await beds[i].ReadOwnershipAsync("ledger")).Owner);
+            }
+
+            TestContext.Current.TestOutputHelper?.WriteLine($"the leaving node's {moved.Count} tenant databases ran elsewhere {takeover.TotalMilliseconds:F0} ms after its master daemon stopped");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+
+            foreach (var bed in beds)
+            {
+                await bed.DisposeAsync();
+            }
+
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Budget_of_one_over_two_nodes_runs_two_of_three_tenant_databases_and_reports_the_third()
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        await using var masterDatabase = await postgres.CreateDatabaseAsync("tpbudget");
+        await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
+        await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
+        foreach (var name in new[] { "tb-a", "tb-b" })
+        {
+            await masterBed.CreateDaemon(name, DaemonTestBed.StandardProjections(), Fast).StartAsync(Ct);
+        }
+
+        // Decisions only (no tenant daemons): the databases need not exist.
+        var listed = Enumerable.Range(0, 3).Select(i => new TenantDatabase("budget-" + i, $"Host=nowhere;Database=d{i}")).ToList();
+        var a = new BalancedTenantDatabases(master, "tb-a", maxTenantDatabases: 1, loggerFactory: loggerFactory);
+        var b = new BalancedTenantDatabases(master, "tb-b", maxTenantDatabases: 1, loggerFactory: loggerFactory);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await a.AssignAsync(listed, Ct)).Count != 1 || (await b.AssignAsync(listed, Ct)).Count != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "each node takes one within 15 s");
+            await Task.Delay(100, Ct);
+        }
+
+        var taken = (await a.AssignAsync(listed, Ct)).Concat(await b.AssignAsync(listed, Ct)).Select(d => d.TenantId).ToList();
+        Assert.Equal(2, taken.Distinct().Count());
+        var left = Assert.Single(a.Unplaced);
+        Assert.DoesNotContain(left, taken);
+        Assert.Equal(a.Unplaced, b.Unplaced);
+
+        // A node that is not live in the master registry runs nothing.
+        var stranger = new BalancedTenantDatabases(master, "tb-unknown", loggerFactory: loggerFactory);
+        Assert.Empty(await stranger.AssignAsync(listed, Ct));
+    }
+
+    /// <summary>Waits until every tenant database has connections of exactly one of <paramref name="names"/> and none of another node; returns tenant → node.</summary>
+    private static async Task<Dictionary<string, string>> WaitForPlacementAsync(NpgsqlDataSource any, Dictionary<string, string> datnames, string[] names, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var seen = new Dictionary<string, List<string>>();
+        while (true)
+        {
+            seen = datnames.Values.ToDictionary(t => t, _ => new List<string>(), StringComparer.Ordinal);
+            await using (var command = any.CreateCommand("SELECT DISTINCT datname, split_part(application_name, ':', 2) FROM pg_stat_activity WHERE datname = ANY($1) AND application_name LIKE 'projectiongen-%:%'"))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. datnames.Keys] });
+                await using var reader = await command.ExecuteReaderAsync(Ct);
+                while (await reader.ReadAsync(Ct))
+                {
+                    seen[datnames[reader.GetString(0)]].Add(reader.GetString(1));
+                }
+            }
+
+            if (seen.Values.All(n => n.Count == 1 && names.Contains(n[0])))
+            {
+                return seen.ToDictionary(p => p.Key, p => p.Value[0], StringComparer.Ordinal);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout}: connections per tenant database: {string.Join("; ", seen.OrderBy(p => p.Key).Select(p => $"{p.Key}=[{string.Join(",", p.Value)}]"))}");
+            }
+
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private static void Fast(ProjectionDaemonOptions options)
+    {
+        options.AcquireInterval = TimeSpan.FromMilliseconds(300);
+        options.PollInterval = TimeSpan.FromMilliseconds(200);
+    }
+
+    private static TenantDatabaseNodeOptions Options(string node)
+    {
+        var options = new TenantDatabaseNodeOptions
+        {
+            StartRetryDelay = TimeSpan.FromMilliseconds(200),
+            MaxStartRetryDelay = TimeSpan.FromSeconds(1),
+            TenantPollInterval = TimeSpan.FromMilliseconds(500),
+        };
+        options.Daemon.NodeName = node;
+        options.Daemon.AcquireInterval = TimeSpan.FromMilliseconds(300);
+        options.Daemon.PollInterval = TimeSpan.FromMilliseconds(200);
+        options.Daemon.MaxRetryDelay = TimeSpan.FromSeconds(1);
+        return options;
+    }
+}
