@@ -70,7 +70,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task Six_tenant_databases_over_three_nodes_each_node_connects_only_to_its_two_and_a_node_that_leaves_hands_them_over_exactly_once()
+    public async Task Twelve_tenant_databases_over_three_nodes_each_node_connects_only_to_its_four_and_a_node_that_leaves_hands_them_over_exactly_once()
     {
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         string[] names = ["tp-a", "tp-b", "tp-c"];
@@ -82,7 +82,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
         try
         {
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i < 12; i++)
             {
                 databases.Add(await postgres.CreateDatabaseAsync("tptenant"));
                 beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
@@ -107,10 +107,10 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
                 await node.StartAsync(Ct);
             }
 
-            // Balanced 2/2/2: each tenant database has connections of exactly one node, each node to exactly two.
+            // Balanced 4/4/4: each tenant database has connections of exactly one node, each node to exactly four.
             var placed = await WaitForPlacementAsync(master, datnames, names, TimeSpan.FromSeconds(30));
             Assert.Equal(TenantDatabasePlanner.Plan([.. datnames.Values], names, null).OrderBy(p => p.Key), placed.OrderBy(p => p.Key).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-            Assert.All(names, n => Assert.Equal(2, placed.Values.Count(o => o == n)));
+            Assert.All(names, n => Assert.Equal(4, placed.Values.Count(o => o == n)));
             foreach (var node in nodes)
             {
                 Assert.Equal(placed.Where(p => p.Value == node.NodeName).Select(p => p.Key).Order(StringComparer.Ordinal), node.GetTenantStates().Select(s => s.TenantId));
@@ -132,7 +132,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
             var takeover = clock.Elapsed;
             await leaving.StopAsync(Ct);
             var after = await WaitForPlacementAsync(master, datnames, ["tp-a", "tp-b"], TimeSpan.FromSeconds(30));
-            Assert.All(["tp-a", "tp-b"], n => Assert.Equal(3, after.Values.Count(o => o == n)));
+            Assert.All(["tp-a", "tp-b"], n => Assert.Equal(6, after.Values.Count(o => o == n)));
             Assert.DoesNotContain("tp-c", after.Values);
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
