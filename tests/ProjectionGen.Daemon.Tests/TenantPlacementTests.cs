@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Daemon;
+using ProjectionGen.Hosting;
 using ProjectionGen.Tenancy;
 using ProjectionGen.Testing;
 using Xunit;
@@ -198,6 +201,63 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         // A node that is not live in the master registry runs nothing.
         var stranger = new BalancedTenantDatabases(master, "tb-unknown", loggerFactory: loggerFactory);
         Assert.Empty(await stranger.AssignAsync(listed, Ct));
+    }
+
+    [Fact]
+    public async Task A_host_with_balanced_tenant_databases_places_them_over_its_own_databases_registry_within_its_budget()
+    {
+        await using var main = await postgres.CreateDatabaseAsync("tphostmain");
+        await using var first = await postgres.CreateDatabaseAsync("tphost");
+        await using var second = await postgres.CreateDatabaseAsync("tphost");
+        await using var mainBed = await DaemonTestBed.CreateAsync(main.ConnectionString);
+        await using var firstBed = await DaemonTestBed.CreateAsync(first.ConnectionString);
+        await using var secondBed = await DaemonTestBed.CreateAsync(second.ConnectionString);
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddProjectionGen(o =>
+            {
+                o.Daemon.ConnectionString = main.ConnectionString;
+                o.Daemon.NodeName = "tp-host";
+                o.TenantDatabases["alpha"] = first.ConnectionString;
+                o.TenantDatabases["beta"] = second.ConnectionString;
+            })
+            .AddProjections(DaemonTestBed.StandardProjections())
+            .AddEventType<Projections.Deposited>()
+            .AddEventType<Projections.Withdrawn>()
+            .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All)
+            .AddBalancedTenantDatabases(maxTenantDatabases: 1, o => o.TenantPollInterval = TimeSpan.FromMilliseconds(300));
+        await using var provider = services.BuildServiceProvider();
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        var node = provider.GetRequiredService<TenantDatabaseNode>();
+        var placement = Assert.IsType<BalancedTenantDatabases>(provider.GetRequiredService<TenantDatabaseNode>().Assignment);
+        Assert.Equal("tp-host", placement.NodeName);
+        try
+        {
+            foreach (var service in hosted)
+            {
+                await service.StartAsync(Ct);
+            }
+
+            // One live node (the host's daemon registered in its own database) with a budget of one: it runs one tenant
+            // database, the other is reported.
+            await Eventually.HoldsAsync(
+                () => node.GetTenantStates().Count(s => s.Status == TenantDatabaseStatus.Running) == 1 && placement.Unplaced.Count == 1,
+                TimeSpan.FromSeconds(30),
+                "one tenant database runs and one is unplaced");
+            var running = node.GetTenantStates().Single().TenantId;
+            Assert.NotEqual(running, Assert.Single(placement.Unplaced));
+            var bed = running == "alpha" ? firstBed : secondBed;
+            await bed.AppendAsync(30, seed: 3);
+            await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), "ledger", "account_balance");
+            Assert.Empty(await bed.VerifyExactlyOnceAsync());
+        }
+        finally
+        {
+            for (var i = hosted.Count - 1; i >= 0; i--)
+            {
+                await hosted[i].StopAsync(CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>Waits until every tenant database has connections of exactly one of <paramref name="names"/> and none of another node; returns tenant → node.</summary>

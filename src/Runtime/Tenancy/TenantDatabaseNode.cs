@@ -68,6 +68,9 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
     /// <summary>This node's name (the same in every tenant database).</summary>
     public string NodeName => options.Daemon.NodeName;
 
+    /// <summary>Which tenant databases this node runs (<see cref="TenantDatabaseNodeOptions.Assignment"/>), for example a <see cref="BalancedTenantDatabases"/> with its unplaced tenants.</summary>
+    public ITenantDatabaseAssignment Assignment => options.Assignment;
+
     /// <summary>
     /// Where each tenant database stands on this node: the ones it runs (starting, running or failed) and the ones removed
     /// since (stopped), ordered by tenant id. No connection string appears in them.

@@ -23,7 +23,39 @@ public static class TenantDatabasesBuilderExtensions
     /// <param name="configure">Changes the node's settings after they are taken from <see cref="ProjectionGenOptions"/>.</param>
     /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>.</param>
     /// <returns>The builder.</returns>
-    public static ProjectionGenBuilder AddTenantDatabases(this ProjectionGenBuilder builder, Action<TenantDatabaseNodeOptions>? configure = null, Func<IServiceProvider, ITenantSource>? source = null)
+    public static ProjectionGenBuilder AddTenantDatabases(this ProjectionGenBuilder builder, Action<TenantDatabaseNodeOptions>? configure = null, Func<IServiceProvider, ITenantSource>? source = null) =>
+        Add(builder, configure, source, null);
+
+    /// <summary>
+    /// Like <see cref="AddTenantDatabases"/>, with the tenant databases placed over the nodes: the node's
+    /// <see cref="TenantDatabaseNodeOptions.Assignment"/> is a <see cref="BalancedTenantDatabases"/> over the node registry
+    /// of the host's own database (<c>Daemon.ConnectionString</c>, the master database), where the host's daemon registers
+    /// under the same node name; its schema and eviction timeout are the host's (docs/cluster.md, "Tenant databases over
+    /// nodes"). Configure the same <paramref name="maxTenantDatabases"/> on every node.
+    /// </summary>
+    /// <param name="builder">The builder of <c>AddProjectionGen</c>.</param>
+    /// <param name="maxTenantDatabases">The most tenant databases a node runs; <see langword="null"/> for no limit.</param>
+    /// <param name="configure">Changes the node's settings after they are taken from <see cref="ProjectionGenOptions"/>; an <see cref="TenantDatabaseNodeOptions.Assignment"/> it sets is kept.</param>
+    /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>.</param>
+    /// <returns>The builder.</returns>
+    public static ProjectionGenBuilder AddBalancedTenantDatabases(this ProjectionGenBuilder builder, int? maxTenantDatabases = null, Action<TenantDatabaseNodeOptions>? configure = null, Func<IServiceProvider, ITenantSource>? source = null) =>
+        Add(
+            builder,
+            configure,
+            source,
+            (services, options, node) => new BalancedTenantDatabases(
+                services.GetRequiredService<ProjectionGenDataSource>().DataSource,
+                node.Daemon.NodeName,
+                maxTenantDatabases,
+                options.EventStore.Schema,
+                options.Daemon.EvictionTimeout,
+                services.GetService<ILoggerFactory>()));
+
+    private static ProjectionGenBuilder Add(
+        ProjectionGenBuilder builder,
+        Action<TenantDatabaseNodeOptions>? configure,
+        Func<IServiceProvider, ITenantSource>? source,
+        Func<IServiceProvider, ProjectionGenOptions, TenantDatabaseNodeOptions, ITenantDatabaseAssignment>? assignment)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(services =>
@@ -36,6 +68,13 @@ public static class TenantDatabasesBuilderExtensions
                 ApplySchemaOnFirstUse = options.ApplySchemaOnStartup,
             };
             configure?.Invoke(node);
+
+            // After configure, so that the node name is the final one; an assignment set by configure is kept.
+            if (assignment is not null && node.Assignment is AllTenantDatabases)
+            {
+                node.Assignment = assignment(services, options, node);
+            }
+
             return new TenantDatabaseNode(
                 source?.Invoke(services) ?? new StaticTenantSource(options.TenantDatabases),
                 services.GetRequiredService<ProjectionGenRegistrations>().Projections,
