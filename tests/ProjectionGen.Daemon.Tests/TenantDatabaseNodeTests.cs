@@ -372,7 +372,8 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         }
     }
 
-    private static TenantDatabaseNodeOptions Options(string node)
+    /// <summary>A tenant node's options with the short intervals of these tests (also used by TenantPlacementTests).</summary>
+    internal static TenantDatabaseNodeOptions Options(string node)
     {
         var options = new TenantDatabaseNodeOptions
         {

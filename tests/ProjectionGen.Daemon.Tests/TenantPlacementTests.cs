@@ -100,7 +100,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
             foreach (var name in names)
             {
                 await masterDaemons[name].StartAsync(Ct);
-                var options = Options(name);
+                var options = TenantDatabaseNodeTests.Options(name);
                 options.Assignment = new BalancedTenantDatabases(master, name, loggerFactory: loggerFactory);
                 nodes.Add(new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options, loggerFactory));
             }
@@ -154,7 +154,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
             using var stopWritersAgain = new CancellationTokenSource();
             var writersAgain = Task.WhenAll(beds.Select(bed => bed.StartWriters(1, stopWritersAgain.Token, streams: 10)));
             await masterBed.CreateDaemon("tp-c", DaemonTestBed.StandardProjections(), Fast).StartAsync(Ct);
-            var rejoinOptions = Options("tp-c");
+            var rejoinOptions = TenantDatabaseNodeTests.Options("tp-c");
             rejoinOptions.Assignment = new BalancedTenantDatabases(master, "tp-c", loggerFactory: loggerFactory);
             var rejoined = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), rejoinOptions, loggerFactory);
             nodes.Add(rejoined);
@@ -319,20 +319,5 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
     {
         options.AcquireInterval = TimeSpan.FromMilliseconds(300);
         options.PollInterval = TimeSpan.FromMilliseconds(200);
-    }
-
-    private static TenantDatabaseNodeOptions Options(string node)
-    {
-        var options = new TenantDatabaseNodeOptions
-        {
-            StartRetryDelay = TimeSpan.FromMilliseconds(200),
-            MaxStartRetryDelay = TimeSpan.FromSeconds(1),
-            TenantPollInterval = TimeSpan.FromMilliseconds(500),
-        };
-        options.Daemon.NodeName = node;
-        options.Daemon.AcquireInterval = TimeSpan.FromMilliseconds(300);
-        options.Daemon.PollInterval = TimeSpan.FromMilliseconds(200);
-        options.Daemon.MaxRetryDelay = TimeSpan.FromSeconds(1);
-        return options;
     }
 }
