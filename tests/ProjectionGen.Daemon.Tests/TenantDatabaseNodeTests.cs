@@ -355,6 +355,35 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         AssertNoSecret(logs, node.GetTenantStates(), [main.ConnectionString, tenant.ConnectionString, closed]);
     }
 
+    [Fact]
+    public async Task A_failed_tenant_stays_failed_with_its_error_while_its_slow_start_is_retried()
+    {
+        // A server that accepts the connection and never answers: every start attempt takes the 2 s connect timeout.
+        // A CI run saw the host's health turn healthy while such a retry was under way (the tenant showed "Starting").
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var unanswered = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Database = "none", Username = "u", Password = "p", Timeout = 2 }.ConnectionString;
+        var source = new StaticTenantSource([new TenantDatabase("silent", unanswered)]);
+        await using var node = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), Options("tn-silent"));
+        await node.StartAsync(Ct);
+        await WaitForStatusAsync(node, TimeSpan.FromSeconds(30), TenantDatabaseStatus.Failed, "silent");
+
+        // Sampled over more than two retries: failed, with the last error, every time.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        var samples = 0;
+        while (DateTime.UtcNow < until)
+        {
+            var state = node.GetTenantStates().Single();
+            Assert.True(state.Status == TenantDatabaseStatus.Failed, $"sample {samples}: {state.Status} {state.Error}");
+            Assert.False(string.IsNullOrEmpty(state.Error));
+            samples++;
+            await Task.Delay(25, Ct);
+        }
+
+        Assert.True(node.GetTenantStates().Single().FailedStarts >= 2, "the start was retried");
+    }
+
     /// <summary>Appends through a bed whose pooled connections the server's restart broke: the first uses fail (57P01) and are retried.</summary>
     private static async Task AppendAfterRestartAsync(DaemonTestBed bed, int count, int seed)
     {

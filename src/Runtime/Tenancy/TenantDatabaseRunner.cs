@@ -121,7 +121,15 @@ internal sealed class TenantDatabaseRunner : IDisposable
         var stop = removed.Token;
         while (!stop.IsCancellationRequested)
         {
-            SetStatus(TenantDatabaseStatus.Starting, null);
+            // A retry keeps the failed status and its error until a start succeeds: health stays degraded through it.
+            lock (gate)
+            {
+                if (failedStarts == 0)
+                {
+                    SetStatus(TenantDatabaseStatus.Starting, null);
+                }
+            }
+
             NpgsqlDataSource? dataSource = null;
             ProjectionDaemon? started = null;
             try

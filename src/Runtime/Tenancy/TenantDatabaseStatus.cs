@@ -10,8 +10,9 @@ public enum TenantDatabaseStatus
     Running,
 
     /// <summary>
-    /// The tenant database cannot be used now: its start failed (retried with backoff), or its daemon's lock connection is
-    /// down (the daemon reconnects by itself). <see cref="TenantDatabaseState.Error"/> says why.
+    /// The tenant database cannot be used now: its start failed (retried with backoff; the status stays failed, with the
+    /// last error, while a retry is under way and until one succeeds), or its daemon's lock connection is down (the daemon
+    /// reconnects by itself). <see cref="TenantDatabaseState.Error"/> says why.
     /// </summary>
     Failed,
 
