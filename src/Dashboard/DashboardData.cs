@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ProjectionGen.Daemon;
 using ProjectionGen.Operations;
+using ProjectionGen.Tenancy;
 
 namespace ProjectionGen.Dashboard;
 
@@ -11,14 +12,19 @@ internal sealed class DashboardData(
     ProjectionDeadLetters deadLetters,
     IDashboardNodeSource nodes,
     LagSeries lag,
-    IOptions<ProjectionGenDashboardOptions> options)
+    IOptions<ProjectionGenDashboardOptions> options,
+    TenantStatusBoard? board = null)
 {
+    // The tenant section, when the application runs databases per tenant (AddTenantDatabases registers the board).
+    private readonly DashboardTenantView? tenants = board is null ? null : new DashboardTenantView(board);
+
     /// <summary>The page's snapshot, from one read of the cluster status (nodes and slots together) plus the history and the dead letters.</summary>
     /// <param name="lagAfter">Only lag samples after this time, or all.</param>
     /// <param name="actions">What this user may do.</param>
     /// <param name="daemon">The node running in this process, if any: only it can resume its own paused projections.</param>
+    /// <param name="tenantQuery">Which tenants to show, when the application has a tenant status board.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
-    public async Task<DashboardSnapshot> ReadAsync(DateTimeOffset? lagAfter, DashboardActions actions, ProjectionDaemon? daemon, CancellationToken cancellationToken)
+    public async Task<DashboardSnapshot> ReadAsync(DateTimeOffset? lagAfter, DashboardActions actions, ProjectionDaemon? daemon, DashboardTenantQuery tenantQuery, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var refresh = (int)settings.RefreshInterval.TotalMilliseconds;
@@ -33,6 +39,7 @@ internal sealed class DashboardData(
             var total = letters.Count < settings.MaxDeadLetters ? letters.Count : await deadLetters.CountAsync(cancellationToken).ConfigureAwait(false);
             var nodeList = Nodes(cluster);
             var paused = PausedHere(daemon);
+            var tenantPage = tenants is null ? null : await tenants.ReadAsync(tenantQuery, settings.TenantPageSize, cancellationToken).ConfigureAwait(false);
             return new DashboardSnapshot(
                 readAt,
                 refresh,
@@ -60,7 +67,8 @@ internal sealed class DashboardData(
                 letters.Select(d => new DashboardDeadLetter(
                     d.Id, d.Projection, d.Sequence, d.StreamId, d.EventType, d.Epoch, d.Node, DashboardErrors.Mask(d.Reason)!, DashboardErrors.Mask(d.Exception), d.Attempts, d.CreatedAt, d.Payload)).ToList(),
                 actions,
-                null);
+                null,
+                tenantPage);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -14,7 +14,28 @@ internal sealed record DashboardSnapshot(
     long DeadLetterTotal,
     IReadOnlyList<DashboardDeadLetter> DeadLetters,
     DashboardActions Actions,
-    string? Error);
+    string? Error,
+    DashboardTenants? Tenants = null);
+
+/// <summary>What the page asks of the tenant section: a tenant id filter (a case-insensitive part of the id), failed tenants only, and a page (from 0).</summary>
+internal sealed record DashboardTenantQuery(string? Filter, bool FailedOnly, int Page);
+
+/// <summary>One page of the tenant status board, with the counts the page shows above it.</summary>
+/// <param name="Total">Tenant databases on the board.</param>
+/// <param name="Failed">Of them, failed or whose node is gone.</param>
+/// <param name="Matching">Of them, those the filter matches.</param>
+/// <param name="Page">The page shown (from 0).</param>
+/// <param name="PageSize">Tenants per page.</param>
+/// <param name="Rows">The tenants of the page, ordered by tenant id.</param>
+/// <param name="Error">Why the board could not be read, if it could not.</param>
+internal sealed record DashboardTenants(int Total, int Failed, int Matching, int Page, int PageSize, IReadOnlyList<DashboardTenant> Rows, string? Error);
+
+/// <summary>One tenant database: its node, its state and its slots.</summary>
+internal sealed record DashboardTenant(
+    string TenantId, string Node, bool NodeAlive, string Status, string? Error, int FailedStarts, DateTimeOffset Since, long? HighWaterMark, IReadOnlyList<DashboardTenantSlot> Slots);
+
+/// <summary>One slot of a tenant database's daemon.</summary>
+internal sealed record DashboardTenantSlot(string Projection, string Status, long Epoch, long Position, long LagEvents, DateTimeOffset? LastCommitAt);
 
 /// <summary>A node of the cluster as the node source sees it.</summary>
 /// <param name="Name">The node's name.</param>

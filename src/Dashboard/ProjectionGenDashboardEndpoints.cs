@@ -101,6 +101,9 @@ public static class ProjectionGenDashboardEndpoints
     private static async Task<JsonHttpResult<DashboardSnapshot>> SnapshotAsync(
         HttpContext context,
         string? lagAfter,
+        string? tenant,
+        bool? tenantFailed,
+        int? tenantPage,
         [FromServices] DashboardData data,
         [FromServices] IOptions<ProjectionGenDashboardOptions> options,
         [FromServices] IAuthorizationService? authorization,
@@ -118,7 +121,8 @@ public static class ProjectionGenDashboardEndpoints
         }
 
         DateTimeOffset? after = DateTimeOffset.TryParse(lagAfter, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-        var snapshot = await data.ReadAsync(after, actions, daemon, context.RequestAborted).ConfigureAwait(false);
+        var tenants = new DashboardTenantQuery(tenant is { Length: > 64 } ? tenant[..64] : tenant, tenantFailed == true, Math.Max(0, tenantPage ?? 0));
+        var snapshot = await data.ReadAsync(after, actions, daemon, tenants, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
     }
 

@@ -34,4 +34,7 @@ public sealed class ProjectionGenDashboardOptions
 
     /// <summary>The most dead letters the page shows, newest first (100).</summary>
     public int MaxDeadLetters { get; set; } = 100;
+
+    /// <summary>Tenant databases per page of the tenant section (50); the page filters and pages them on the server.</summary>
+    public int TenantPageSize { get; set; } = 50;
 }

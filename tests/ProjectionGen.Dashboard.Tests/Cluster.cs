@@ -29,7 +29,7 @@ internal sealed class Cluster : IAsyncDisposable
 
     public ProjectionStatusReader Status => Dashboard.Services.GetRequiredService<ProjectionStatusReader>();
 
-    public static async Task<Cluster> StartAsync(string connectionString, bool actions, int nodes = 3)
+    public static async Task<Cluster> StartAsync(string connectionString, bool actions, int nodes = 3, bool tenantBoard = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var bed = await DaemonTestBed.CreateAsync(connectionString);
@@ -37,7 +37,7 @@ internal sealed class Cluster : IAsyncDisposable
         var others = new List<HostedNode>();
         try
         {
-            dashboard = await DashboardApp.StartAsync(connectionString, $"node-1-{suffix}", actions);
+            dashboard = await DashboardApp.StartAsync(connectionString, $"node-1-{suffix}", actions, tenantBoard);
             for (var i = 2; i <= nodes; i++)
             {
                 var node = HostedNode.Create(connectionString, $"node-{i}-{suffix}", options =>

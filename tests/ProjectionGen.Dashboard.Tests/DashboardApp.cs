@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ProjectionGen.Dashboard;
+using ProjectionGen.Tenancy;
 using ProjectionGen.Tests.Projections;
 using Xunit;
 
@@ -45,12 +46,13 @@ internal sealed class DashboardApp : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Builds and starts the application; <paramref name="actions"/> maps the actions behind <see cref="AdminPolicy"/>.</summary>
-    public static async Task<DashboardApp> StartAsync(string connectionString, string node, bool actions)
+    /// <param name="tenantBoard">Shows the tenant status board of the database (<c>AddTenantStatusBoard</c>), without running tenant databases.</param>
+    public static async Task<DashboardApp> StartAsync(string connectionString, string node, bool actions, bool tenantBoard = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddProvider(new TestOutputLoggerProvider());
-        builder.Services
+        var projectionGen = builder.Services
             .AddProjectionGen(options =>
             {
                 options.Daemon.ConnectionString = connectionString;
@@ -61,6 +63,11 @@ internal sealed class DashboardApp : IAsyncDisposable
             .AddEventType<Deposited>()
             .AddEventType<Withdrawn>()
             .AddUpcasters(ProjectionGen.Generated.GeneratedUpcasters.All);
+        if (tenantBoard)
+        {
+            projectionGen.AddTenantStatusBoard();
+        }
+
         builder.Services.AddProjectionGenDashboard(options =>
         {
             options.ActionsPolicy = actions ? AdminPolicy : null;

@@ -10,6 +10,9 @@
   let actions = { mapped: false, allowed: false };
   let firstRender = true;
   let timer = 0;
+  // The tenant section's query: filtered and paged on the server (docs/dashboard.md, "Tenant databases").
+  const tenantQuery = { filter: '', failed: false, page: 0 };
+  let tenantFilterTimer = 0;
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -262,6 +265,52 @@
     document.getElementById('dead-letters').replaceChildren(...items);
   }
 
+  function renderTenants(snapshot, now) {
+    const section = document.getElementById('tenant-section');
+    const tenants = snapshot.tenants;
+    section.hidden = !tenants;
+    if (!tenants) return;
+    const error = document.getElementById('tenant-error');
+    error.hidden = !tenants.error;
+    error.textContent = tenants.error ? 'The tenant status board cannot be read: ' + tenants.error : '';
+    tenantQuery.page = tenants.page;
+    const pages = Math.max(1, Math.ceil(tenants.matching / tenants.pageSize));
+    document.getElementById('tenant-count').textContent =
+      tenants.total + ' tenant databases, ' + tenants.failed + ' failed or without a live node' + (tenants.matching !== tenants.total ? ', ' + tenants.matching + ' matching' : '');
+    document.getElementById('tenant-page').textContent = 'page ' + (tenants.page + 1) + ' of ' + pages;
+    document.getElementById('tenant-prev').disabled = tenants.page === 0;
+    document.getElementById('tenant-next').disabled = tenants.page + 1 >= pages;
+    const rows = tenants.rows.map(t => {
+      const row = el('tr');
+      row.dataset.tenant = t.tenantId;
+      cell(row, t.tenantId, 'name');
+      const node = cell(row, t.node, 'owner');
+      if (!t.nodeAlive) node.appendChild(el('span', ' (gone)', 'bad'));
+      const state = t.status.toLowerCase();
+      cell(row, null, 'state').appendChild(pill(state, state === 'failed' ? 'down' : state));
+      cell(row, ago(t.since, now), 'muted');
+      cell(row, number(t.highWaterMark), 'num');
+      const slots = cell(row, null, 'slots wrap');
+      for (const s of t.slots) {
+        slots.appendChild(el('span', s.projection + ' ' + s.epoch + ', ' + number(s.position) + ', ' + number(s.lagEvents) + ' (' + s.status.toLowerCase() + ')', 'slot'));
+      }
+      cell(row, t.error === null ? '' : t.error, 'detail wrap' + (t.error ? ' bad' : ''));
+      return row;
+    });
+    document.querySelector('#tenants tbody').replaceChildren(...rows);
+  }
+
+  function wireTenantControls() {
+    const filter = document.getElementById('tenant-filter');
+    filter.addEventListener('input', () => {
+      clearTimeout(tenantFilterTimer);
+      tenantFilterTimer = setTimeout(() => { tenantQuery.filter = filter.value; tenantQuery.page = 0; refresh(); }, 250);
+    });
+    document.getElementById('tenant-failed').addEventListener('change', e => { tenantQuery.failed = e.target.checked; tenantQuery.page = 0; refresh(); });
+    document.getElementById('tenant-prev').addEventListener('click', () => { tenantQuery.page = Math.max(0, tenantQuery.page - 1); refresh(); });
+    document.getElementById('tenant-next').addEventListener('click', () => { tenantQuery.page += 1; refresh(); });
+  }
+
   let lastSnapshot = null;
 
   function render(snapshot) {
@@ -270,6 +319,7 @@
     document.body.classList.toggle('actions', actions.allowed === true);
     renderNodes(snapshot, now);
     renderProjections(snapshot, now);
+    renderTenants(snapshot, now);
     renderTimeline(snapshot, now);
     renderDeadLetters(snapshot);
     const owned = snapshot.projections.filter(p => p.ownerAlive).length;
@@ -283,7 +333,13 @@
   async function refresh() {
     clearTimeout(timer);
     try {
-      const url = 'api/snapshot' + (lagAfter ? '?lagAfter=' + encodeURIComponent(lagAfter) : '');
+      const query = new URLSearchParams();
+      if (lagAfter) query.set('lagAfter', lagAfter);
+      if (tenantQuery.filter) query.set('tenant', tenantQuery.filter);
+      if (tenantQuery.failed) query.set('tenantFailed', 'true');
+      if (tenantQuery.page > 0) query.set('tenantPage', String(tenantQuery.page));
+      const text = query.toString();
+      const url = 'api/snapshot' + (text ? '?' + text : '');
       const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
       if (!response.ok) throw new Error('HTTP ' + response.status);
       const snapshot = await response.json();
@@ -315,5 +371,6 @@
   }
 
   // Deferred: the document is parsed when this runs, so the first request goes out at once.
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', refresh); else refresh();
+  function start() { wireTenantControls(); refresh(); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
 })();

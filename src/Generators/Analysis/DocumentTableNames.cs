@@ -15,7 +15,7 @@ internal static class DocumentTableNames
 {
     /// <summary>ProjectionGen's own tables and sequences in the store's schema.</summary>
     public static readonly ImmutableArray<string> Reserved = ImmutableArray.Create(
-        "events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq", "projection_versions", "projection_shapes", "tenant_streams", "tenant_databases");
+        "events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq", "projection_versions", "projection_shapes", "tenant_streams", "tenant_databases", "tenant_database_status");
 
     private const string TableNameArgument = "TableName";
 

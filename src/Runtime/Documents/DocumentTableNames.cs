@@ -17,7 +17,7 @@ internal static class DocumentTableNames
 {
     /// <summary>ProjectionGen's own tables and sequences in the store's schema, which no document table may take.</summary>
     public static IReadOnlyList<string> Reserved { get; } =
-        ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq", "projection_versions", "projection_shapes", "tenant_streams", "tenant_databases"];
+        ["events", "events_seq", "streams", "progress", "dead_letters", "dead_letters_id_seq", "schema_version", "nodes", "projection_history", "projection_history_id_seq", "projection_versions", "projection_shapes", "tenant_streams", "tenant_databases", "tenant_database_status"];
 
     /// <summary>The document table of <paramref name="descriptor"/>'s original generation (unqualified, not yet validated).</summary>
     public static string Of(ProjectionDescriptor descriptor) => descriptor.TableName ?? "doc_" + descriptor.Name;

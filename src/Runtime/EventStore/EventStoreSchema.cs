@@ -36,6 +36,7 @@ internal static class EventStoreSchema
         new(14, "conjoined tenancy: tenant_streams keyed by (tenant, id), append_tenant_events, events unique by (stream_id, version, tenant_id), projection views with the tenant column (docs/tenancy.md)", s => MigrationScript.Load("0014_conjoined_tenancy.sql", s)),
         // Databases per tenant (docs/tenancy.md); expand only, so OldestCompatibleVersion stays.
         new(15, "databases per tenant: the master table tenant_databases (tenant id, connection string, added at) that a node's MasterTableTenantSource reads (docs/tenancy.md)", s => MigrationScript.Load("0015_tenant_databases.sql", s)),
+        new(16, "the tenant status board: tenant_database_status, where nodes publish each tenant database's state for the dashboard (docs/tenancy.md)", s => MigrationScript.Load("0016_tenant_database_status.sql", s)),
     ];
 
     // Expand only: older libraries never see compatible_from, and a first-release node's INSERT INTO progress (name)

@@ -319,6 +319,9 @@ public sealed class PostgresEventStore
     /// </summary>
     internal long MarkGeneration => tracker.Generation;
 
+    /// <summary>The safe high-water mark this instance reached so far (0 before its first reading); no query.</summary>
+    internal long KnownHighWaterMark => tracker.Mark;
+
     /// <summary>Reads the safe high-water mark together with the <see cref="MarkGeneration"/> it belongs to.</summary>
     internal async Task<(long Mark, long Generation)> ReadSafeMarkAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

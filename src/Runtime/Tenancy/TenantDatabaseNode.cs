@@ -29,6 +29,8 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
     private readonly Dictionary<string, Task> stopping = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantDatabaseState> stopped = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stop = new();
+    private bool boardFailing;
+    private int cleared;
     private Task loop = Task.CompletedTask;
     private int started;
     private int disposed;
@@ -127,6 +129,20 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
         }
 
         await Task.WhenAll(all).ConfigureAwait(false);
+        if (options.StatusBoard is { } board && Interlocked.Exchange(ref cleared, 1) == 0)
+        {
+            // Nothing of this node runs any more: its entries leave the board (bounded; a failure leaves them to the next node).
+            try
+            {
+                using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bound.CancelAfter(options.StopTimeout);
+                await board.ClearAsync(NodeName, bound.Token).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (failure is not OutOfMemoryException)
+            {
+                TenantLog.BoardFailed(logger, NodeName, ErrorText.Describe(failure));
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -148,6 +164,7 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
                 var listed = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
                 var assigned = await options.Assignment.AssignAsync(listed, cancellationToken).ConfigureAwait(false);
                 Reconcile(assigned);
+                await PublishAsync(listed, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -171,6 +188,35 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>Publishes the running tenants' states on the status board, if the node has one; a failure is logged once until a publish succeeds again.</summary>
+    private async Task PublishAsync(IReadOnlyList<TenantDatabase> listed, CancellationToken cancellationToken)
+    {
+        if (options.StatusBoard is not { } board)
+        {
+            return;
+        }
+
+        List<TenantDatabaseState> states;
+        lock (gate)
+        {
+            states = [.. runners.Values.Select(r => r.State())];
+        }
+
+        try
+        {
+            await board.PublishAsync(NodeName, [.. listed.Select(d => d.TenantId)], states, cancellationToken).ConfigureAwait(false);
+            boardFailing = false;
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException && failure is not OutOfMemoryException)
+        {
+            if (!boardFailing)
+            {
+                boardFailing = true;
+                TenantLog.BoardFailed(logger, NodeName, ErrorText.Describe(failure));
             }
         }
     }

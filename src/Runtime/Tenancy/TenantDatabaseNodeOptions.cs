@@ -40,6 +40,13 @@ public sealed class TenantDatabaseNodeOptions
     /// </summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Where the node publishes the state of each tenant database it runs after each read of its source, for the dashboard
+    /// and the operator; <see langword="null"/> (the default outside a host) to publish nothing. <c>AddTenantDatabases</c>
+    /// sets it to a board in the host's own database (docs/tenancy.md, "The tenant status board").
+    /// </summary>
+    public TenantStatusBoard? StatusBoard { get; set; }
+
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 

@@ -28,6 +28,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
     private int failedStarts;
     private DateTimeOffset since = DateTimeOffset.UtcNow;
     private ProjectionDaemon? daemon;
+    private PostgresEventStore? store;
     private Task run = Task.CompletedTask;
 
     public TenantDatabaseRunner(
@@ -63,9 +64,10 @@ internal sealed class TenantDatabaseRunner : IDisposable
             if (status == TenantDatabaseStatus.Running && current is not null)
             {
                 // The daemon reconnects its lock connection by itself; while it is down the tenant is failed.
+                long? mark = store is { KnownHighWaterMark: > 0 and var known } ? known : null;
                 return current.IsLockConnectionHealthy
-                    ? new TenantDatabaseState(database.TenantId, status, null, failedStarts, since, current.GetStates())
-                    : new TenantDatabaseState(database.TenantId, TenantDatabaseStatus.Failed, "lock connection down; the daemon reconnects", failedStarts, since, current.GetStates());
+                    ? new TenantDatabaseState(database.TenantId, status, null, failedStarts, since, current.GetStates()) { HighWaterMark = mark }
+                    : new TenantDatabaseState(database.TenantId, TenantDatabaseStatus.Failed, "lock connection down; the daemon reconnects", failedStarts, since, current.GetStates()) { HighWaterMark = mark };
             }
 
             return new TenantDatabaseState(database.TenantId, status, error, failedStarts, since, []);
@@ -140,11 +142,12 @@ internal sealed class TenantDatabaseRunner : IDisposable
                 }
 
                 dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
-                var store = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
-                started = new ProjectionDaemon(store, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), loggerFactory);
+                var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
+                started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), loggerFactory);
                 lock (gate)
                 {
                     daemon = started;
+                    store = tenantStore;
                 }
 
                 await started.StartAsync(stop).ConfigureAwait(false);
@@ -206,6 +209,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
         lock (gate)
         {
             daemon = null;
+            store = null;
         }
 
         if (started is not null)

@@ -15,4 +15,8 @@ public sealed record TenantDatabaseState(
     string? Error,
     int FailedStarts,
     DateTimeOffset Since,
-    IReadOnlyList<ProjectionAgentState> Slots);
+    IReadOnlyList<ProjectionAgentState> Slots)
+{
+    /// <summary>The tenant database's safe high-water mark as its daemon last read it, or <see langword="null"/> before the first reading (or unless it runs).</summary>
+    public long? HighWaterMark { get; init; }
+}

@@ -16,7 +16,10 @@ public static class TenantDatabasesBuilderExtensions
     /// stops before it. The node runs the builder's projections and event types over every tenant database of
     /// <paramref name="source"/> (default: a <see cref="StaticTenantSource"/> of <see cref="ProjectionGenOptions.TenantDatabases"/>),
     /// with the host's daemon settings (node name included) and event store settings; it applies the schema on first use
-    /// when <see cref="ProjectionGenOptions.ApplySchemaOnStartup"/> is on. The host's own daemon still runs over
+    /// when <see cref="ProjectionGenOptions.ApplySchemaOnStartup"/> is on. It publishes its tenants' states on a
+    /// <see cref="TenantStatusBoard"/> (a singleton) in the host's own database, which the dashboard shows; set
+    /// <see cref="TenantDatabaseNodeOptions.StatusBoard"/> to <see langword="null"/> in <paramref name="configure"/> to
+    /// publish nothing. The host's own daemon still runs over
     /// <c>Daemon.ConnectionString</c>, which must not also be a tenant database (the node name would register twice there).
     /// </summary>
     /// <param name="builder">The builder of <c>AddProjectionGen</c>.</param>
@@ -51,13 +54,32 @@ public static class TenantDatabasesBuilderExtensions
                 options.Daemon.EvictionTimeout,
                 services.GetService<ILoggerFactory>()));
 
+    /// <summary>
+    /// Registers the <see cref="TenantStatusBoard"/> of the host's own database (<c>Daemon.ConnectionString</c>, the master
+    /// database; its schema and eviction timeout), which the dashboard shows as its tenant section. <see cref="AddTenantDatabases"/>
+    /// and <see cref="AddBalancedTenantDatabases"/> register it themselves; call this in an application that runs no tenant
+    /// databases but shows them, for example a dashboard of its own (docs/tenancy.md, "The tenant status board").
+    /// </summary>
+    /// <param name="builder">The builder of <c>AddProjectionGen</c>.</param>
+    /// <returns>The builder.</returns>
+    public static ProjectionGenBuilder AddTenantStatusBoard(this ProjectionGenBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value;
+            return new TenantStatusBoard(services.GetRequiredService<ProjectionGenDataSource>().DataSource, options.EventStore.Schema, options.Daemon.EvictionTimeout);
+        });
+        return builder;
+    }
+
     private static ProjectionGenBuilder Add(
         ProjectionGenBuilder builder,
         Action<TenantDatabaseNodeOptions>? configure,
         Func<IServiceProvider, ITenantSource>? source,
         Func<IServiceProvider, ProjectionGenOptions, TenantDatabaseNodeOptions, ITenantDatabaseAssignment>? assignment)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        AddTenantStatusBoard(builder);
         builder.Services.TryAddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value;
@@ -66,6 +88,7 @@ public static class TenantDatabasesBuilderExtensions
                 Daemon = TenantDaemonOptions.For(options.Daemon, null),
                 EventStore = options.EventStore,
                 ApplySchemaOnFirstUse = options.ApplySchemaOnStartup,
+                StatusBoard = services.GetRequiredService<TenantStatusBoard>(),
             };
             configure?.Invoke(node);
 
