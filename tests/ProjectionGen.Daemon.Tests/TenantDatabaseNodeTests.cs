@@ -450,7 +450,8 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         }
     }
 
-    private static async Task InsertRowAsync(NpgsqlDataSource master, string tenant, string connectionString)
+    /// <summary>Adds a row to the master table (also used by TenantStatusBoardTests).</summary>
+    internal static async Task InsertRowAsync(NpgsqlDataSource master, string tenant, string connectionString)
     {
         await using var command = master.CreateCommand("INSERT INTO projectiongen.tenant_databases (tenant_id, connection_string) VALUES ($1, $2)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
@@ -467,7 +468,7 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    internal static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(Ct);
@@ -483,7 +484,8 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         return (T)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private static int ClosedPort()
+    /// <summary>A loopback port nothing listens on (also used by TenantStatusBoardTests).</summary>
+    internal static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

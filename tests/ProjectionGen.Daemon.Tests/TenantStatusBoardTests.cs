@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Daemon;
@@ -34,7 +32,7 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
         await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
         var board = new TenantStatusBoard(master);
         var masterDaemons = names.ToDictionary(n => n, n => masterBed.CreateDaemon(n, DaemonTestBed.StandardProjections(), Fast));
-        var closed = new NpgsqlConnectionStringBuilder(masterDatabase.ConnectionString) { Host = "127.0.0.1", Port = ClosedPort(), Timeout = 2 }.ConnectionString;
+        var closed = new NpgsqlConnectionStringBuilder(masterDatabase.ConnectionString) { Host = "127.0.0.1", Port = TenantDatabaseNodeTests.ClosedPort(), Timeout = 2 }.ConnectionString;
         try
         {
             for (var i = 0; i < 4; i++)
@@ -42,10 +40,10 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
                 databases.Add(await postgres.CreateDatabaseAsync("sbtenant"));
                 beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
                 await beds[i].AppendAsync(30, seed: i + 1);
-                await InsertRowAsync(master, "t" + i, databases[i].ConnectionString);
+                await TenantDatabaseNodeTests.InsertRowAsync(master, "t" + i, databases[i].ConnectionString);
             }
 
-            await InsertRowAsync(master, "down", closed);
+            await TenantDatabaseNodeTests.InsertRowAsync(master, "down", closed);
             foreach (var name in names)
             {
                 await masterDaemons[name].StartAsync(Ct);
@@ -106,7 +104,7 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
             await WaitForBoardAsync(board, FiveSeconds, "t0 at its new positions", e => Task.FromResult(e.Single(x => x.TenantId == "t0").Slots.All(s => s.Position == t0[s.Projection])));
 
             // A removed tenant leaves the board within 5 s.
-            await ExecuteAsync(masterDatabase.ConnectionString, "DELETE FROM projectiongen.tenant_databases WHERE tenant_id = 't1'");
+            await TenantDatabaseNodeTests.ExecuteAsync(masterDatabase.ConnectionString, "DELETE FROM projectiongen.tenant_databases WHERE tenant_id = 't1'");
             await WaitForBoardAsync(board, FiveSeconds, "t1 gone from the board", e => Task.FromResult(e.All(x => x.TenantId != "t1")));
 
             // sb-b leaves the master registry: its tenants move to sb-a, and the board shows sb-a for every one of them.
@@ -175,29 +173,6 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
             var password = new NpgsqlConnectionStringBuilder(connectionString).Password!;
             Assert.DoesNotContain(texts, t => t.Contains(password, StringComparison.Ordinal) || t.Contains(connectionString, StringComparison.Ordinal));
         }
-    }
-
-    private static async Task InsertRowAsync(NpgsqlDataSource master, string tenant, string connectionString)
-    {
-        await using var command = master.CreateCommand("INSERT INTO projectiongen.tenant_databases (tenant_id, connection_string) VALUES ($1, $2)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = connectionString });
-        await command.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void Fast(ProjectionDaemonOptions options)
