@@ -21,7 +21,7 @@ public static class TenantDatabasesBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder of <c>AddProjectionGen</c>.</param>
     /// <param name="configure">Changes the node's settings after they are taken from <see cref="ProjectionGenOptions"/>.</param>
-    /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>.</param>
+    /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>; registered as the <see cref="ITenantSource"/> service (without it, an <see cref="ITenantSource"/> registered already, else the static source).</param>
     /// <returns>The builder.</returns>
     public static ProjectionGenBuilder AddTenantDatabases(this ProjectionGenBuilder builder, Action<TenantDatabaseNodeOptions>? configure = null, Func<IServiceProvider, ITenantSource>? source = null) =>
         Add(builder, configure, source, null);
@@ -58,6 +58,19 @@ public static class TenantDatabasesBuilderExtensions
         Func<IServiceProvider, ProjectionGenOptions, TenantDatabaseNodeOptions, ITenantDatabaseAssignment>? assignment)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // The node's source is also the ITenantSource service, so that the commands' --tenant finds the same databases
+        // (docs/operations.md, "Command line").
+        if (source is not null)
+        {
+            builder.Services.AddSingleton<ITenantSource>(source);
+        }
+        else
+        {
+            builder.Services.TryAddSingleton<ITenantSource>(services =>
+                new StaticTenantSource(services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value.TenantDatabases));
+        }
+
         builder.Services.TryAddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value;
@@ -76,7 +89,7 @@ public static class TenantDatabasesBuilderExtensions
             }
 
             return new TenantDatabaseNode(
-                source?.Invoke(services) ?? new StaticTenantSource(options.TenantDatabases),
+                services.GetRequiredService<ITenantSource>(),
                 services.GetRequiredService<ProjectionGenRegistrations>().Projections,
                 services.GetRequiredService<EventTypeRegistry>(),
                 node,
