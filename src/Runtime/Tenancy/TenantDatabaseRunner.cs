@@ -28,6 +28,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
     private int failedStarts;
     private DateTimeOffset since = DateTimeOffset.UtcNow;
     private ProjectionDaemon? daemon;
+    private List<IAsyncDisposable> observations = [];
     private Task run = Task.CompletedTask;
 
     public TenantDatabaseRunner(
@@ -142,6 +143,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
                 dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
                 var store = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
                 started = new ProjectionDaemon(store, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), loggerFactory);
+                observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, store))];
                 lock (gate)
                 {
                     daemon = started;
@@ -222,6 +224,13 @@ internal sealed class TenantDatabaseRunner : IDisposable
             }
         }
 
+        // After the daemon's stop, so that its last events are observed; before its store's connections close.
+        foreach (var observation in observations)
+        {
+            await observation.DisposeAsync().ConfigureAwait(false);
+        }
+
+        observations = [];
         if (dataSource is not null)
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);

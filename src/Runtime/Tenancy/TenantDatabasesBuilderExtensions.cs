@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using ProjectionGen.Alerts;
+using ProjectionGen.Diagnostics;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
 
@@ -80,6 +83,12 @@ public static class TenantDatabasesBuilderExtensions
                 EventStore = options.EventStore,
                 ApplySchemaOnFirstUse = options.ApplySchemaOnStartup,
             };
+            // The tenant daemons' metrics, traces and alerts, tagged with their tenant (docs/tenancy.md, "Operations per tenant").
+            node.Observers.Add(new TenantDaemonTelemetry(
+                services.GetRequiredService<ProjectionGenTelemetry>(),
+                () => services.GetServices<IProjectionAlertSink>(),
+                services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+                services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None));
             configure?.Invoke(node);
 
             // After configure, so that the node name is the final one; an assignment set by configure is kept.
