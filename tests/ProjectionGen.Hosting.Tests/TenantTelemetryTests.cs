@@ -78,9 +78,12 @@ public sealed class TenantTelemetryTests(PostgresFixture postgres)
             await Eventually.HoldsAsync(
                 () => alerts.Alerts.Count(a => a is { Kind: ProjectionAlertKind.EventDeadLettered, Projection: "fragile" }) >= 2
                     && batches.Sum(("node", node), ("tenant", "acme"), ("projection", "ledger")) > 0
-                    && spans.Any(a => Equals(a.GetTagItem("node"), node) && Equals(a.GetTagItem("tenant"), "acme")),
+                    && spans.Any(a => Equals(a.GetTagItem("node"), node) && Equals(a.GetTagItem("tenant"), "acme"))
+                    && spans.Any(a => Equals(a.GetTagItem("node"), node) && a.GetTagItem("tenant") is null)
+                    && batches.Measurements.Any(m => Equals(m.Tags.GetValueOrDefault("node"), node) && !m.Tags.ContainsKey("tenant"))
+                    && logs.Lines.Any(l => l.EventId == 1110) && logs.Lines.Any(l => l.EventId == 1101),
                 TimeSpan.FromSeconds(15),
-                "both dead letters' alerts, the tenant's batch metrics and spans");
+                "both dead letters' alerts and log lines, the batch metrics and spans of the tenant's daemon and of the host's own");
 
             // Metrics: the tenant daemon's are tagged tenant=acme; the host's own daemon's have no tenant tag.
             Assert.Contains(batches.Measurements, m => Equals(m.Tags.GetValueOrDefault("node"), node) && !m.Tags.ContainsKey("tenant"));
