@@ -93,6 +93,36 @@ public sealed class TenantTelemetryTests(PostgresFixture postgres)
             Assert.Equal(1, deadLettered.Sum(("node", node), ("tenant", "acme"), ("projection", "fragile")));
             Assert.Equal(1, deadLettered.Measurements.Count(m => Equals(m.Tags.GetValueOrDefault("node"), node) && !m.Tags.ContainsKey("tenant")));
 
+            // The locks.held gauge: one series per tenant daemon's projection, tagged with the tenant, beside the host's own.
+            var held = new List<(int Value, Dictionary<string, object?> Tags)>();
+            using (var gauges = new System.Diagnostics.Metrics.MeterListener())
+            {
+                gauges.InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Meter.Name == ProjectionGenTelemetry.MeterName && instrument.Name == "projectiongen.locks.held")
+                    {
+                        l.EnableMeasurementEvents(instrument);
+                    }
+                };
+                gauges.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+                {
+                    var copy = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    foreach (var tag in tags)
+                    {
+                        copy[tag.Key] = tag.Value;
+                    }
+
+                    held.Add((value, copy));
+                });
+                gauges.Start();
+                gauges.RecordObservableInstruments();
+            }
+
+            var mine = held.Where(m => Equals(m.Tags.GetValueOrDefault("node"), node)).ToList();
+            Assert.Equal(["account_balance", "fragile", "ledger"], mine.Where(m => Equals(m.Tags.GetValueOrDefault("tenant"), "acme")).Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
+            Assert.Equal(["account_balance", "fragile", "ledger"], mine.Where(m => !m.Tags.ContainsKey("tenant")).Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
+            Assert.All(mine, m => Assert.Equal(1, m.Value));
+
             // Spans: the tenant's batches carry it; the host's own do not.
             Assert.Contains(spans, a => Equals(a.GetTagItem("node"), node) && a.GetTagItem("tenant") is null);
 
