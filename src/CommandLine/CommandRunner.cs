@@ -16,6 +16,24 @@ internal sealed class CommandRunner(ProjectionGenCommandTargetFactory open)
     /// <summary><c>--verbose</c>, on every command.</summary>
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "on failure, also write the exception's stack trace", Recursive = true };
 
+    private readonly Dictionary<Command, Option<string?>> tenantOptions = [];
+
+    /// <summary>
+    /// Adds <c>--tenant &lt;id&gt;</c> to <paramref name="command"/>: the command then runs against that tenant's own
+    /// database (docs/tenancy.md, "Databases per tenant"), found through <see cref="ProjectionGenCommandTarget.TenantSource"/>.
+    /// </summary>
+    public Option<string?> AddTenant(Command command)
+    {
+        var option = new Option<string?>("--tenant")
+        {
+            Description = "run against this tenant's own database (databases per tenant: the host's tenant source, or the master table tenant_databases of --connection)",
+            HelpName = "id",
+        };
+        command.Add(option);
+        tenantOptions[command] = option;
+        return option;
+    }
+
     /// <summary>Sets <paramref name="command"/>'s action to open the target, run <paramref name="body"/> and dispose the target.</summary>
     public void SetAction(Command command, Func<CommandContext, Task<int>> body) =>
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
@@ -29,7 +47,17 @@ internal sealed class CommandRunner(ProjectionGenCommandTargetFactory open)
             var target = await open(parseResult, cancellationToken).ConfigureAwait(false);
             await using (target.ConfigureAwait(false))
             {
-                return await body(new CommandContext(parseResult, target, output, parseResult.GetValue(Json), cancellationToken)).ConfigureAwait(false);
+                var tenant = tenantOptions.TryGetValue(parseResult.CommandResult.Command, out var option) ? parseResult.GetValue(option) : null;
+                if (tenant is null)
+                {
+                    return await body(new CommandContext(parseResult, target, output, parseResult.GetValue(Json), cancellationToken)).ConfigureAwait(false);
+                }
+
+                var tenantTarget = await target.ForTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+                await using (tenantTarget.ConfigureAwait(false))
+                {
+                    return await body(new CommandContext(parseResult, tenantTarget, output, parseResult.GetValue(Json), cancellationToken)).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -55,7 +83,7 @@ internal sealed class CommandRunner(ProjectionGenCommandTargetFactory open)
     /// they are; anything from the driver or the server through <see cref="SafeErrorText"/>, which never carries a
     /// connection string.
     /// </summary>
-    private static (string Message, int ExitCode) Describe(Exception failure) => failure switch
+    internal static (string Message, int ExitCode) Describe(Exception failure) => failure switch
     {
         CommandFailedException own => (own.Message, own.ExitCode),
         Npgsql.NpgsqlException or TimeoutException => (SafeErrorText.Describe(failure), ProjectionGenExitCodes.Failed),

@@ -20,6 +20,7 @@ internal sealed class DatabaseCommands(CommandRunner runner)
     private Command Apply()
     {
         var command = new Command("apply", "Apply the missing migrations (and the projections' document tables and indexes), as the schema owner");
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var target = context.Target;
@@ -48,6 +49,7 @@ internal sealed class DatabaseCommands(CommandRunner runner)
     private Command Assert()
     {
         var command = new Command("assert", $"Exit 0 when the database is at the schema this library expects, {ProjectionGenExitCodes.SchemaMismatch} (listing what differs) when it is behind or ahead");
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var state = await CheckAsync(context).ConfigureAwait(false);
@@ -69,6 +71,7 @@ internal sealed class DatabaseCommands(CommandRunner runner)
     private Command Script()
     {
         var command = new Command("script", "Print the SQL the next 'db apply' would run, for review (run it with psql -v ON_ERROR_STOP=1 -f)");
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var target = context.Target;

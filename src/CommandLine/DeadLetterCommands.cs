@@ -28,6 +28,7 @@ internal sealed class DeadLetterCommands(CommandRunner runner)
     {
         var limit = new Option<int>("--limit") { Description = "at most this many, newest first", DefaultValueFactory = _ => 100 };
         var command = new Command("list", "The newest dead letters") { limit };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var deadLetters = context.Target.DeadLetters();
@@ -58,6 +59,7 @@ internal sealed class DeadLetterCommands(CommandRunner runner)
     {
         var id = IdArgument();
         var command = new Command("show", "One dead letter with its exception and the event's payload") { id };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var entry = await context.Target.DeadLetters().FindAsync(context.ParseResult.GetValue(id), context.CancellationToken).ConfigureAwait(false)
@@ -88,6 +90,7 @@ internal sealed class DeadLetterCommands(CommandRunner runner)
     {
         var id = IdArgument();
         var command = new Command("retry", "Apply a dead letter's event through its projection now (fenced like a batch), and delete it when that succeeds") { id };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var number = context.ParseResult.GetValue(id);
@@ -109,6 +112,7 @@ internal sealed class DeadLetterCommands(CommandRunner runner)
     {
         var id = IdArgument();
         var command = new Command("discard", "Delete a dead letter without applying its event") { id };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var number = context.ParseResult.GetValue(id);

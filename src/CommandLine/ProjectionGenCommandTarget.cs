@@ -5,6 +5,7 @@ using Npgsql;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
 using ProjectionGen.Operations;
+using ProjectionGen.Tenancy;
 using ProjectionGen.Versions;
 
 namespace ProjectionGen.CommandLine;
@@ -54,6 +55,11 @@ public sealed class ProjectionGenCommandTarget : IAsyncDisposable
             options.Daemon.DocumentSerializerOptions)
     {
         this.services = services;
+        EventTypes = services.GetService<EventTypeRegistry>();
+
+        // Registered by AddTenantDatabases (docs/tenancy.md, "In a host"): --tenant reads the node's own source.
+        TenantSource = services.GetService<ITenantSource>();
+        TenantSourceName = "the host's tenant source";
     }
 
     /// <summary>The event store.</summary>
@@ -64,6 +70,23 @@ public sealed class ProjectionGenCommandTarget : IAsyncDisposable
 
     /// <summary>The application's projections; empty when their code is not at hand.</summary>
     public IReadOnlyList<IGeneratedProjection> Projections { get; }
+
+    /// <summary>
+    /// Where <c>--tenant</c> and <c>status --all-tenants</c> find the tenant databases (docs/tenancy.md, "Databases per
+    /// tenant"): in a host the registered <see cref="ITenantSource"/>, in the tool the master table
+    /// <c>{schema}.tenant_databases</c> of its database; <see langword="null"/> when there are no databases per tenant
+    /// (the commands then refuse <c>--tenant</c>).
+    /// </summary>
+    public ITenantSource? TenantSource { get; init; }
+
+    /// <summary>The event types (and upcasters) a tenant database's store is opened with; an empty registry when <see langword="null"/>.</summary>
+    public EventTypeRegistry? EventTypes { get; init; }
+
+    /// <summary>What <see cref="TenantSource"/> is, for messages (never a connection string).</summary>
+    internal string TenantSourceName { get; init; } = "the tenant source";
+
+    /// <summary>The tenant whose database this target is (a target <see cref="ForTenantAsync"/> opened), or <see langword="null"/>.</summary>
+    internal string? TenantId { get; private init; }
 
     /// <summary>The connection string of <c>db apply</c>.</summary>
     internal string SchemaConnectionString { get; }
@@ -112,7 +135,80 @@ public sealed class ProjectionGenCommandTarget : IAsyncDisposable
         try
         {
             var store = new PostgresEventStore(dataSource, options, new EventTypeRegistry());
-            return new ProjectionGenCommandTarget(store, options, projections ?? [], connectionString, owned: dataSource);
+            return new ProjectionGenCommandTarget(store, options, projections ?? [], connectionString, owned: dataSource)
+            {
+                // The master table of this database lists the tenant databases (docs/tenancy.md, "Where the tenant databases come from").
+                TenantSource = new MasterTableTenantSource(dataSource, schema),
+                TenantSourceName = $"the master table {schema}.tenant_databases",
+            };
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The tenant databases of <see cref="TenantSource"/>, or a usage failure when there are none to ask (no databases
+    /// per tenant; a conjoined store keeps every tenant in this one database).
+    /// </summary>
+    internal async Task<IReadOnlyList<TenantDatabase>> ListTenantsAsync(string option, CancellationToken cancellationToken)
+    {
+        if (TenantSource is null)
+        {
+            throw new CommandFailedException(EventStoreOptions.Tenancy == TenancyStyle.Conjoined
+                ? $"{option} selects a tenant's own database, and this store is conjoined (every tenant in one database, whose slots, progress, history and dead letters are the whole schema's and do not keep the tenant): run the command without {option} (docs/tenancy.md)"
+                : $"{option} needs databases per tenant, and none are registered here (AddTenantDatabases in the host, or the master table tenant_databases for the tool; docs/tenancy.md)",
+                ProjectionGenExitCodes.Usage);
+        }
+
+        return await TenantSource.ReadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A target over <paramref name="tenant"/>'s own database (its store, this target's projections and options; the
+    /// tenant's connection string for <c>db apply</c>), closed with the returned target. An unknown tenant is a failure
+    /// that names the tenant, never a connection string.
+    /// </summary>
+    internal async Task<ProjectionGenCommandTarget> ForTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            TenantIds.Validate(tenant, "--tenant");
+        }
+        catch (ArgumentException invalid)
+        {
+            throw new CommandFailedException("--tenant: " + invalid.Message, ProjectionGenExitCodes.Usage);
+        }
+
+        var databases = await ListTenantsAsync("--tenant", cancellationToken).ConfigureAwait(false);
+        var database = databases.FirstOrDefault(d => string.Equals(d.TenantId, tenant, StringComparison.Ordinal))
+            ?? throw new CommandFailedException($"unknown tenant '{tenant}': no database of that tenant in {TenantSourceName} (see status --all-tenants)");
+        return Open(database);
+    }
+
+    /// <summary>A target over <paramref name="database"/>, with a data source of its own (closed with the target).</summary>
+    internal ProjectionGenCommandTarget Open(TenantDatabase database)
+    {
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        }
+        catch (ArgumentException)
+        {
+            throw new CommandFailedException($"the connection string of tenant '{database.TenantId}' is not a valid Npgsql connection string");
+        }
+
+        try
+        {
+            var store = new PostgresEventStore(dataSource, EventStoreOptions, EventTypes ?? new EventTypeRegistry());
+            return new ProjectionGenCommandTarget(store, EventStoreOptions, Projections, database.ConnectionString, DocumentSerializerOptions, dataSource)
+            {
+                EventTypes = EventTypes,
+                TenantId = database.TenantId,
+            };
         }
         catch
         {

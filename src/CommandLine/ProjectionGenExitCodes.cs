@@ -14,4 +14,10 @@ public static class ProjectionGenExitCodes
 
     /// <summary><c>db assert</c>: the database is not at the schema this library expects (behind, ahead, or missing tables).</summary>
     public const int SchemaMismatch = 3;
+
+    /// <summary>
+    /// <c>status --all-tenants</c>: at least one tenant database could not be read (its row is an error); the others were
+    /// shown (docs/operations.md, "Command line").
+    /// </summary>
+    public const int SomeFailed = 4;
 }

@@ -31,9 +31,21 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
 
     private Command Status()
     {
-        var command = new Command("status", "The nodes, and per slot (a projection, a shard, a generation): owner, epoch, position, lag, state and dead letters");
+        var allTenants = new Option<bool>("--all-tenants") { Description = "every tenant database's slots in one table (a tenant column; JSON: a tenant field per slot); a tenant database that cannot be read is an error row" };
+        var command = new Command("status", "The nodes, and per slot (a projection, a shard, a generation): owner, epoch, position, lag, state and dead letters") { allTenants };
+        var tenant = runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
+            if (context.ParseResult.GetValue(allTenants))
+            {
+                if (context.ParseResult.GetValue(tenant) is not null)
+                {
+                    throw new CommandFailedException("--tenant and --all-tenants exclude each other", ProjectionGenExitCodes.Usage);
+                }
+
+                return await AllTenantsStatus.WriteAsync(context).ConfigureAwait(false);
+            }
+
             var status = await context.Target.StatusReader().ReadClusterAsync(context.CancellationToken).ConfigureAwait(false);
             await context.WriteRawAsync(context.Json ? ProjectionStatusFormatter.ToJson(status) : TerminalText.Inert(ProjectionStatusFormatter.ToTable(status).TrimEnd())).ConfigureAwait(false);
             return ProjectionGenExitCodes.Ok;
@@ -50,6 +62,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
         {
             projection, shadow, wait.NoWait, wait.Timeout,
         };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var name = context.ParseResult.GetValue(projection)!;
@@ -83,6 +96,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
         {
             projection, generation, wait.NoWait, wait.Timeout,
         };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var name = context.ParseResult.GetValue(projection)!;
@@ -100,6 +114,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
     {
         var (projection, generation) = VersionArguments();
         var command = new Command("retire", "Retire a kept generation: drop its tables and its progress rows") { projection, generation };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var name = context.ParseResult.GetValue(projection)!;
@@ -119,6 +134,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
         var command = undrain
             ? new Command("undrain", "End a node's drain: it takes its share of the slots again") { node }
             : new Command("drain", "Move every slot of a node to the other nodes, each after its current batch") { node };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var name = context.ParseResult.GetValue(node)!;
@@ -143,6 +159,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
     {
         var projection = new Argument<string>("projection") { Description = "the paused projection" };
         var command = new Command("resume", "Resume a projection paused on a poison event, after fixing the handler or the event") { projection };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var name = context.ParseResult.GetValue(projection)!;
@@ -165,6 +182,7 @@ internal sealed class ProjectionsCommands(CommandRunner runner)
         var since = new Option<string>("--since") { Description = "how far back: a duration (30m, 2h, 7d) or a timestamp (ISO 8601)", DefaultValueFactory = _ => "1h" };
         var limit = new Option<int>("--limit") { Description = "at most this many entries, newest first", DefaultValueFactory = _ => 100 };
         var command = new Command("history", "Acquisitions, moves, lock losses and rebuilds, newest first") { since, limit };
+        runner.AddTenant(command);
         runner.SetAction(command, async context =>
         {
             var from = ParseSince(context.ParseResult.GetValue(since)!);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ProjectionGen.Alerts;
 
-/// <summary>The default alert sink: one log line per alert (event id 1101), warning or error by severity.</summary>
+/// <summary>The default alert sink: one log line per alert (event id 1101; 1110 naming the tenant of a tenant database's daemon), warning or error by severity.</summary>
 public sealed class LoggingAlertSink : IProjectionAlertSink
 {
     private readonly ILogger logger;
@@ -20,7 +20,15 @@ public sealed class LoggingAlertSink : IProjectionAlertSink
             { Kind: ProjectionAlertKind.AgentPaused } => LogLevel.Error,
             _ => LogLevel.Warning,
         };
-        AlertsLog.Alert(logger, level, alert.Kind, alert.Projection, alert.Node, alert.Epoch, alert.Cause ?? "(none)");
+        if (alert.TenantId is { } tenant)
+        {
+            AlertsLog.TenantAlert(logger, level, alert.Kind, alert.Projection, tenant, alert.Node, alert.Epoch, alert.Cause ?? "(none)");
+        }
+        else
+        {
+            AlertsLog.Alert(logger, level, alert.Kind, alert.Projection, alert.Node, alert.Epoch, alert.Cause ?? "(none)");
+        }
+
         return ValueTask.CompletedTask;
     }
 }

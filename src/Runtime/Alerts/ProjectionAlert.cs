@@ -17,4 +17,11 @@ public sealed record ProjectionAlert(
     string? Cause,
     DateTimeOffset Timestamp,
     long? EventSequence,
-    bool DuringShutdown);
+    bool DuringShutdown)
+{
+    /// <summary>
+    /// The tenant whose database the daemon serves (a daemon a <c>TenantDatabaseNode</c> runs; docs/tenancy.md,
+    /// "Operations per tenant"); <see langword="null"/> for the host's own daemon.
+    /// </summary>
+    public string? TenantId { get; init; }
+}

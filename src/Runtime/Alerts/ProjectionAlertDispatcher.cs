@@ -23,13 +23,19 @@ internal sealed class ProjectionAlertDispatcher
     private readonly PostgresEventStore store;
     private readonly ILogger logger;
     private readonly string recordLossSql;
+    private readonly string? tenantId;
     private readonly Channel<ProjectionAlert> alerts = Channel.CreateBounded<ProjectionAlert>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private Task pump = Task.CompletedTask;
     private volatile bool shuttingDown;
 
-    public ProjectionAlertDispatcher(IEnumerable<IProjectionAlertSink> sinks, PostgresEventStore store, ILogger<ProjectionAlertDispatcher> logger)
+    /// <param name="sinks">Where alerts go.</param>
+    /// <param name="store">The store of the daemon's database, where lock losses are recorded.</param>
+    /// <param name="logger">Logs sink failures.</param>
+    /// <param name="tenantId">The tenant whose database the daemon serves (set on every alert), or <see langword="null"/>.</param>
+    public ProjectionAlertDispatcher(IEnumerable<IProjectionAlertSink> sinks, PostgresEventStore store, ILogger<ProjectionAlertDispatcher> logger, string? tenantId = null)
     {
+        this.tenantId = tenantId;
         this.sinks = [.. sinks];
         this.store = store;
         this.logger = logger;
@@ -74,7 +80,7 @@ internal sealed class ProjectionAlertDispatcher
         if (kind is { } alertKind)
         {
             var sequence = alertKind == ProjectionAlertKind.EventDeadLettered ? e.FromPosition : (long?)null;
-            alerts.Writer.TryWrite(new ProjectionAlert(alertKind, e.Projection, e.Node, e.Epoch, e.Cause, e.Timestamp, sequence, shuttingDown));
+            alerts.Writer.TryWrite(new ProjectionAlert(alertKind, e.Projection, e.Node, e.Epoch, e.Cause, e.Timestamp, sequence, shuttingDown) { TenantId = tenantId });
         }
     }
 

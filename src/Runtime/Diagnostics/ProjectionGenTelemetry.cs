@@ -18,7 +18,9 @@ namespace ProjectionGen.Diagnostics;
 /// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>,
 /// <c>projectiongen.version.builds</c>, <c>projectiongen.version.switches</c>, <c>projectiongen.version.retirements</c>
 /// (docs/versions.md). Every measurement is
-/// tagged <c>projection</c>; those of one node also <c>node</c>.
+/// tagged <c>projection</c>; those of one node also <c>node</c>; those of a tenant database's daemon
+/// (<see cref="Attach(ProjectionDaemon, string?)"/>) also <c>tenant</c>, and so are its batch spans (docs/tenancy.md,
+/// "Operations per tenant").
 /// </remarks>
 public sealed class ProjectionGenTelemetry : IDisposable
 {
@@ -50,7 +52,7 @@ public sealed class ProjectionGenTelemetry : IDisposable
     private readonly Counter<long> versionSwitches;
     private readonly Counter<long> versionRetirements;
     private readonly Lock gate = new();
-    private readonly List<ProjectionDaemon> daemons = [];
+    private readonly List<(ProjectionDaemon Daemon, string? Tenant, EventHandler<ProjectionLifecycleEventArgs> Handler)> daemons = [];
     private Func<IReadOnlyList<ProjectionStatus>> lagSource = () => [];
 
     /// <summary>Creates the instruments, through <paramref name="meterFactory"/> when given (the host's), else on a meter of their own.</summary>
@@ -76,21 +78,32 @@ public sealed class ProjectionGenTelemetry : IDisposable
     }
 
     /// <summary>Records <paramref name="daemon"/>'s lifecycle events and held locks until the returned handle is disposed.</summary>
-    public IDisposable Attach(ProjectionDaemon daemon)
+    public IDisposable Attach(ProjectionDaemon daemon) => Attach(daemon, null);
+
+    /// <summary>
+    /// Records the lifecycle events and held locks of <paramref name="daemon"/>, the daemon of tenant
+    /// <paramref name="tenantId"/>'s database, until the returned handle is disposed: its measurements and batch spans
+    /// are also tagged <c>tenant</c> (one series set per tenant database a node runs; docs/tenancy.md, "Operations per tenant").
+    /// </summary>
+    /// <param name="daemon">The daemon.</param>
+    /// <param name="tenantId">The tenant whose database the daemon serves; <see langword="null"/> for no tenant tag (as <see cref="Attach(ProjectionDaemon)"/>).</param>
+    public IDisposable Attach(ProjectionDaemon daemon, string? tenantId)
     {
         ArgumentNullException.ThrowIfNull(daemon);
+        EventHandler<ProjectionLifecycleEventArgs> handler = tenantId is null ? OnLifecycle : (_, e) => Record(e, tenantId);
+        var entry = (daemon, tenantId, handler);
         lock (gate)
         {
-            daemons.Add(daemon);
+            daemons.Add(entry);
         }
 
-        daemon.Lifecycle += OnLifecycle;
+        daemon.Lifecycle += handler;
         return new Unsubscriber(() =>
         {
-            daemon.Lifecycle -= OnLifecycle;
+            daemon.Lifecycle -= handler;
             lock (gate)
             {
-                daemons.Remove(daemon);
+                daemons.Remove(entry);
             }
         });
     }
@@ -111,48 +124,63 @@ public sealed class ProjectionGenTelemetry : IDisposable
     }
 
     /// <summary>Records one lifecycle event (what <see cref="Attach(ProjectionDaemon)"/> subscribes).</summary>
-    public void Record(ProjectionLifecycleEventArgs e)
+    public void Record(ProjectionLifecycleEventArgs e) => Record(e, null);
+
+    /// <summary>Records one lifecycle event of tenant <paramref name="tenantId"/>'s daemon (tagged <c>tenant</c>), or of no tenant's when <see langword="null"/>.</summary>
+    private void Record(ProjectionLifecycleEventArgs e, string? tenantId)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var projection = new KeyValuePair<string, object?>("projection", e.Projection);
-        var node = new KeyValuePair<string, object?>("node", e.Node);
+        var tags = new TagList { { "projection", e.Projection }, { "node", e.Node } };
+        var nodeOnly = new TagList { { "node", e.Node } };
+        var projectionOnly = new TagList { { "projection", e.Projection } };
+        if (tenantId is not null)
+        {
+            tags.Add("tenant", tenantId);
+            nodeOnly.Add("tenant", tenantId);
+            projectionOnly.Add("tenant", tenantId);
+        }
+
         switch (e.Kind)
         {
             case ProjectionLifecycleKind.BatchCommitted:
-                batchesCommitted.Add(1, projection, node);
-                eventsProcessed.Add(e.EventCount, projection, node);
-                batchDuration.Record(e.Duration.TotalSeconds, projection, node);
-                TraceBatch(e);
+                batchesCommitted.Add(1, tags);
+                eventsProcessed.Add(e.EventCount, tags);
+                batchDuration.Record(e.Duration.TotalSeconds, tags);
+                TraceBatch(e, tenantId);
                 break;
             case ProjectionLifecycleKind.LockAcquired:
-                lockAcquisitions.Add(1, projection, node);
+                lockAcquisitions.Add(1, tags);
                 break;
             case ProjectionLifecycleKind.LockLost:
                 var cause = e.Cause ?? "unknown";
-                lockLosses.Add(1, projection, node, new KeyValuePair<string, object?>("cause", cause));
+                var withCause = tags;
+                withCause.Add("cause", cause);
+                lockLosses.Add(1, withCause);
                 if (cause.StartsWith(FencedCommitCausePrefix, StringComparison.Ordinal))
                 {
-                    commitsFenced.Add(1, projection, node);
+                    commitsFenced.Add(1, tags);
                 }
 
                 break;
             case ProjectionLifecycleKind.EventDeadLettered:
-                deadLettered.Add(1, projection, node);
+                deadLettered.Add(1, tags);
                 break;
             case ProjectionLifecycleKind.SlotHandedOff:
-                slotMoves.Add(1, projection, node, new KeyValuePair<string, object?>("cause", e.Cause ?? "rebalance"));
+                var withMoveCause = tags;
+                withMoveCause.Add("cause", e.Cause ?? "rebalance");
+                slotMoves.Add(1, withMoveCause);
                 break;
             case ProjectionLifecycleKind.NodeEvicted:
-                nodeEvictions.Add(1, node);
+                nodeEvictions.Add(1, nodeOnly);
                 break;
             case ProjectionLifecycleKind.VersionBuildStarted:
-                versionBuilds.Add(1, projection);
+                versionBuilds.Add(1, projectionOnly);
                 break;
             case ProjectionLifecycleKind.VersionSwitched:
-                versionSwitches.Add(1, projection, node);
+                versionSwitches.Add(1, tags);
                 break;
             case ProjectionLifecycleKind.VersionRetired:
-                versionRetirements.Add(1, projection);
+                versionRetirements.Add(1, projectionOnly);
                 break;
             default:
                 break;
@@ -164,9 +192,9 @@ public sealed class ProjectionGenTelemetry : IDisposable
     {
         lock (gate)
         {
-            foreach (var daemon in daemons)
+            foreach (var (daemon, _, handler) in daemons)
             {
-                daemon.Lifecycle -= OnLifecycle;
+                daemon.Lifecycle -= handler;
             }
 
             daemons.Clear();
@@ -182,7 +210,7 @@ public sealed class ProjectionGenTelemetry : IDisposable
     private void OnLifecycle(object? sender, ProjectionLifecycleEventArgs e) => Record(e);
 
     // The span is recorded when the batch has committed, with the batch's real start and end times.
-    private void TraceBatch(ProjectionLifecycleEventArgs e)
+    private void TraceBatch(ProjectionLifecycleEventArgs e, string? tenantId)
     {
         if (!activitySource.HasListeners())
         {
@@ -198,24 +226,35 @@ public sealed class ProjectionGenTelemetry : IDisposable
             ["to"] = e.ToPosition,
             ["event_count"] = e.EventCount,
         };
+        if (tenantId is not null)
+        {
+            tags["tenant"] = tenantId;
+        }
+
         using var activity = activitySource.StartActivity(BatchActivityName, ActivityKind.Internal, default(ActivityContext), tags, null, e.Timestamp - e.Duration);
         activity?.SetEndTime(e.Timestamp.UtcDateTime);
     }
 
     private List<Measurement<int>> ObserveLocksHeld()
     {
-        List<ProjectionDaemon> attached;
+        List<(ProjectionDaemon Daemon, string? Tenant, EventHandler<ProjectionLifecycleEventArgs> Handler)> attached;
         lock (gate)
         {
             attached = [.. daemons];
         }
 
         return attached
-            .SelectMany(daemon => daemon.GetStates().Select(state => (daemon.NodeName, state)))
-            .Select(x => new Measurement<int>(
-                x.state.Status == AgentStatus.Running ? 1 : 0,
-                new KeyValuePair<string, object?>("projection", x.state.Projection),
-                new KeyValuePair<string, object?>("node", x.NodeName)))
+            .SelectMany(x => x.Daemon.GetStates().Select(state => (x.Daemon.NodeName, x.Tenant, state)))
+            .Select(x =>
+            {
+                var tags = new TagList { { "projection", x.state.Projection }, { "node", x.NodeName } };
+                if (x.Tenant is not null)
+                {
+                    tags.Add("tenant", x.Tenant);
+                }
+
+                return new Measurement<int>(x.state.Status == AgentStatus.Running ? 1 : 0, tags);
+            })
             .ToList();
     }
 

@@ -50,6 +50,12 @@ public sealed class TenantDatabaseNodeOptions
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 
+    /// <summary>
+    /// Watch each tenant daemon while it runs (in a host, <c>AddTenantDatabases</c> adds the one that records the tenant
+    /// daemons' metrics, traces and alerts with their tenant; docs/tenancy.md, "Operations per tenant").
+    /// </summary>
+    public IList<ITenantDaemonObserver> Observers { get; } = new List<ITenantDaemonObserver>();
+
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

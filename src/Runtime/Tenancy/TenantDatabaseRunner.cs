@@ -29,6 +29,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
     private DateTimeOffset since = DateTimeOffset.UtcNow;
     private ProjectionDaemon? daemon;
     private PostgresEventStore? store;
+    private List<IAsyncDisposable> observations = [];
     private Task run = Task.CompletedTask;
 
     public TenantDatabaseRunner(
@@ -144,6 +145,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
                 dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
                 var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
                 started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), loggerFactory);
+                observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, tenantStore))];
                 lock (gate)
                 {
                     daemon = started;
@@ -226,6 +228,13 @@ internal sealed class TenantDatabaseRunner : IDisposable
             }
         }
 
+        // After the daemon's stop, so that its last events are observed; before its store's connections close.
+        foreach (var observation in observations)
+        {
+            await observation.DisposeAsync().ConfigureAwait(false);
+        }
+
+        observations = [];
         if (dataSource is not null)
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);

@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using ProjectionGen.Alerts;
+using ProjectionGen.Diagnostics;
 using ProjectionGen.EventStore;
 using ProjectionGen.Hosting;
 
@@ -24,7 +27,7 @@ public static class TenantDatabasesBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder of <c>AddProjectionGen</c>.</param>
     /// <param name="configure">Changes the node's settings after they are taken from <see cref="ProjectionGenOptions"/>.</param>
-    /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>.</param>
+    /// <param name="source">The tenant source, for example a <see cref="MasterTableTenantSource"/>; registered as the <see cref="ITenantSource"/> service (without it, an <see cref="ITenantSource"/> registered already, else the static source).</param>
     /// <returns>The builder.</returns>
     public static ProjectionGenBuilder AddTenantDatabases(this ProjectionGenBuilder builder, Action<TenantDatabaseNodeOptions>? configure = null, Func<IServiceProvider, ITenantSource>? source = null) =>
         Add(builder, configure, source, null);
@@ -80,6 +83,19 @@ public static class TenantDatabasesBuilderExtensions
         Func<IServiceProvider, ProjectionGenOptions, TenantDatabaseNodeOptions, ITenantDatabaseAssignment>? assignment)
     {
         AddTenantStatusBoard(builder);
+
+        // The node's source is also the ITenantSource service, so that the commands' --tenant finds the same databases
+        // (docs/operations.md, "Command line").
+        if (source is not null)
+        {
+            builder.Services.AddSingleton<ITenantSource>(source);
+        }
+        else
+        {
+            builder.Services.TryAddSingleton<ITenantSource>(services =>
+                new StaticTenantSource(services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value.TenantDatabases));
+        }
+
         builder.Services.TryAddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<ProjectionGenOptions>>().Value;
@@ -90,6 +106,12 @@ public static class TenantDatabasesBuilderExtensions
                 ApplySchemaOnFirstUse = options.ApplySchemaOnStartup,
                 StatusBoard = services.GetRequiredService<TenantStatusBoard>(),
             };
+            // The tenant daemons' metrics, traces and alerts, tagged with their tenant (docs/tenancy.md, "Operations per tenant").
+            node.Observers.Add(new TenantDaemonTelemetry(
+                services.GetRequiredService<ProjectionGenTelemetry>(),
+                () => services.GetServices<IProjectionAlertSink>(),
+                services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+                services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None));
             configure?.Invoke(node);
 
             // After configure, so that the node name is the final one; an assignment set by configure is kept.
@@ -99,7 +121,7 @@ public static class TenantDatabasesBuilderExtensions
             }
 
             return new TenantDatabaseNode(
-                source?.Invoke(services) ?? new StaticTenantSource(options.TenantDatabases),
+                services.GetRequiredService<ITenantSource>(),
                 services.GetRequiredService<ProjectionGenRegistrations>().Projections,
                 services.GetRequiredService<EventTypeRegistry>(),
                 node,
