@@ -75,7 +75,8 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
                 {
                     var positions = await beds[i].ReadPositionsAsync();
                     var entry = e.Single(x => x.TenantId == "t" + i);
-                    if (entry.Status != TenantDatabaseStatus.Running || entry.Slots.Count != 2 || entry.Slots.Any(s => s.Position != positions[s.Projection] || s.LagEvents != 0))
+                    if (entry.Status != TenantDatabaseStatus.Running || entry.HighWaterMark != positions.Values.Max() || entry.Slots.Count != 2
+                        || entry.Slots.Any(s => s.Position != positions[s.Projection] || s.LagEvents != 0))
                     {
                         return false;
                     }

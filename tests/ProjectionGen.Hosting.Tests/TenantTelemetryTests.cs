@@ -123,6 +123,27 @@ public sealed class TenantTelemetryTests(PostgresFixture postgres)
             Assert.Equal(["account_balance", "fragile", "ledger"], mine.Where(m => !m.Tags.ContainsKey("tenant")).Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
             Assert.All(mine, m => Assert.Equal(1, m.Value));
 
+            // The lag gauge: the tenant daemon's slots, from the high-water mark its store read (caught up: 0).
+            var lag = new List<(long Value, Dictionary<string, object?> Tags)>();
+            using (var gauges = new System.Diagnostics.Metrics.MeterListener())
+            {
+                gauges.InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Meter.Name == ProjectionGenTelemetry.MeterName && instrument.Name == "projectiongen.lag.events")
+                    {
+                        l.EnableMeasurementEvents(instrument);
+                    }
+                };
+                gauges.SetMeasurementEventCallback<long>((_, value, tags, _) => lag.Add((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))));
+                gauges.Start();
+                gauges.RecordObservableInstruments();
+            }
+
+            var tenantLag = lag.Where(m => Equals(m.Tags.GetValueOrDefault("tenant"), "acme")).ToList();
+            Assert.Equal(["account_balance", "fragile", "ledger"], tenantLag.Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
+            Assert.All(tenantLag, m => Assert.Equal(node, m.Tags["node"]));
+            Assert.All(tenantLag, m => Assert.Equal(0L, m.Value));
+
             // Spans: the tenant's batches carry it; the host's own do not.
             Assert.Contains(spans, a => Equals(a.GetTagItem("node"), node) && a.GetTagItem("tenant") is null);
 

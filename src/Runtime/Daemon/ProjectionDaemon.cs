@@ -120,6 +120,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// <summary>Whether the lock connection is open and its last heartbeat succeeded.</summary>
     public bool IsLockConnectionHealthy => ownership.IsHealthy;
 
+    /// <summary>The safe high-water mark this daemon's store reached so far (0 before its first reading); no query.</summary>
+    internal long KnownHighWaterMark => store.KnownHighWaterMark;
+
     /// <summary>The <c>application_name</c> of a node's lock connection.</summary>
     public static string LockApplicationNameFor(string nodeName) => "projectiongen-lock:" + nodeName;
 

@@ -17,7 +17,9 @@ namespace ProjectionGen.Diagnostics;
 /// <c>projectiongen.locks.held</c>, <c>projectiongen.lock.acquisitions</c>, <c>projectiongen.lock.losses</c> (tag
 /// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>,
 /// <c>projectiongen.version.builds</c>, <c>projectiongen.version.switches</c>, <c>projectiongen.version.retirements</c>
-/// (docs/versions.md). Every measurement is
+/// (docs/versions.md). A tenant database's daemon reports <c>projectiongen.lag.events</c> per slot from the high-water
+/// mark its store last read (tagged <c>projection</c>, <c>node</c>, <c>tenant</c>); <c>projectiongen.lag.seconds</c> is the
+/// host's own daemon's only. Every measurement is
 /// tagged <c>projection</c>; those of one node also <c>node</c>; those of a tenant database's daemon
 /// (<see cref="Attach(ProjectionDaemon, string?)"/>) also <c>tenant</c>, and so are its batch spans (docs/tenancy.md,
 /// "Operations per tenant").
@@ -258,8 +260,23 @@ public sealed class ProjectionGenTelemetry : IDisposable
             .ToList();
     }
 
-    private IEnumerable<Measurement<long>> ObserveLagEvents() =>
-        lagSource().Select(s => new Measurement<long>(s.LagEvents, new KeyValuePair<string, object?>("projection", s.Projection)));
+    private IEnumerable<Measurement<long>> ObserveLagEvents()
+    {
+        List<(ProjectionDaemon Daemon, string? Tenant, EventHandler<ProjectionLifecycleEventArgs> Handler)> tenantDaemons;
+        lock (gate)
+        {
+            tenantDaemons = [.. daemons.Where(d => d.Tenant is not null)];
+        }
+
+        // A tenant daemon's lag is its slots' distance to the high-water mark its store last read (no query); the
+        // host's own daemon's comes from the cluster monitor's sample, as before.
+        var tenantLag = tenantDaemons
+            .Where(x => x.Daemon.KnownHighWaterMark > 0)
+            .SelectMany(x => x.Daemon.GetStates().Select(state => new Measurement<long>(
+                Math.Max(0, x.Daemon.KnownHighWaterMark - state.Position),
+                new TagList { { "projection", state.Projection }, { "node", x.Daemon.NodeName }, { "tenant", x.Tenant } })));
+        return lagSource().Select(s => new Measurement<long>(s.LagEvents, new KeyValuePair<string, object?>("projection", s.Projection))).Concat(tenantLag).ToList();
+    }
 
     private IEnumerable<Measurement<double>> ObserveLagSeconds() =>
         lagSource().Select(s => new Measurement<double>(s.Lag.TotalSeconds, new KeyValuePair<string, object?>("projection", s.Projection)));
