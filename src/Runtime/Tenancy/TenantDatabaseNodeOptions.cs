@@ -43,6 +43,9 @@ public sealed class TenantDatabaseNodeOptions
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 
+    /// <summary>The fault suite's hooks (its audit trail, unfenced commits) for every tenant daemon; the defaults when null.</summary>
+    internal DaemonTestHooks? TestHooks { get; set; }
+
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -141,7 +141,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
 
                 dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
                 var store = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
-                started = new ProjectionDaemon(store, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), loggerFactory);
+                started = new ProjectionDaemon(store, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), loggerFactory);
                 lock (gate)
                 {
                     daemon = started;

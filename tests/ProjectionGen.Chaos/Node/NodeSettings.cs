@@ -42,6 +42,15 @@ internal sealed record NodeSettings
     /// </summary>
     public bool PrepareStatements { get; init; } = true;
 
+    /// <summary>
+    /// The projections of the node's tenant databases; empty for none. When given, the node also runs a
+    /// <see cref="Tenancy.TenantDatabaseNode"/> beside its own daemon: the tenant databases of the master table
+    /// <c>projectiongen.tenant_databases</c> of its own database, balanced over the nodes of its registry
+    /// (<see cref="Tenancy.BalancedTenantDatabases"/>), each tenant daemon with the node's audit trail and fencing
+    /// (docs/chaos.md, "Tenant mode").
+    /// </summary>
+    public IReadOnlyList<string> TenantProjections { get; init; } = [];
+
     /// <summary>The node command's arguments after <c>node --connection ... --history ...</c>.</summary>
     public IEnumerable<string> ToArguments()
     {
@@ -89,6 +98,12 @@ internal sealed record NodeSettings
         if (!PrepareStatements)
         {
             yield return "--no-prepare";
+        }
+
+        if (TenantProjections.Count > 0)
+        {
+            yield return "--tenant-projections";
+            yield return string.Join(',', TenantProjections);
         }
     }
 
