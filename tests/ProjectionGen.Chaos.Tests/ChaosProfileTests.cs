@@ -85,6 +85,7 @@ public sealed class ChaosProfileTests
             Duration = TimeSpan.FromSeconds(20),
             Tenants = 4,
             Faults = [.. FaultInjector.TenantKinds, FaultKind.ServerRestart],
+            FaultGap = (TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1.5)),
         });
         Assert.True(result.Passed, Describe(result));
         Assert.Contains("### Tenant databases (4:", result.Report, StringComparison.Ordinal);
@@ -96,10 +97,11 @@ public sealed class ChaosProfileTests
     [Fact]
     public async Task The_checker_fails_per_tenant_database_when_the_tenant_daemons_are_unfenced()
     {
-        // As The_checker_fails_when_fencing_is_switched_off, with two tenant databases: a hung node's tenant databases
-        // move to the others (the master registry evicts it) and its slots in them are taken (each tenant database's
-        // registry evicts it); it wakes with unfenced commits in hand, and the checker must name a tenant database.
-        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.HungNode], CommitDelay = StaleCommitWindow, Unfenced = true, Tenants = 2 });
+        // As The_checker_fails_when_fencing_is_switched_off, with three tenant databases (one per node): a hung node's
+        // tenant database moves to another node (the master registry evicts it) and its slots there are taken (the
+        // tenant database's registry evicts it); it wakes with unfenced commits in hand, and the checker must name the
+        // tenant database.
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(40), Faults = [FaultKind.HungNode], CommitDelay = StaleCommitWindow, Unfenced = true, Tenants = 3 });
         Assert.False(result.Passed, "Unfenced nodes survived hung-owner faults without a violation.\n" + result.Report);
         Assert.Contains(result.Violations, v => v.StartsWith("tenant tenant-", StringComparison.Ordinal) && (v.Contains(": I2 ", StringComparison.Ordinal) || v.Contains(": I1 ", StringComparison.Ordinal)));
     }
