@@ -18,6 +18,7 @@ var evictionTimeout = new Option<int?>("--eviction-timeout-ms") { Description = 
 var heartbeatTimeout = new Option<int?>("--heartbeat-timeout-ms") { Description = "heartbeat timeout in milliseconds (default: the daemon's; the eviction timeout must be longer)" };
 var noPrepare = new Option<bool>("--no-prepare") { Description = "the node's store prepares no statements (batches through a pooler in transaction mode)" };
 var tenantProjections = new Option<string?>("--tenant-projections") { Description = "also run a TenantDatabaseNode over the master table's tenant databases (balanced over the nodes) with these projections" };
+var tenantRetry = new Option<int?>("--tenant-max-start-retry-ms") { Description = "the tenant node's longest delay between two failed starts of a tenant database (default 2000)" };
 var commitDelay = new Option<int>("--commit-delay-ms") { Description = "pause between the guard and the commit", DefaultValueFactory = _ => 25 };
 
 var runProjections = new Option<string>("--projections") { Description = "projections every node hosts (as for node --projections)", DefaultValueFactory = _ => "set:chaos" };
@@ -44,7 +45,7 @@ run.SetAction(async (result, ct) =>
 
 var node = new Command("node", "One daemon node (used by the runner, the cluster tests and the benchmarks as a separate OS process)")
 {
-    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay, noPrepare, tenantProjections,
+    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay, noPrepare, tenantProjections, tenantRetry,
 };
 node.SetAction((result, _) =>
 {
@@ -60,6 +61,7 @@ node.SetAction((result, _) =>
         CommitDelay = TimeSpan.FromMilliseconds(result.GetValue(commitDelay)),
         Unfenced = result.GetValue(unfenced),
         PrepareStatements = !result.GetValue(noPrepare),
+        TenantMaxStartRetryDelay = result.GetValue(tenantRetry) is { } retryMs ? TimeSpan.FromMilliseconds(retryMs) : null,
         TenantProjections = result.GetValue(tenantProjections) is { Length: > 0 } tenantSpec ? ProjectionSets.Resolve(tenantSpec) : [],
     };
     var connectionString = result.GetValue(connection) ?? Environment.GetEnvironmentVariable(NodeProcess.ConnectionVariable)

@@ -90,7 +90,7 @@ public static class TenantDatabasesScenario
         await monitor.OpenAsync();
 
         // Start: the three processes at once; the clock runs until every tenant slot is held by a lock connection.
-        var nodes = Names.Select(n => cluster.AddNode(n, s => s with { CommitDelay = TimeSpan.Zero, TenantProjections = Projections })).ToList();
+        var nodes = Names.Select(n => cluster.AddNode(n, s => s with { CommitDelay = TimeSpan.Zero, TenantProjections = Projections, TenantMaxStartRetryDelay = TimeSpan.FromSeconds(30) })).ToList();
         var started = Stopwatch.StartNew();
         foreach (var node in nodes)
         {
@@ -217,7 +217,7 @@ public static class TenantDatabasesScenario
                 $"Idle window: {seconds:F0} s with nothing appended, {BenchReport.Format(5, "F0")} s after balance. Statements: pg_stat_statements calls (top level) per database, each tenant database counted for the node that holds its slots; transactions: the delta of pg_stat_database.xact_commit per database likewise. The master database's load (each node's own daemon over it and the placement's registry read every 0.5 s) is shown on its own row.",
                 $"Connections: pg_stat_activity by application_name (projectiongen-<kind>:<node>), sampled in the middle of the window; the kinds are the tenant databases' connections, the node's total also counts its connections to the master database.",
                 $"Catch-up after a restart: every node stopped gracefully, {options.TenantCatchUpEvents:N0} events appended to each of {stores.Count} tenant databases ({total:N0} in all), every node started again: the first progress came {firstMove.Value.TotalSeconds:F1} s after the restart, all {stores.Count * slots.Count} slots of those tenants reached their marks after {done.Value.TotalSeconds:F1} s; {eventsPerSecond:N0} events/s summed over the {stores.Count} tenants (each event projected by all four projections), from the first progress to the last. Every slot of every tenant held again (checked once the backlog was projected): by {ownedAgainAfter.TotalSeconds:F1} s. Each tenant's ledger and counters were checked against its events.",
-                "The nodes are the fault suite's node program (tests/ProjectionGen.Chaos, `node --tenant-projections`): tenant poll interval 0.5 s, an audit row per batch, no commit delay.",
+                "The nodes are the fault suite's node program (tests/ProjectionGen.Chaos, `node --tenant-projections`): tenant poll interval 0.5 s, start retries from 0.25 s doubling up to 30 s (the library's maximum), an audit row per batch, no commit delay.",
             };
             context.Report.Add(new ReportSection(
                 "Tenant databases over three nodes",

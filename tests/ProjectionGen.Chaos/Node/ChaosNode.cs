@@ -151,7 +151,7 @@ internal static class ChaosNode
         {
             TenantPollInterval = TimeSpan.FromMilliseconds(500),
             StartRetryDelay = TimeSpan.FromMilliseconds(250),
-            MaxStartRetryDelay = TimeSpan.FromSeconds(2),
+            MaxStartRetryDelay = settings.TenantMaxStartRetryDelay ?? TimeSpan.FromSeconds(2),
             Assignment = new BalancedTenantDatabases(master, settings.Name, evictionTimeout: daemon.EvictionTimeout, loggerFactory: loggerFactory),
             TestHooks = hooks,
         };

@@ -51,6 +51,9 @@ internal sealed record NodeSettings
     /// </summary>
     public IReadOnlyList<string> TenantProjections { get; init; } = [];
 
+    /// <summary>The tenant node's longest delay between two starts of a tenant database that fails; null for the fault suite's 2 s (the library default is 30 s).</summary>
+    public TimeSpan? TenantMaxStartRetryDelay { get; init; }
+
     /// <summary>The node command's arguments after <c>node --connection ... --history ...</c>.</summary>
     public IEnumerable<string> ToArguments()
     {
@@ -104,6 +107,12 @@ internal sealed record NodeSettings
         {
             yield return "--tenant-projections";
             yield return string.Join(',', TenantProjections);
+        }
+
+        if (TenantMaxStartRetryDelay is { } retry)
+        {
+            yield return "--tenant-max-start-retry-ms";
+            yield return ((int)retry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
     }
 
