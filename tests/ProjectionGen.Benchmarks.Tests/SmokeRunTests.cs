@@ -27,7 +27,8 @@ public sealed class SmokeRunTests
 
             var markdown = await File.ReadAllTextAsync(output.Markdown, TestContext.Current.CancellationToken);
             foreach (var section in new[] { "## Targets", "## Catch-up throughput", "## Guard cost", "## Live latency", "## Failover", "## Peak memory during catch-up", "## Dispatch micro-benchmark", "## Event store append throughput",
-                "## Rebalance (cluster)", "## Coordination load of an idle cluster", "## Sharded throughput", "## Catch-up behind a pooler" })
+                "## Rebalance (cluster)", "## Coordination load of an idle cluster", "## Sharded throughput", "## Catch-up behind a pooler",
+                "## Tenant databases over three nodes" })
             {
                 Assert.Contains(section, markdown, StringComparison.Ordinal);
             }
@@ -38,7 +39,7 @@ public sealed class SmokeRunTests
 
             var csv = await File.ReadAllLinesAsync(output.Csv, TestContext.Current.CancellationToken);
             Assert.Equal("scenario,contender,metric,value,unit", csv[0]);
-            foreach (var scenario in new[] { "catch-up", "guard", "live", "failover", "memory", "dispatch", "append", "rebalance", "coordination", "shards" }
+            foreach (var scenario in new[] { "catch-up", "guard", "live", "failover", "memory", "dispatch", "append", "rebalance", "coordination", "shards", "tenants" }
                 .Concat(PgBouncerProxy.FindBinary() is null ? [] : ["pooler"]))
             {
                 Assert.Contains(csv, line => line.StartsWith(scenario + ",", StringComparison.Ordinal));

@@ -71,13 +71,25 @@ public sealed record BenchOptions
     /// <summary>Events of the pooler catch-up (direct against through PgBouncer in transaction mode).</summary>
     public int PoolerEvents { get; init; } = 50_000;
 
+    /// <summary>Tenant databases (4 projections each) of the tenant scenario, over three node processes.</summary>
+    public int TenantDatabases { get; init; } = 300;
+
+    /// <summary>Tenant databases that get a backlog for the tenant scenario's catch-up after a restart (at most <see cref="TenantDatabases"/>).</summary>
+    public int TenantCatchUpTenants { get; init; } = 60;
+
+    /// <summary>Events appended to each of those tenant databases.</summary>
+    public int TenantCatchUpEvents { get; init; } = 2_000;
+
+    /// <summary>How long the tenant scenario's idle load is measured.</summary>
+    public TimeSpan TenantIdleDuration { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Runs the server with fsync=on.</summary>
     public bool Durable { get; init; }
 
     /// <summary>Where report.md, results.csv and the chart go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "bench");
 
-    /// <summary>Scenario names to run (catchup, guard, levers, rowwrites, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards, pooler); empty runs all.</summary>
+    /// <summary>Scenario names to run (catchup, guard, levers, rowwrites, scale, live, failover, memory, dispatch, append, rebalance, coordination, shards, pooler, tenants); empty runs all.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether <paramref name="scenario"/> runs.</summary>
@@ -107,9 +119,12 @@ public sealed record BenchOptions
           --coordination-seconds N      how long the idle load is measured (default 30)
           --shard-events N      events of each sharded-throughput run (default 4000)
           --pooler-events N     events of the pooler catch-up, direct against through PgBouncer (default 50000)
+          --tenant-databases N  tenant databases (x 4 projections) over three node processes (default 300)
+          --tenant-events N     events appended to each of 60 tenant databases for the catch-up after a restart (default 2000)
+          --tenant-idle-seconds N  how long the tenant databases' idle load is measured (default 30)
           --durable             server with fsync=on
           --only a,b            run only these scenarios: catchup, guard, levers, scale, live, failover, memory, dispatch,
-                                append, rebalance, coordination, shards, pooler; rowwrites (the write lever alone, part of levers)
+                                append, rebalance, coordination, shards, pooler, tenants; rowwrites (the write lever alone, part of levers)
           --out DIR             output directory (default artifacts/bench)
         """;
 
@@ -126,6 +141,7 @@ public sealed record BenchOptions
                 MemoryEvents = 3_000, ScaleEvents = [4_000], GuardRepeats = 1, MartenRepeats = 1, BenchmarkDotNet = false, AppendScale = 0,
                 RebalanceTrials = 1, RebalanceEvictionTimeout = TimeSpan.FromSeconds(3), CoordinationProjections = 10,
                 CoordinationDuration = TimeSpan.FromSeconds(5), ShardEvents = 300, PoolerEvents = 2_000,
+                TenantDatabases = 6, TenantCatchUpTenants = 3, TenantCatchUpEvents = 100, TenantIdleDuration = TimeSpan.FromSeconds(4),
             }
             : new BenchOptions();
         for (var i = 0; i < args.Count; i++)
@@ -157,6 +173,9 @@ public sealed record BenchOptions
                 "--coordination-seconds" => options with { CoordinationDuration = TimeSpan.FromSeconds(Number()) },
                 "--shard-events" => options with { ShardEvents = Number() },
                 "--pooler-events" => options with { PoolerEvents = Number() },
+                "--tenant-databases" => options with { TenantDatabases = Number() },
+                "--tenant-events" => options with { TenantCatchUpEvents = Number() },
+                "--tenant-idle-seconds" => options with { TenantIdleDuration = TimeSpan.FromSeconds(Number()) },
                 "--durable" => options with { Durable = true },
                 "--only" => options with { Only = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase) },
                 "--out" => options with { OutputDirectory = Value() },

@@ -92,6 +92,11 @@ public static class BenchmarkSuite
             {
                 await PoolerCatchUpScenario.RunAsync(context);
             }
+
+            if (options.Runs("tenants"))
+            {
+                await TenantDatabasesScenario.RunAsync(context);
+            }
         }
 
         report.Setup += $" Whole run: {total.Elapsed.TotalMinutes:F1} min.";

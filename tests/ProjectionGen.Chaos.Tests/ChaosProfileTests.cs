@@ -7,7 +7,8 @@ namespace ProjectionGen.Chaos.Tests;
 /// <summary>
 /// The bounded CI profile of the fault-injection suite (the long profile is <c>build/chaos.sh --minutes 30</c>):
 /// a fixed seed and a random one with every fault kind (membership changes included), a short pooler-mode run, the
-/// paused- and hung-owner cases, and the proof that the checker fails when fencing is switched off.
+/// paused- and hung-owner cases, and the proof that the checker fails when fencing is switched off; and tenant mode:
+/// a run with the tenant faults, and the proof that the checker fails per tenant database.
 /// </summary>
 public sealed class ChaosProfileTests
 {
@@ -70,6 +71,40 @@ public sealed class ChaosProfileTests
         var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(25), Faults = [FaultKind.HungNode], CommitDelay = StaleCommitWindow, Unfenced = true });
         Assert.False(result.Passed, "Unfenced nodes survived hung-owner faults without a violation: the checker proves nothing.\n" + result.Report);
         Assert.Contains(result.Violations, v => v.StartsWith("I2", StringComparison.Ordinal) || v.StartsWith("I1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tenant_mode_run_with_tenant_faults_has_no_violation_in_any_tenant_database()
+    {
+        // Four tenant databases over two servers, run by every node's TenantDatabaseNode (balanced): tenant databases
+        // added, removed, removed and re-added, the tenant server held down, and a server restart; every tenant database
+        // is checked on its own. No membership faults: their balance bounds are the other runs' concern. On a loaded
+        // machine a tenant server's stop and start take long, so only some faults fit in the 20 s.
+        var result = await RunAsync(new ChaosOptions
+        {
+            Seed = 23,
+            Duration = TimeSpan.FromSeconds(20),
+            Tenants = 4,
+            Faults = [.. FaultInjector.TenantKinds, FaultKind.ServerRestart],
+            FaultGap = (TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1.5)),
+        });
+        Assert.True(result.Passed, Describe(result));
+        Assert.Contains("### Tenant databases (4:", result.Report, StringComparison.Ordinal);
+        Assert.True(
+            FaultInjector.TenantKinds.Any(k => result.Report.Contains($"| {k} |", StringComparison.Ordinal)),
+            "No tenant fault was injected.\n" + result.Report);
+    }
+
+    [Fact]
+    public async Task The_checker_fails_per_tenant_database_when_the_tenant_daemons_are_unfenced()
+    {
+        // As The_checker_fails_when_fencing_is_switched_off, with three tenant databases (one per node): a hung node's
+        // tenant database moves to another node (the master registry evicts it) and its slots there are taken (the
+        // tenant database's registry evicts it); it wakes with unfenced commits in hand, and the checker must name the
+        // tenant database.
+        var result = await RunAsync(new ChaosOptions { Seed = 11, Duration = TimeSpan.FromSeconds(40), Faults = [FaultKind.HungNode], CommitDelay = StaleCommitWindow, Unfenced = true, Tenants = 3 });
+        Assert.False(result.Passed, "Unfenced nodes survived hung-owner faults without a violation.\n" + result.Report);
+        Assert.Contains(result.Violations, v => v.StartsWith("tenant tenant-", StringComparison.Ordinal) && (v.Contains(": I2 ", StringComparison.Ordinal) || v.Contains(": I1 ", StringComparison.Ordinal)));
     }
 
     /// <summary>The guard-to-commit pause of the nodes in the stale-commit tests: most of a busy agent's time.</summary>

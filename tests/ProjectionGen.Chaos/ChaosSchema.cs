@@ -21,7 +21,10 @@ internal static class ChaosSchema
 
     /// <summary>The fault suite's store; <paramref name="prepareStatements"/> is off for connections through a pooler in transaction mode.</summary>
     public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource, bool prepareStatements = true) =>
-        new(dataSource, new EventStoreOptions { PrepareStatements = prepareStatements }, new EventTypeRegistry().Register<Tick>());
+        new(dataSource, new EventStoreOptions { PrepareStatements = prepareStatements }, Registry());
+
+    /// <summary>The fault suite's event types.</summary>
+    public static EventTypeRegistry Registry() => new EventTypeRegistry().Register<Tick>();
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

@@ -17,11 +17,14 @@ var pins = new Option<string[]>("--pin") { Description = "projection=node-or-tag
 var evictionTimeout = new Option<int?>("--eviction-timeout-ms") { Description = "eviction timeout in milliseconds (default: the daemon's)" };
 var heartbeatTimeout = new Option<int?>("--heartbeat-timeout-ms") { Description = "heartbeat timeout in milliseconds (default: the daemon's; the eviction timeout must be longer)" };
 var noPrepare = new Option<bool>("--no-prepare") { Description = "the node's store prepares no statements (batches through a pooler in transaction mode)" };
+var tenantProjections = new Option<string?>("--tenant-projections") { Description = "also run a TenantDatabaseNode over the master table's tenant databases (balanced over the nodes) with these projections" };
+var tenantRetry = new Option<int?>("--tenant-max-start-retry-ms") { Description = "the tenant node's longest delay between two failed starts of a tenant database (default 2000)" };
 var commitDelay = new Option<int>("--commit-delay-ms") { Description = "pause between the guard and the commit", DefaultValueFactory = _ => 25 };
 
 var runProjections = new Option<string>("--projections") { Description = "projections every node hosts (as for node --projections)", DefaultValueFactory = _ => "set:chaos" };
+var tenants = new Option<int>("--tenants") { Description = "tenant mode: N tenant databases over two servers, run by a TenantDatabaseNode on every node, plus the tenant faults (0: off)", DefaultValueFactory = _ => 0 };
 var pooler = new Option<bool>("--pooler") { Description = "batches and appends through a PgBouncer in transaction mode, lock connections direct; adds the pooler faults" };
-var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output, runProjections, pooler };
+var run = new Command("run", "Run the fault-injection suite and check the invariants") { minutes, seed, unfenced, faults, output, runProjections, pooler, tenants };
 run.SetAction(async (result, ct) =>
 {
     var options = new ChaosOptions
@@ -33,6 +36,7 @@ run.SetAction(async (result, ct) =>
         Faults = result.GetValue(faults) is { Length: > 0 } kinds ? kinds : null,
         Projections = ProjectionSets.Resolve(result.GetValue(runProjections)!),
         Pooler = result.GetValue(pooler),
+        Tenants = result.GetValue(tenants),
     };
     var outcome = await ChaosRunner.RunAsync(options, Console.Out, ct);
     Console.WriteLine(outcome.Passed ? $"chaos run passed (seed {outcome.Seed})" : $"chaos run FAILED with {outcome.Violations.Count} violations (seed {outcome.Seed})");
@@ -41,7 +45,7 @@ run.SetAction(async (result, ct) =>
 
 var node = new Command("node", "One daemon node (used by the runner, the cluster tests and the benchmarks as a separate OS process)")
 {
-    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay, noPrepare,
+    connection, nodeName, history, unfenced, projections, capacity, tags, pins, evictionTimeout, heartbeatTimeout, commitDelay, noPrepare, tenantProjections, tenantRetry,
 };
 node.SetAction((result, _) =>
 {
@@ -57,6 +61,8 @@ node.SetAction((result, _) =>
         CommitDelay = TimeSpan.FromMilliseconds(result.GetValue(commitDelay)),
         Unfenced = result.GetValue(unfenced),
         PrepareStatements = !result.GetValue(noPrepare),
+        TenantMaxStartRetryDelay = result.GetValue(tenantRetry) is { } retryMs ? TimeSpan.FromMilliseconds(retryMs) : null,
+        TenantProjections = result.GetValue(tenantProjections) is { Length: > 0 } tenantSpec ? ProjectionSets.Resolve(tenantSpec) : [],
     };
     var connectionString = result.GetValue(connection) ?? Environment.GetEnvironmentVariable(NodeProcess.ConnectionVariable)
         ?? throw new InvalidOperationException($"Give --connection or set {NodeProcess.ConnectionVariable}.");

@@ -56,6 +56,9 @@ public sealed class TenantDatabaseNodeOptions
     /// </summary>
     public IList<ITenantDaemonObserver> Observers { get; } = new List<ITenantDaemonObserver>();
 
+    /// <summary>The fault suite's hooks (its audit trail, unfenced commits) for every tenant daemon; the defaults when null.</summary>
+    internal DaemonTestHooks? TestHooks { get; set; }
+
     /// <summary>The problems with these settings, one clear message each; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

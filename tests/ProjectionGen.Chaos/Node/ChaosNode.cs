@@ -5,6 +5,7 @@ using Npgsql;
 using ProjectionGen.Chaos.Cluster;
 using ProjectionGen.Daemon;
 using ProjectionGen.Guard;
+using ProjectionGen.Tenancy;
 
 namespace ProjectionGen.Chaos.Node;
 
@@ -97,12 +98,21 @@ internal static class ChaosNode
             }
         };
 
+        // Tenant mode: a tenant node beside the daemon, placed over the nodes of this database's registry, each tenant
+        // daemon with the same audit trail and fencing as this node's own (docs/chaos.md, "Tenant mode").
+        await using var tenants = settings.TenantProjections.Count == 0 ? null : CreateTenantNode(dataSource, settings, options, hooks, loggerFactory);
+
         // The server may be down when the runner (re)starts a node: keep trying until it is up or the node is stopped.
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await daemon.StartAsync(stop.Token);
+                if (tenants is not null)
+                {
+                    await tenants.StartAsync(stop.Token);
+                }
+
                 break;
             }
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
@@ -125,7 +135,29 @@ internal static class ChaosNode
         }
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        if (tenants is not null)
+        {
+            await tenants.StopAsync(deadline.Token);
+        }
+
         await daemon.StopAsync(deadline.Token);
         return 0;
+    }
+
+    /// <summary>The tenant node of tenant mode: the master table of this node's database, balanced over its registry.</summary>
+    private static TenantDatabaseNode CreateTenantNode(NpgsqlDataSource master, NodeSettings settings, ProjectionDaemonOptions daemon, DaemonTestHooks hooks, ILoggerFactory loggerFactory)
+    {
+        var options = new TenantDatabaseNodeOptions
+        {
+            TenantPollInterval = TimeSpan.FromMilliseconds(500),
+            StartRetryDelay = TimeSpan.FromMilliseconds(250),
+            MaxStartRetryDelay = settings.TenantMaxStartRetryDelay ?? TimeSpan.FromSeconds(2),
+            Assignment = new BalancedTenantDatabases(master, settings.Name, evictionTimeout: daemon.EvictionTimeout, loggerFactory: loggerFactory),
+            TestHooks = hooks,
+        };
+        options.Daemon.NodeName = settings.Name;
+        options.Daemon.HeartbeatTimeout = daemon.HeartbeatTimeout;
+        options.Daemon.EvictionTimeout = daemon.EvictionTimeout;
+        return new TenantDatabaseNode(new MasterTableTenantSource(master, loggerFactory: loggerFactory), ProjectionSets.Create(settings.TenantProjections), ChaosSchema.Registry(), options, loggerFactory);
     }
 }

@@ -42,6 +42,18 @@ internal sealed record NodeSettings
     /// </summary>
     public bool PrepareStatements { get; init; } = true;
 
+    /// <summary>
+    /// The projections of the node's tenant databases; empty for none. When given, the node also runs a
+    /// <see cref="Tenancy.TenantDatabaseNode"/> beside its own daemon: the tenant databases of the master table
+    /// <c>projectiongen.tenant_databases</c> of its own database, balanced over the nodes of its registry
+    /// (<see cref="Tenancy.BalancedTenantDatabases"/>), each tenant daemon with the node's audit trail and fencing
+    /// (docs/chaos.md, "Tenant mode").
+    /// </summary>
+    public IReadOnlyList<string> TenantProjections { get; init; } = [];
+
+    /// <summary>The tenant node's longest delay between two starts of a tenant database that fails; null for the fault suite's 2 s (the library default is 30 s).</summary>
+    public TimeSpan? TenantMaxStartRetryDelay { get; init; }
+
     /// <summary>The node command's arguments after <c>node --connection ... --history ...</c>.</summary>
     public IEnumerable<string> ToArguments()
     {
@@ -89,6 +101,18 @@ internal sealed record NodeSettings
         if (!PrepareStatements)
         {
             yield return "--no-prepare";
+        }
+
+        if (TenantProjections.Count > 0)
+        {
+            yield return "--tenant-projections";
+            yield return string.Join(',', TenantProjections);
+        }
+
+        if (TenantMaxStartRetryDelay is { } retry)
+        {
+            yield return "--tenant-max-start-retry-ms";
+            yield return ((int)retry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
     }
 

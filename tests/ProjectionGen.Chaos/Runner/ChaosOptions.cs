@@ -55,6 +55,18 @@ internal sealed record ChaosOptions
     /// </summary>
     public bool Pooler { get; init; }
 
+    /// <summary>
+    /// Tenant mode when above 0: this many tenant databases (every other one on a second server), listed in the master
+    /// table of the run's database and run by a <see cref="Tenancy.TenantDatabaseNode"/> on every node, balanced over the
+    /// nodes; the tenant faults (<see cref="FaultKind.TenantAdd"/>, <see cref="FaultKind.TenantRemove"/>,
+    /// <see cref="FaultKind.TenantRemoveReAdd"/>, <see cref="FaultKind.TenantServerDown"/>) join the draw, and every
+    /// tenant database is checked on its own (docs/chaos.md, "Tenant mode").
+    /// </summary>
+    public int Tenants { get; init; }
+
+    /// <summary>The projections of every tenant database in tenant mode.</summary>
+    public IReadOnlyList<string> TenantProjections { get; init; } = ["chaos_counter", "chaos_ledger"];
+
     /// <summary>The fault kinds to draw from; all when null (the pooler faults only in pooler mode).</summary>
     public IReadOnlyList<FaultKind>? Faults { get; init; }
 

@@ -10,9 +10,10 @@ namespace ProjectionGen.Chaos.Runner;
 internal static class ChaosReport
 {
     /// <summary>How the nodes and writers reach the server.</summary>
-    public static string Mode(ChaosOptions options) => options.Pooler
+    public static string Mode(ChaosOptions options) => (options.Pooler
         ? "pooler (batches and appends through PgBouncer in transaction mode, statements not prepared; lock connections direct)"
-        : "direct (every connection to the server)";
+        : "direct (every connection to the server)")
+        + (options.Tenants > 0 ? $"; tenant mode: {options.Tenants} tenant databases over two servers, a TenantDatabaseNode on every node (balanced), every tenant database checked on its own" : "");
 
     public static string Write(int seed, ChaosOptions options, FaultInjector injector, ChaosHistory history, ChaosWriters writers, OwnershipSampler sampler, IReadOnlyList<string> violations)
     {

@@ -30,6 +30,16 @@ internal static class ChaosRunner
         await using var pooler = options.Pooler ? await PgBouncerProxy.StartAsync(server, PgBouncerPoolMode.Transaction, cancellationToken) : null;
         var pooled = pooler is null ? null : new NpgsqlConnectionStringBuilder(pooler.ConnectionString) { Database = database.Name, Pooling = true }.ConnectionString;
         await using var cluster = await ClusterHarness.CreateAsync(database.ConnectionString, options.Projections, directory, cancellationToken);
+        if (options.Tenants > 0 && options.Pooler)
+        {
+            throw new InvalidOperationException("Tenant mode (--tenants) and pooler mode (--pooler) are not combined.");
+        }
+
+        // Tenant mode: tenant databases over this server and a second one, listed in this database's master table
+        // (docs/chaos.md, "Tenant mode"). Disposed before the cluster's nodes are killed: their connections may stay.
+        await using var tenants = options.Tenants > 0
+            ? await TenantChaos.CreateAsync(server, cluster.DataSource, options.Tenants, options.TenantProjections, random, log, cancellationToken)
+            : null;
         for (var i = 1; i <= options.Nodes + options.SpareNodes; i++)
         {
             cluster.AddNode(
@@ -41,6 +51,7 @@ internal static class ChaosRunner
                     HeartbeatTimeout = options.EvictionTimeout / 2,
                     CommitDelay = options.CommitDelay ?? settings.CommitDelay,
                     PrepareStatements = pooler is null,
+                    TenantProjections = tenants is null ? [] : tenants.Projections,
                 },
                 connectionString: pooled,
                 lockConnectionString: pooled is null ? null : database.ConnectionString);
@@ -52,13 +63,14 @@ internal static class ChaosRunner
         }
 
         cluster.StartWriters(options.Writers, seed, pooled);
+        tenants?.StartWriters(seed);
         using var stopReading = new CancellationTokenSource();
         var views = new ViewReader(
             cluster.DataSource,
             cluster.Store.Schema,
             [.. options.Projections.Where(p => Node.ProjectionSets.All[p].Kind == ProjectionKind.Aggregate).Concat(options.Projections.SelectMany(p => Node.ProjectionSets.All[p].Tables))]);
         var reading = views.RunAsync(TimeSpan.FromMilliseconds(20), stopReading.Token);
-        var injector = new FaultInjector(server, cluster, options, random, log, pooler);
+        var injector = new FaultInjector(server, cluster, options, random, log, pooler, tenants);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         while (clock.Elapsed < options.Duration)
@@ -70,9 +82,16 @@ internal static class ChaosRunner
 
         log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} faults stopped after {injector.Injected.Count}; every node running; writers stopping");
         await injector.HealAsync(cancellationToken);
+        if (tenants is not null)
+        {
+            await tenants.HealAsync(cancellationToken);
+            await tenants.StopWritersAsync();
+        }
+
         await cluster.StopWritersAsync();
 
         var liveness = await cluster.WaitForCatchUpAsync(options.CatchUpBound, cancellationToken);
+        var tenantLiveness = tenants is null ? null : await tenants.WaitForCatchUpAsync(options.CatchUpBound, cancellationToken);
         await stopReading.CancelAsync();
         await reading;
         log.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} view reads: {views.Reads}");
@@ -100,7 +119,19 @@ internal static class ChaosRunner
             violations.Add($"I5 after the faults stopped: {unowned}");
         }
 
-        var report = ChaosReport.Write(seed, options, injector, history, cluster.Writers!, cluster.Sampler, violations);
+        if (tenantLiveness is { } tenantsLate)
+        {
+            violations.Add($"I5 liveness: {tenantsLate}");
+        }
+
+        var tenantReport = "";
+        if (tenants is not null)
+        {
+            (var tenantViolations, tenantReport) = await tenants.CheckAsync(cancellationToken);
+            violations.AddRange(tenantViolations);
+        }
+
+        var report = ChaosReport.Write(seed, options, injector, history, cluster.Writers!, cluster.Sampler, violations) + tenantReport;
         var reportFile = Path.Combine(directory, "report.md");
         await File.WriteAllTextAsync(reportFile, report, cancellationToken);
         log.WriteLine(report);

@@ -15,13 +15,14 @@ namespace ProjectionGen.Chaos.Runner;
 /// over the nodes that should hold them, and records how long that took (I10: within the bound). In pooler mode
 /// (<paramref name="pooler"/> given) the pooler faults join the draw.
 /// </summary>
-internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluster, ChaosOptions options, Random random, TextWriter log, PgBouncerProxy? pooler = null)
+internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluster, ChaosOptions options, Random random, TextWriter log, PgBouncerProxy? pooler = null, TenantChaos? tenants = null)
 {
     private static readonly FaultKind[] PoolerKinds = [FaultKind.PoolerRestart, FaultKind.TerminatePoolerBackends];
 
-    private static readonly FaultKind[] DirectKinds = [.. Enum.GetValues<FaultKind>().Except(PoolerKinds)];
+    /// <summary>The tenant mode's faults (docs/chaos.md, "Tenant mode").</summary>
+    public static readonly FaultKind[] TenantKinds = [FaultKind.TenantAdd, FaultKind.TenantRemove, FaultKind.TenantRemoveReAdd, FaultKind.TenantServerDown];
 
-    private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();
+    private static readonly FaultKind[] DirectKinds = [.. Enum.GetValues<FaultKind>().Except(PoolerKinds).Except(TenantKinds)];
 
     private static readonly string TerminatePoolerBackendsSql =
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -42,10 +43,15 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
 
     public async Task InjectAsync(IReadOnlyList<FaultKind>? kinds, CancellationToken cancellationToken)
     {
-        var pool = kinds ?? (pooler is null ? DirectKinds : AllKinds);
+        IReadOnlyList<FaultKind> pool = kinds ?? [.. DirectKinds, .. pooler is null ? [] : PoolerKinds, .. tenants is null ? [] : TenantKinds, .. tenants is null ? [] : TenantKinds];
         if (pooler is null && pool.Any(PoolerKinds.Contains))
         {
             throw new InvalidOperationException($"{string.Join(", ", PoolerKinds)} need the pooler mode (--pooler).");
+        }
+
+        if (tenants is null && pool.Any(TenantKinds.Contains))
+        {
+            throw new InvalidOperationException($"{string.Join(", ", TenantKinds)} need the tenant mode (--tenants N).");
         }
 
         var kind = pool[random.Next(pool.Count)];
@@ -63,6 +69,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
             FaultKind.LeaveNode when running.Count <= 2 => FaultKind.JoinNode,
             _ => kind,
         };
+        kind = tenants?.Resolve(kind) ?? kind;
         var node = kind == FaultKind.JoinNode ? spare[random.Next(spare.Count)] : await PickNodeAsync(running, cancellationToken);
         if (kind is FaultKind.KillNode or FaultKind.GracefulRestartNode or FaultKind.JoinNode or FaultKind.LeaveNode or FaultKind.DrainNode or FaultKind.HungNode)
         {
@@ -72,7 +79,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
 
         var at = DateTimeOffset.UtcNow;
         var target = kind is FaultKind.ServerRestart or FaultKind.ServerCrash or FaultKind.ServerHeldDown or FaultKind.IdleSessionTimeout or FaultKind.ShadowRebuild or FaultKind.VersionSwitchBack
-            or FaultKind.PoolerRestart or FaultKind.TerminatePoolerBackends ? null : node.Name;
+            or FaultKind.PoolerRestart or FaultKind.TerminatePoolerBackends || TenantKinds.Contains(kind) ? null : node.Name;
         log.WriteLine($"{at:HH:mm:ss.fff} fault {kind}{(target is null ? "" : " on " + target)}");
         try
         {
@@ -201,6 +208,12 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 break;
             case FaultKind.PoolerRestart:
                 await pooler!.RestartAsync(cancellationToken);
+                break;
+            case FaultKind.TenantAdd:
+            case FaultKind.TenantRemove:
+            case FaultKind.TenantRemoveReAdd:
+            case FaultKind.TenantServerDown:
+                await tenants!.InjectAsync(kind, cancellationToken);
                 break;
             case FaultKind.TerminatePoolerBackends:
             {

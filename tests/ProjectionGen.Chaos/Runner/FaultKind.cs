@@ -75,4 +75,16 @@ internal enum FaultKind
     /// database but the lock connections and the runner's own); the pooler opens new ones.
     /// </summary>
     TerminatePoolerBackends,
+
+    /// <summary>Tenant mode only: a tenant database not listed (a new one, or one removed before) is inserted into the master table.</summary>
+    TenantAdd,
+
+    /// <summary>Tenant mode only: a listed tenant database's row is deleted from the master table (its daemons stop gracefully).</summary>
+    TenantRemove,
+
+    /// <summary>Tenant mode only: a tenant database removed and listed again 0.1-1.5 s later, while its old daemons may still be stopping.</summary>
+    TenantRemoveReAdd,
+
+    /// <summary>Tenant mode only: the tenant server (half of the tenant databases) stopped for 2-5 s, then started.</summary>
+    TenantServerDown,
 }
