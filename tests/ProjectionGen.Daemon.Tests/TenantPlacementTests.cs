@@ -191,6 +191,106 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Nodes_started_one_after_another_within_the_startup_settle_delay_never_connect_to_more_than_their_share()
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        string[] names = ["ts-a", "ts-b"];
+        var databases = new List<TestDatabase>();
+        var beds = new List<DaemonTestBed>();
+        var nodes = new List<TenantDatabaseNode>();
+        await using var masterDatabase = await postgres.CreateDatabaseAsync("tsmaster");
+        await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
+        await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                databases.Add(await postgres.CreateDatabaseAsync("tstenant"));
+                beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
+            }
+
+            var source = new StaticTenantSource(databases.Select((d, i) => new TenantDatabase("settle-" + i, d.ConnectionString)));
+            var datnames = databases.ToDictionary(d => d.Name, d => "settle-" + databases.IndexOf(d), StringComparer.Ordinal);
+
+            // Sample every node's tenant databases (distinct datnames of its connections) from before the first start.
+            using var stopSampling = new CancellationTokenSource();
+            var most = names.ToDictionary(n => n, _ => 0, StringComparer.Ordinal);
+            var sampling = Task.Run(
+                async () =>
+                {
+                    while (!stopSampling.IsCancellationRequested)
+                    {
+                        foreach (var (node, count) in await CountTenantDatabasesPerNodeAsync(master, [.. datnames.Keys]))
+                        {
+                            if (most.TryGetValue(node, out var seen) && count > seen)
+                            {
+                                most[node] = count;
+                            }
+                        }
+
+                        await Task.Delay(50, CancellationToken.None);
+                    }
+                },
+                CancellationToken.None);
+
+            // The second node starts 1 s after the first, within the 2 s settle delay.
+            foreach (var name in names)
+            {
+                await masterBed.CreateDaemon(name, DaemonTestBed.StandardProjections(), Fast).StartAsync(Ct);
+                var options = TenantDatabaseNodeTests.Options(name);
+                options.StartupSettleDelay = TimeSpan.FromSeconds(2);
+                options.Assignment = new BalancedTenantDatabases(master, name, loggerFactory: loggerFactory);
+                var node = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options, loggerFactory);
+                nodes.Add(node);
+                await node.StartAsync(Ct);
+                if (name == "ts-a")
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+                }
+            }
+
+            var placed = await WaitForPlacementAsync(master, datnames, names, TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+            await stopSampling.CancelAsync();
+            await sampling;
+            Assert.All(names, n => Assert.Equal(3, placed.Values.Count(o => o == n)));
+            Assert.True(most.Values.All(m => m <= 3), $"most tenant databases a node connected to: {string.Join(", ", most.Select(p => $"{p.Key}={p.Value}"))} (share 3)");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+
+            foreach (var bed in beds)
+            {
+                await bed.DisposeAsync();
+            }
+
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>How many of <paramref name="datnames"/> each node has connections to, by the node name in their <c>application_name</c>.</summary>
+    private static async Task<Dictionary<string, int>> CountTenantDatabasesPerNodeAsync(NpgsqlDataSource any, string[] datnames)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var command = any.CreateCommand("SELECT split_part(application_name, ':', 2), count(DISTINCT datname) FROM pg_stat_activity WHERE datname = ANY($1) AND application_name LIKE 'projectiongen-%:%' GROUP BY 1");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = datnames });
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
+        while (await reader.ReadAsync(CancellationToken.None))
+        {
+            counts[reader.GetString(0)] = (int)reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    [Fact]
     public async Task Budget_of_one_over_two_nodes_runs_two_of_three_tenant_databases_and_reports_the_third()
     {
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));

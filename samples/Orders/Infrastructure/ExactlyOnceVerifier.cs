@@ -20,37 +20,96 @@ internal static class ExactlyOnceVerifier
         public bool Verified => Problems.Count == 0;
     }
 
+    /// <summary>Checks the whole database (every tenant's events together when it is conjoined).</summary>
     public static async Task<Result> VerifyAsync(OrdersDatabase database, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
+        var loaded = await LoadAsync(database, cancellationToken);
+        return Check(loaded, loaded.Events, tenant: null);
+    }
+
+    /// <summary>
+    /// Checks each tenant of a conjoined database on its own: its events against its own documents (documents are keyed by
+    /// tenant and id) and the ledger rows of its events, ordered by tenant id. Events without a tenant count as tenant "".
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Tenant, Result Result)>> VerifyTenantsAsync(OrdersDatabase database, CancellationToken cancellationToken)
+    {
+        var loaded = await LoadAsync(database, cancellationToken);
+        var tenants = loaded.Events.Select(e => e.TenantId ?? "")
+            .Concat(loaded.Summaries.Keys.Select(k => k.Tenant))
+            .Concat(loaded.Sales.Keys.Select(k => k.Tenant))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        return [.. tenants.Select(t => (t, Check(loaded, [.. loaded.Events.Where(e => string.Equals(e.TenantId ?? "", t, StringComparison.Ordinal))], t)))];
+    }
+
+    private sealed record Loaded(
+        long Mark,
+        IReadOnlyList<ProjectionGen.EventEnvelope> Events,
+        Dictionary<string, long> Positions,
+        Dictionary<long, int> Ledger,
+        Dictionary<(string Tenant, string Id), OrderSummary> Summaries,
+        Dictionary<(string Tenant, string Id), SkuSales> Sales);
+
+    private static async Task<Loaded> LoadAsync(OrdersDatabase database, CancellationToken cancellationToken)
+    {
         var mark = await database.Store.ReadSafeHighWaterMarkAsync(cancellationToken);
         var events = await database.Store.ReadAllAsync(0, mark, int.MaxValue, null, cancellationToken);
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         var positions = await ReadPositionsAsync(connection, cancellationToken);
-        foreach (var projection in Projections)
-        {
-            if (positions.GetValueOrDefault(projection) < mark)
-            {
-                problems.Add($"{projection} is at position {positions.GetValueOrDefault(projection)}, behind the safe mark {mark}");
-            }
-        }
-
         var ledger = new Dictionary<long, int>();
-        long ledgerRows = 0;
         await using (var command = new NpgsqlCommand($"SELECT seq, count(*) FROM {OrdersDatabase.LedgerTable} GROUP BY seq", connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 ledger[reader.GetInt64(0)] = (int)reader.GetInt64(1);
-                ledgerRows += reader.GetInt64(1);
             }
         }
 
+        // A conjoined store's document tables are keyed by (tenant_id, id); a store without tenancy has no tenant column.
+        var tenantColumn = database.Conjoined ? "tenant_id" : "''";
+        var summaries = new Dictionary<(string, string), OrderSummary>();
+        await using (var command = new NpgsqlCommand($"SELECT {tenantColumn}, id, data::text FROM projectiongen.doc_order_summary", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                summaries[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize(reader.GetString(2), VerifierJson.Default.OrderSummary)!;
+            }
+        }
+
+        var sales = new Dictionary<(string, string), SkuSales>();
+        await using (var command = new NpgsqlCommand($"SELECT {tenantColumn}, id, data::text FROM projectiongen.doc_sku_sales", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sales[(reader.GetString(0), reader.GetString(1))] = JsonSerializer.Deserialize(reader.GetString(2), VerifierJson.Default.SkuSales)!;
+            }
+        }
+
+        return new Loaded(mark, events, positions, ledger, summaries, sales);
+    }
+
+    /// <summary>Checks <paramref name="events"/> (all of them, or one tenant's) against the read models (all, or that tenant's).</summary>
+    private static Result Check(Loaded loaded, IReadOnlyList<ProjectionGen.EventEnvelope> events, string? tenant)
+    {
+        var problems = new List<string>();
+        var mark = loaded.Mark;
+        foreach (var projection in Projections)
+        {
+            if (loaded.Positions.GetValueOrDefault(projection) < mark)
+            {
+                problems.Add($"{projection} is at position {loaded.Positions.GetValueOrDefault(projection)}, behind the safe mark {mark}");
+            }
+        }
+
+        var ledger = loaded.Ledger;
         var expected = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
         var expectedSales = new Dictionary<string, SkuSales>(StringComparer.Ordinal);
         long upcast = 0;
+        long ledgerRows = 0;
         foreach (var envelope in events)
         {
             if (envelope.EventType == "order_line_added")
@@ -75,6 +134,7 @@ internal static class ExactlyOnceVerifier
             }
 
             var rows = ledger.GetValueOrDefault(envelope.Sequence);
+            ledgerRows += rows;
             if (rows != 1)
             {
                 problems.Add(rows == 0 ? $"{OrdersDatabase.LedgerTable}: event {envelope.Sequence} missing" : $"{OrdersDatabase.LedgerTable}: event {envelope.Sequence} applied {rows} times");
@@ -83,22 +143,30 @@ internal static class ExactlyOnceVerifier
             Fold(expected, envelope.StreamId, envelope.Data);
         }
 
-        var known = events.Select(e => e.Sequence).ToHashSet();
-        problems.AddRange(ledger.Keys.Where(seq => !known.Contains(seq)).Select(seq => $"order_ledger: row for unknown event {seq}"));
-
-        var actual = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_order_summary", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        // Ledger rows have no tenant: a row of no committed event is every tenant's problem.
+        var known = loaded.Events.Select(e => e.Sequence).ToHashSet();
+        var unknown = ledger.Keys.Where(seq => !known.Contains(seq)).ToList();
+        problems.AddRange(unknown.Select(seq => $"order_ledger: row for unknown event {seq}"));
+        if (tenant is null)
         {
-            while (await reader.ReadAsync(cancellationToken))
+            ledgerRows += unknown.Sum(seq => (long)ledger[seq]);
+        }
+
+        var actual = loaded.Summaries.Where(p => tenant is null || string.Equals(p.Key.Tenant, tenant, StringComparison.Ordinal)).ToList();
+        var actualById = new Dictionary<string, OrderSummary>(StringComparer.Ordinal);
+        foreach (var ((documentTenant, id), summary) in actual)
+        {
+            // Without a tenant (a database without tenancy) the ids are unique; a conjoined store checked as a whole may
+            // repeat an id across tenants, which then is one more document than expected.
+            if (!actualById.TryAdd(id, summary))
             {
-                actual[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), VerifierJson.Default.OrderSummary)!;
+                problems.Add($"order_summary: {id} of tenant '{documentTenant}' repeats an id");
             }
         }
 
         foreach (var (id, summary) in expected)
         {
-            if (!actual.TryGetValue(id, out var stored))
+            if (!actualById.TryGetValue(id, out var stored))
             {
                 problems.Add($"order_summary: {id} missing");
             }
@@ -108,15 +176,15 @@ internal static class ExactlyOnceVerifier
             }
         }
 
-        problems.AddRange(actual.Keys.Where(id => !expected.ContainsKey(id)).Select(id => $"order_summary: unexpected document {id}"));
+        problems.AddRange(actualById.Keys.Where(id => !expected.ContainsKey(id)).Select(id => $"order_summary: unexpected document {id}"));
 
         var actualSales = new Dictionary<string, SkuSales>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT id, data::text FROM projectiongen.doc_sku_sales", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        foreach (var ((documentTenant, sku), sales) in loaded.Sales.Where(p => tenant is null || string.Equals(p.Key.Tenant, tenant, StringComparison.Ordinal)))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            if (!actualSales.TryAdd(sku, sales))
             {
-                actualSales[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), VerifierJson.Default.SkuSales)!;
+                // Checked as a whole, a conjoined store's tenants each have documents of the same products.
+                actualSales[sku] = new SkuSales { Sku = sku, Quantity = actualSales[sku].Quantity + sales.Quantity, Revenue = actualSales[sku].Revenue + sales.Revenue, Lines = actualSales[sku].Lines + sales.Lines };
             }
         }
 
@@ -133,7 +201,7 @@ internal static class ExactlyOnceVerifier
         }
 
         problems.AddRange(actualSales.Keys.Where(sku => !expectedSales.ContainsKey(sku)).Select(sku => $"sku_sales: unexpected document {sku}"));
-        return new Result(events.Count, ledgerRows, actual.Count, actualSales.Count, upcast, problems);
+        return new Result(events.Count, ledgerRows, actualById.Count, actualSales.Count, upcast, problems);
     }
 
     /// <summary>The summary projection's semantics, written out by hand as the reference.</summary>

@@ -7,9 +7,12 @@ namespace Orders.Infrastructure;
 /// <summary>
 /// Appends realistic order streams: placed, items added, then shipped or (sometimes) cancelled. One item in eight is
 /// appended in the old <see cref="OrderLineAdded"/> shape, as version 1 of the app wrote it; readers see an <see cref="ItemAdded"/>.
+/// With a tenant, the orders are that tenant's streams of a conjoined store (docs/tenancy.md).
 /// </summary>
-internal sealed class OrderWriter(PostgresEventStore store, int seed)
+internal sealed class OrderWriter(PostgresEventStore store, int seed, string? tenant = null)
 {
+    private readonly TenantEventStore? tenantStore = tenant is null ? null : store.ForTenant(tenant);
+
     private static readonly string[] Customers = ["Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret"];
     private readonly Random random = new(seed);
     private readonly List<(string Id, int Items)> open = [];
@@ -26,7 +29,7 @@ internal sealed class OrderWriter(PostgresEventStore store, int seed)
         var (streamId, @event) = Next();
         try
         {
-            await store.AppendAsync(streamId, [@event], ExpectedVersion.Any, cancellationToken: cancellationToken);
+            await AppendAsync(streamId, [@event], ExpectedVersion.Any, cancellationToken);
             Appended++;
             Advance(streamId, @event);
         }
@@ -53,10 +56,15 @@ internal sealed class OrderWriter(PostgresEventStore store, int seed)
                 events.Add(new OrderShipped());
             }
 
-            await store.AppendAsync(id, events, ExpectedVersion.NoStream, cancellationToken: cancellationToken);
+            await AppendAsync(id, events, ExpectedVersion.NoStream, cancellationToken);
             Appended += events.Count;
         }
     }
+
+    private Task<AppendResult> AppendAsync(string streamId, IReadOnlyList<object> events, ExpectedVersion expected, CancellationToken cancellationToken) =>
+        tenantStore is null
+            ? store.AppendAsync(streamId, events, expected, cancellationToken: cancellationToken)
+            : tenantStore.AppendAsync(streamId, events, expected, cancellationToken: cancellationToken);
 
     private (string StreamId, object Event) Next()
     {

@@ -30,6 +30,9 @@ internal sealed class OrdersDatabase : IAsyncDisposable
 
     public PostgresEventStore Store { get; }
 
+    /// <summary>Whether the store keeps many tenants (<see cref="TenancyStyle.Conjoined"/>).</summary>
+    public bool Conjoined { get; private init; }
+
     /// <summary>The ledger table of sample releases before it moved into the event store's schema.</summary>
     public const string OldLedgerTable = "public.order_ledger";
 
@@ -46,22 +49,23 @@ internal sealed class OrdersDatabase : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <param name="schemaConnectionString">The schema owner's connection; <see langword="null"/> for <paramref name="connectionString"/>.</param>
     /// <param name="prepareStatements">Whether the store prepares statements (off behind a transaction pooler).</param>
-    public static async Task<OrdersDatabase> OpenAsync(string connectionString, bool applySchema, CancellationToken cancellationToken, string? schemaConnectionString = null, bool prepareStatements = true)
+    /// <param name="tenancy">The store's tenancy: <see cref="TenancyStyle.Conjoined"/> for many tenants in this database (docs/tenancy.md).</param>
+    public static async Task<OrdersDatabase> OpenAsync(string connectionString, bool applySchema, CancellationToken cancellationToken, string? schemaConnectionString = null, bool prepareStatements = true, TenancyStyle tenancy = TenancyStyle.None)
     {
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var database = new OrdersDatabase(connectionString, dataSource, CreateStore(dataSource, prepareStatements));
+        var database = new OrdersDatabase(connectionString, dataSource, CreateStore(dataSource, prepareStatements, tenancy)) { Conjoined = tenancy == TenancyStyle.Conjoined };
         if (applySchema)
         {
             // The event store schema and the aggregate projections' document tables (a role whose schema is current and
             // whose tables exist creates nothing), then the ledger table: the schema owner's deployment step.
             if (schemaConnectionString is null)
             {
-                await ProjectionSchemaInstaller.ApplyAsync(connectionString, new EventStoreOptions { PrepareStatements = prepareStatements }, Projections(), cancellationToken);
+                await ProjectionSchemaInstaller.ApplyAsync(connectionString, new EventStoreOptions { PrepareStatements = prepareStatements, Tenancy = tenancy }, Projections(), cancellationToken);
                 await EnsureLedgerTableAsync(dataSource, cancellationToken);
             }
             else
             {
-                await ProjectionSchemaInstaller.ApplyAsync(schemaConnectionString, new EventStoreOptions { PrepareStatements = false }, Projections(), cancellationToken);
+                await ProjectionSchemaInstaller.ApplyAsync(schemaConnectionString, new EventStoreOptions { PrepareStatements = false, Tenancy = tenancy }, Projections(), cancellationToken);
                 await using var schemaSource = NpgsqlDataSource.Create(schemaConnectionString);
                 await EnsureLedgerTableAsync(schemaSource, cancellationToken);
             }
@@ -107,8 +111,8 @@ internal sealed class OrdersDatabase : IAsyncDisposable
     }
 
     /// <summary>A store of its own, as each node of a cluster has.</summary>
-    public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource, bool prepareStatements = true) =>
-        new(dataSource, new EventStoreOptions { PrepareStatements = prepareStatements }, CreateTypes());
+    public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource, bool prepareStatements = true, TenancyStyle tenancy = TenancyStyle.None) =>
+        new(dataSource, new EventStoreOptions { PrepareStatements = prepareStatements, Tenancy = tenancy }, CreateTypes());
 
     /// <summary>The sample's projections, as generated.</summary>
     public static IReadOnlyList<IGeneratedProjection> Projections() => ProjectionGen.Generated.GeneratedProjections.CreateAll();

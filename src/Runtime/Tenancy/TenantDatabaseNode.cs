@@ -92,7 +92,8 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the reconciling loop: the first read of the source happens at once, then every
+    /// Starts the reconciling loop: the first read of the source happens at once (or after
+    /// <see cref="TenantDatabaseNodeOptions.StartupSettleDelay"/>), then every
     /// <see cref="TenantDatabaseNodeOptions.TenantPollInterval"/>. Returns without waiting for any tenant daemon to start
     /// (see <see cref="GetTenantStates"/>). A node starts once.
     /// </summary>
@@ -157,6 +158,19 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (options.StartupSettleDelay > TimeSpan.Zero)
+        {
+            // Nodes started together all join the master registry before any of them places tenant databases.
+            try
+            {
+                await Task.Delay(options.StartupSettleDelay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             try

@@ -47,6 +47,14 @@ public sealed class TenantDatabaseNodeOptions
     /// </summary>
     public TenantStatusBoard? StatusBoard { get; set; }
 
+    /// <summary>
+    /// How long the node waits after <see cref="TenantDatabaseNode.StartAsync"/> before its first read of the source, so
+    /// that nodes started together (within this delay) have all joined the master registry before any of them starts
+    /// tenant databases: otherwise the first node to start runs every tenant database until the others register, and
+    /// hands them over as they join (docs/tenancy.md, "Databases per tenant"). Default zero (no wait); not negative.
+    /// </summary>
+    public TimeSpan StartupSettleDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 
@@ -75,6 +83,10 @@ public sealed class TenantDatabaseNodeOptions
         Positive(errors, TenantPollInterval, nameof(TenantPollInterval));
         Positive(errors, StartRetryDelay, nameof(StartRetryDelay));
         Positive(errors, StopTimeout, nameof(StopTimeout));
+        if (StartupSettleDelay < TimeSpan.Zero)
+        {
+            errors.Add($"StartupSettleDelay must not be negative (was {StartupSettleDelay}).");
+        }
         if (MaxStartRetryDelay < StartRetryDelay)
         {
             errors.Add($"MaxStartRetryDelay ({MaxStartRetryDelay}) must not be shorter than StartRetryDelay ({StartRetryDelay}).");
