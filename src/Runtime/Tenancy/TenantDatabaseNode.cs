@@ -29,6 +29,7 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
     private readonly Dictionary<string, Task> stopping = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantDatabaseState> stopped = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stop = new();
+    private readonly SemaphoreSlim starts;
     private bool boardFailing;
     private int cleared;
     private Task loop = Task.CompletedTask;
@@ -63,6 +64,7 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
         this.projections = [.. projections];
         this.eventTypes = eventTypes;
         this.options = options;
+        starts = new SemaphoreSlim(options.MaxConcurrentStarts, options.MaxConcurrentStarts);
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<TenantDatabaseNode>();
     }
@@ -153,6 +155,7 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
             stop.Dispose();
+            starts.Dispose();
         }
     }
 
@@ -262,7 +265,7 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
                     continue;
                 }
 
-                var runner = new TenantDatabaseRunner(database, projections, eventTypes, options, loggerFactory, logger);
+                var runner = new TenantDatabaseRunner(database, projections, eventTypes, options, loggerFactory, logger, starts);
                 runners[tenant] = runner;
                 stopped.Remove(tenant);
                 TenantLog.Added(logger, tenant, NodeName);

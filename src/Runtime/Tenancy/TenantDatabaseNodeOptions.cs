@@ -55,6 +55,13 @@ public sealed class TenantDatabaseNodeOptions
     /// </summary>
     public TimeSpan StartupSettleDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// The most tenant databases the node starts at the same time (schema check or migration, connections, the daemon's
+    /// start); the others wait as <see cref="TenantDatabaseStatus.Starting"/>. Bounds the connections a node opens at
+    /// once when it is given many tenant databases together (its start, or another node leaving). Default 4; at least 1.
+    /// </summary>
+    public int MaxConcurrentStarts { get; set; } = 4;
+
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 
@@ -77,7 +84,6 @@ public sealed class TenantDatabaseNodeOptions
             return errors;
         }
 
-
         // The daemon's own rules, checked with a placeholder database (the tenant databases come later).
         errors.AddRange(TenantDaemonOptions.For(Daemon, "Host=localhost").Validate());
         Positive(errors, TenantPollInterval, nameof(TenantPollInterval));
@@ -87,6 +93,12 @@ public sealed class TenantDatabaseNodeOptions
         {
             errors.Add($"StartupSettleDelay must not be negative (was {StartupSettleDelay}).");
         }
+
+        if (MaxConcurrentStarts < 1)
+        {
+            errors.Add($"MaxConcurrentStarts must be at least 1 (was {MaxConcurrentStarts}).");
+        }
+
         if (MaxStartRetryDelay < StartRetryDelay)
         {
             errors.Add($"MaxStartRetryDelay ({MaxStartRetryDelay}) must not be shorter than StartRetryDelay ({StartRetryDelay}).");

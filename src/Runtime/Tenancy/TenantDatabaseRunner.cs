@@ -21,6 +21,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
     private readonly TenantDatabaseNodeOptions options;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
+    private readonly SemaphoreSlim starts;
     private readonly CancellationTokenSource removed = new();
     private readonly Lock gate = new();
     private TenantDatabaseStatus status = TenantDatabaseStatus.Starting;
@@ -38,8 +39,10 @@ internal sealed class TenantDatabaseRunner : IDisposable
         EventTypeRegistry eventTypes,
         TenantDatabaseNodeOptions options,
         ILoggerFactory loggerFactory,
-        ILogger logger)
+        ILogger logger,
+        SemaphoreSlim starts)
     {
+        this.starts = starts;
         this.database = database;
         this.projections = projections;
         this.eventTypes = eventTypes;
@@ -137,22 +140,32 @@ internal sealed class TenantDatabaseRunner : IDisposable
             ProjectionDaemon? started = null;
             try
             {
-                if (options.ApplySchemaOnFirstUse)
+                // At most MaxConcurrentStarts tenant databases of the node start at once (docs/tenancy.md, "What the node does").
+                await starts.WaitAsync(stop).ConfigureAwait(false);
+                try
                 {
-                    await ProjectionSchemaInstaller.ApplyAsync(WithApplicationName("projectiongen-schema:"), options.EventStore, projections, stop).ConfigureAwait(false);
+                    if (options.ApplySchemaOnFirstUse)
+                    {
+                        await ProjectionSchemaInstaller.ApplyAsync(WithApplicationName("projectiongen-schema:"), options.EventStore, projections, stop).ConfigureAwait(false);
+                    }
+
+                    dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
+                    var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
+                    started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), loggerFactory);
+                    observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, tenantStore))];
+                    lock (gate)
+                    {
+                        daemon = started;
+                        store = tenantStore;
+                    }
+
+                    await started.StartAsync(stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    starts.Release();
                 }
 
-                dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
-                var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
-                started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), loggerFactory);
-                observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, tenantStore))];
-                lock (gate)
-                {
-                    daemon = started;
-                    store = tenantStore;
-                }
-
-                await started.StartAsync(stop).ConfigureAwait(false);
                 lock (gate)
                 {
                     failedStarts = 0;
