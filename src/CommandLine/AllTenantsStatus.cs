@@ -100,7 +100,7 @@ internal static class AllTenantsStatus
         var projections = new JsonArray();
         foreach (var result in results)
         {
-            tenants.Add(new JsonObject { ["tenant"] = result.Tenant, ["ok"] = result.Error is null, ["error"] = result.Error, ["slots"] = result.Slots.Count });
+            tenants.Add((JsonNode)new JsonObject { ["tenant"] = result.Tenant, ["ok"] = result.Error is null, ["error"] = result.Error, ["slots"] = result.Slots.Count });
             foreach (var slot in JsonNode.Parse(ProjectionStatusFormatter.ToJson(result.Slots))!.AsArray().ToList())
             {
                 var copy = new JsonObject { ["tenant"] = result.Tenant };
@@ -109,7 +109,7 @@ internal static class AllTenantsStatus
                     copy[name] = value?.DeepClone();
                 }
 
-                projections.Add(copy);
+                projections.Add((JsonNode)copy);
             }
         }
 
