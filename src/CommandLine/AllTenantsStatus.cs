@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
 using ProjectionGen.Operations;
 using ProjectionGen.Tenancy;
 
@@ -78,12 +79,12 @@ internal static class AllTenantsStatus
                 table.Add(
                     result.Tenant,
                     s.Projection,
-                    s.Owner is null ? "-" : s.OwnerAlive ? s.Owner : s.Owner + " (no lock)",
+                    ProjectionStatusFormatter.OwnerCell(s),
                     Invariant(s.Epoch),
                     Invariant(s.Position),
                     Invariant(s.HighWaterMark),
                     Invariant(s.LagEvents),
-                    s.Lag == TimeSpan.Zero ? "0s" : s.Lag.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s",
+                    ProjectionStatusFormatter.LagAgeCell(s),
                     Invariant(s.DeadLetterCount),
                     s.State);
             }
@@ -93,27 +94,39 @@ internal static class AllTenantsStatus
         return table.Render() + (failed == 0 ? "" : Environment.NewLine + string.Create(CultureInfo.InvariantCulture, $"{failed} of {results.Count} tenant databases could not be read."));
     }
 
-    /// <summary><c>{"tenants": [{"tenant", "ok", "error"}], "projections": [{"tenant", ...a slot as status --json writes it}]}</c>.</summary>
+    /// <summary><c>{"tenants": [{"tenant", "ok", "error", "slots"}], "projections": [{"tenant", ...a slot as status --json writes it}]}</c>.</summary>
     private static string ToJson(IReadOnlyList<TenantResult> results)
     {
-        var tenants = new JsonArray();
-        var projections = new JsonArray();
-        foreach (var result in results)
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            tenants.Add((JsonNode)new JsonObject { ["tenant"] = result.Tenant, ["ok"] = result.Error is null, ["error"] = result.Error, ["slots"] = result.Slots.Count });
-            foreach (var slot in JsonNode.Parse(ProjectionStatusFormatter.ToJson(result.Slots))!.AsArray().ToList())
+            json.WriteStartObject();
+            json.WriteStartArray("tenants");
+            foreach (var result in results)
             {
-                var copy = new JsonObject { ["tenant"] = result.Tenant };
-                foreach (var (name, value) in slot!.AsObject())
-                {
-                    copy[name] = value?.DeepClone();
-                }
-
-                projections.Add((JsonNode)copy);
+                json.WriteStartObject();
+                json.WriteString("tenant", result.Tenant);
+                json.WriteBoolean("ok", result.Error is null);
+                json.WriteString("error", result.Error);
+                json.WriteNumber("slots", result.Slots.Count);
+                json.WriteEndObject();
             }
+
+            json.WriteEndArray();
+            json.WriteStartArray("projections");
+            foreach (var result in results)
+            {
+                foreach (var slot in result.Slots)
+                {
+                    ProjectionStatusFormatter.WriteSlot(json, slot, result.Tenant);
+                }
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
         }
 
-        return new JsonObject { ["tenants"] = tenants, ["projections"] = projections }.ToJsonString();
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

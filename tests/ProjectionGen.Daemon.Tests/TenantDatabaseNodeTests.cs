@@ -545,8 +545,14 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task DisposeAllAsync(List<DaemonTestBed> beds, List<TestDatabase> databases)
+    /// <summary>Disposes <paramref name="first"/> (nodes, daemons), then the beds, then the databases (also used by TenantPlacementTests and TenantStatusBoardTests).</summary>
+    internal static async Task DisposeAllAsync(List<DaemonTestBed> beds, List<TestDatabase> databases, IEnumerable<IAsyncDisposable>? first = null)
     {
+        foreach (var item in first ?? [])
+        {
+            await item.DisposeAsync();
+        }
+
         foreach (var bed in beds)
         {
             await bed.DisposeAsync();

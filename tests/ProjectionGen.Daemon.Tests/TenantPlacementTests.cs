@@ -173,20 +173,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-
-            foreach (var bed in beds)
-            {
-                await bed.DisposeAsync();
-            }
-
-            foreach (var database in databases)
-            {
-                await database.DisposeAsync();
-            }
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, nodes);
         }
     }
 
@@ -258,20 +245,7 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-
-            foreach (var bed in beds)
-            {
-                await bed.DisposeAsync();
-            }
-
-            foreach (var database in databases)
-            {
-                await database.DisposeAsync();
-            }
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, nodes);
         }
     }
 
@@ -415,7 +389,8 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         }
     }
 
-    private static void Fast(ProjectionDaemonOptions options)
+    /// <summary>Short acquire and poll intervals (also used by TenantStatusBoardTests).</summary>
+    internal static void Fast(ProjectionDaemonOptions options)
     {
         options.AcquireInterval = TimeSpan.FromMilliseconds(300);
         options.PollInterval = TimeSpan.FromMilliseconds(200);

@@ -162,21 +162,7 @@ public sealed class TenantServerOutageTests(PostgresFixture postgres)
             }
 
             await second.StartAsync(CancellationToken.None);
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-
-            foreach (var bed in beds)
-            {
-                await bed.DisposeAsync();
-            }
-
-            NpgsqlConnection.ClearAllPools();
-            foreach (var database in databases)
-            {
-                await database.DisposeAsync();
-            }
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, nodes);
         }
     }
 

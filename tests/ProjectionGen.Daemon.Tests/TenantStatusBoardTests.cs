@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ProjectionGen.Daemon;
 using ProjectionGen.Tenancy;
 using ProjectionGen.Testing;
 using Xunit;
@@ -31,7 +30,7 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
         await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
         await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
         var board = new TenantStatusBoard(master);
-        var masterDaemons = names.ToDictionary(n => n, n => masterBed.CreateDaemon(n, DaemonTestBed.StandardProjections(), Fast));
+        var masterDaemons = names.ToDictionary(n => n, n => masterBed.CreateDaemon(n, DaemonTestBed.StandardProjections(), TenantPlacementTests.Fast));
         var closed = new NpgsqlConnectionStringBuilder(masterDatabase.ConnectionString) { Host = "127.0.0.1", Port = TenantDatabaseNodeTests.ClosedPort(), Timeout = 2 }.ConnectionString;
         try
         {
@@ -123,26 +122,7 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-
-            foreach (var daemon in masterDaemons.Values)
-            {
-                await daemon.DisposeAsync();
-            }
-
-            foreach (var bed in beds)
-            {
-                await bed.DisposeAsync();
-            }
-
-            NpgsqlConnection.ClearAllPools();
-            foreach (var database in databases)
-            {
-                await database.DisposeAsync();
-            }
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, [.. nodes, .. masterDaemons.Values]);
         }
     }
 
@@ -174,11 +154,5 @@ public sealed class TenantStatusBoardTests(PostgresFixture postgres)
             var password = new NpgsqlConnectionStringBuilder(connectionString).Password!;
             Assert.DoesNotContain(texts, t => t.Contains(password, StringComparison.Ordinal) || t.Contains(connectionString, StringComparison.Ordinal));
         }
-    }
-
-    private static void Fast(ProjectionDaemonOptions options)
-    {
-        options.AcquireInterval = TimeSpan.FromMilliseconds(300);
-        options.PollInterval = TimeSpan.FromMilliseconds(200);
     }
 }

@@ -18,12 +18,12 @@ public static class ProjectionStatusFormatter
         rows.AddRange(statuses.Select(s => new[]
         {
             s.Projection,
-            s.Owner is null ? "-" : s.OwnerAlive ? s.Owner : s.Owner + " (no lock)",
+            OwnerCell(s),
             Invariant(s.Epoch),
             Invariant(s.Position),
             Invariant(s.HighWaterMark),
             Invariant(s.LagEvents),
-            s.Lag == TimeSpan.Zero ? "0s" : s.Lag.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s",
+            LagAgeCell(s),
             Time(s.LastCommitAt),
             s.State,
             s.LastLossAt is null ? "-" : $"{Time(s.LastLossAt)} {s.LastLossCause}",
@@ -192,34 +192,51 @@ public static class ProjectionStatusFormatter
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>A slot's owner as the tables show it: <c>-</c>, the node, or the node with <c>(no lock)</c>.</summary>
+    internal static string OwnerCell(ProjectionStatus s) => s.Owner is null ? "-" : s.OwnerAlive ? s.Owner : s.Owner + " (no lock)";
+
+    /// <summary>A slot's lag age as the tables show it, for example <c>1.5s</c>.</summary>
+    internal static string LagAgeCell(ProjectionStatus s) => s.Lag == TimeSpan.Zero ? "0s" : s.Lag.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+
     private static void WriteSlots(Utf8JsonWriter json, IReadOnlyList<ProjectionStatus> statuses)
     {
         json.WriteStartArray();
         foreach (var s in statuses)
         {
-            json.WriteStartObject();
-            json.WriteString("projection", s.Projection);
-            json.WriteNumber("shard", s.Shard);
-            json.WriteNumber("shardCount", s.ShardCount);
-            WriteNullable(json, "owner", s.Owner);
-            json.WriteBoolean("ownerAlive", s.OwnerAlive);
-            WriteNullable(json, "ownerSince", s.OwnerSince);
-            json.WriteNumber("epoch", s.Epoch);
-            json.WriteNumber("position", s.Position);
-            json.WriteNumber("highWaterMark", s.HighWaterMark);
-            json.WriteNumber("lagEvents", s.LagEvents);
-            json.WriteNumber("lagSeconds", Math.Round(s.Lag.TotalSeconds, 3));
-            WriteNullable(json, "lastCommitAt", s.LastCommitAt);
-            json.WriteString("state", s.State);
-            WriteNullable(json, "lastLossCause", s.LastLossCause);
-            WriteNullable(json, "lastLossAt", s.LastLossAt);
-            json.WriteNumber("deadLetterCount", s.DeadLetterCount);
-            WriteNullable(json, "foreignHolder", s.ForeignHolder);
-            json.WriteString("readAt", s.ReadAt);
-            json.WriteEndObject();
+            WriteSlot(json, s, null);
         }
 
         json.WriteEndArray();
+    }
+
+    /// <summary>One slot's object as <c>status --json</c> writes it, with a leading <c>tenant</c> field when <paramref name="tenant"/> is given.</summary>
+    internal static void WriteSlot(Utf8JsonWriter json, ProjectionStatus s, string? tenant)
+    {
+        json.WriteStartObject();
+        if (tenant is not null)
+        {
+            json.WriteString("tenant", tenant);
+        }
+
+        json.WriteString("projection", s.Projection);
+        json.WriteNumber("shard", s.Shard);
+        json.WriteNumber("shardCount", s.ShardCount);
+        WriteNullable(json, "owner", s.Owner);
+        json.WriteBoolean("ownerAlive", s.OwnerAlive);
+        WriteNullable(json, "ownerSince", s.OwnerSince);
+        json.WriteNumber("epoch", s.Epoch);
+        json.WriteNumber("position", s.Position);
+        json.WriteNumber("highWaterMark", s.HighWaterMark);
+        json.WriteNumber("lagEvents", s.LagEvents);
+        json.WriteNumber("lagSeconds", Math.Round(s.Lag.TotalSeconds, 3));
+        WriteNullable(json, "lastCommitAt", s.LastCommitAt);
+        json.WriteString("state", s.State);
+        WriteNullable(json, "lastLossCause", s.LastLossCause);
+        WriteNullable(json, "lastLossAt", s.LastLossAt);
+        json.WriteNumber("deadLetterCount", s.DeadLetterCount);
+        WriteNullable(json, "foreignHolder", s.ForeignHolder);
+        json.WriteString("readAt", s.ReadAt);
+        json.WriteEndObject();
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
