@@ -89,7 +89,7 @@ internal sealed class LocalPostgresServer : PostgresServer
             await standby.ChownRootAsync(cancellationToken).ConfigureAwait(false);
             await ProcessRunner.RunAsync(
                 Path.Combine(binaries.BinDirectory, "pg_basebackup"),
-                ["-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.dataDirectory, "-R", "-X", "stream", "--no-sync"],
+                ["-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.dataDirectory, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"],
                 runAsUser,
                 cancellationToken,
                 new Dictionary<string, string> { ["PGPASSFILE"] = passFile }).ConfigureAwait(false);

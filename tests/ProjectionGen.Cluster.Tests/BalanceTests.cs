@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Chaos.Runner;
 using ProjectionGen.Operations;
 using Xunit;
 
@@ -26,11 +27,11 @@ public sealed class BalanceTests(PostgresFixture fixture)
 
         // The worst start order for a first-come placement: the first node takes everything before the others exist.
         nodes[0].Start();
-        await scenario.ExpectCountsAsync("n1 alone holds every slot", Counts(("n1", 12)), nodes[0].StartedAt, JoinBound);
+        await scenario.ExpectCountsAsync("n1 alone holds every slot", Counts(("n1", 12)), await nodes[0].UpAsync(), JoinBound);
         nodes[1].Start();
-        await scenario.ExpectCountsAsync("n2 joined", Counts(("n1", 6), ("n2", 6)), nodes[1].StartedAt, JoinBound);
+        await scenario.ExpectCountsAsync("n2 joined", Counts(("n1", 6), ("n2", 6)), await nodes[1].UpAsync(), JoinBound);
         nodes[2].Start();
-        await scenario.ExpectCountsAsync("n3 joined: 4/4/4 from the last start", Counts(("n1", 4), ("n2", 4), ("n3", 4)), nodes[2].StartedAt, JoinBound);
+        await scenario.ExpectCountsAsync("n3 joined: 4/4/4 from the last start", Counts(("n1", 4), ("n2", 4), ("n3", 4)), await nodes[2].UpAsync(), JoinBound);
         await scenario.Cluster.HoldsForAsync("4/4/4 is stable", s => s.IsBalanced(Names), TimeSpan.FromSeconds(3), ClusterScenario.Ct);
 
         var takeovers = new List<TimeSpan>();
@@ -41,7 +42,7 @@ public sealed class BalanceTests(PostgresFixture fixture)
             var others = Names.Where(n => n != victim.Name).ToArray();
             takeovers.Add(await scenario.ExpectCountsAsync($"{victim.Name} SIGKILLed: the others take its slots", Counts((others[0], 6), (others[1], 6)), killed, CrashBound));
             victim.Start();
-            await scenario.ExpectCountsAsync($"{victim.Name} restarted: 4/4/4", Counts(("n1", 4), ("n2", 4), ("n3", 4)), victim.StartedAt, JoinBound);
+            await scenario.ExpectCountsAsync($"{victim.Name} restarted: 4/4/4", Counts(("n1", 4), ("n2", 4), ("n3", 4)), await victim.UpAsync(), JoinBound);
         }
 
         scenario.Record($"SIGKILL to 6/6 over {takeovers.Count} trials: max {takeovers.Max().TotalSeconds:F2} s");
@@ -59,7 +60,7 @@ public sealed class BalanceTests(PostgresFixture fixture)
             node.Start();
         }
 
-        await scenario.ExpectCountsAsync("started n3, n2, n1 at once: 4/4/4 from the last start", Counts(("n1", 4), ("n2", 4), ("n3", 4)), nodes[0].StartedAt, JoinBound);
+        await scenario.ExpectCountsAsync("started n3, n2, n1 at once: 4/4/4 from the last start", Counts(("n1", 4), ("n2", 4), ("n3", 4)), await NodeProcess.LastUpAsync(nodes), JoinBound);
         await scenario.Cluster.HoldsForAsync("4/4/4 is stable", s => s.IsBalanced(Names), TimeSpan.FromSeconds(3), ClusterScenario.Ct);
 
         var operations = new ProjectionClusterOperations(scenario.Cluster.Store);

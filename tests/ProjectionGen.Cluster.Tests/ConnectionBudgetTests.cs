@@ -20,7 +20,7 @@ public sealed class ConnectionBudgetTests(PostgresFixture fixture)
         var node = scenario.Cluster.AddNode("n1", connectionString: small);
         scenario.Cluster.StartWriters(1, seed: 13);
         node.Start();
-        await scenario.ExpectCountsAsync("one node with a pool of 6 holds all 12 slots", BalanceTests.Counts(("n1", 12)), node.StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectCountsAsync("one node with a pool of 6 holds all 12 slots", BalanceTests.Counts(("n1", 12)), await node.UpAsync(), TimeSpan.FromSeconds(10));
         await scenario.AssertExactlyOnceAsync(TimeSpan.FromSeconds(30));
     }
 }

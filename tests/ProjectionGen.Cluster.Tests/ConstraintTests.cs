@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Chaos.Runner;
 using Xunit;
 using static ProjectionGen.Tests.BalanceTests;
 
@@ -40,7 +41,7 @@ public sealed class ConstraintTests(PostgresFixture fixture)
         var planned = Counts(("n1", 2), ("n2", 5), ("n3", 5));
         bool Planned(Chaos.Cluster.OwnershipSnapshot s) =>
             s.Is(planned) && s.HoldersOf(PinnedToTag).SequenceEqual(["n2"]) && s.HoldersOf(PinnedToNode).SequenceEqual(["n3"]) && !s.HoldersOf(Missing).Contains("n3");
-        await scenario.ExpectAsync("capacity 2 on n1, pins, n3 without chaos_counter_10: 2/5/5", Planned, scenario.Cluster.Nodes[^1].StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectAsync("capacity 2 on n1, pins, n3 without chaos_counter_10: 2/5/5", Planned, await NodeProcess.LastUpAsync(scenario.Cluster.Nodes), TimeSpan.FromSeconds(10));
 
         // The only gpu node dies: its pinned projection must wait for it rather than run anywhere else; n1 stays at its
         // capacity and takes chaos_counter_10, which n3 cannot run.
@@ -53,7 +54,7 @@ public sealed class ConstraintTests(PostgresFixture fixture)
         await scenario.Cluster.HoldsForAsync("placement fallback never breaks a pin or the capacity", WithoutN2, TimeSpan.FromSeconds(6), ClusterScenario.Ct);
 
         n2.Start();
-        await scenario.ExpectAsync("n2 restarted: 2/5/5 again", Planned, n2.StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectAsync("n2 restarted: 2/5/5 again", Planned, await n2.UpAsync(), TimeSpan.FromSeconds(10));
         await scenario.AssertExactlyOnceAsync();
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Chaos.Runner;
 using ProjectionGen.Daemon;
 using Xunit;
 
@@ -26,7 +27,7 @@ public sealed class HungNodeTests(PostgresFixture fixture)
             node.Start();
         }
 
-        await scenario.ExpectBalancedAsync("started", Names, nodes[^1].StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectBalancedAsync("started", Names, await NodeProcess.LastUpAsync(nodes), TimeSpan.FromSeconds(10));
         var hung = nodes[1];
         var owned = scenario.Cluster.Sampler.Latest!.CountOf(hung.Name);
         var lockBackend = await LockBackendAsync(scenario, hung.Name);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ProjectionGen.Chaos.Node;
+using ProjectionGen.Chaos.Runner;
 using Xunit;
 using static ProjectionGen.Tests.BalanceTests;
 
@@ -22,7 +23,7 @@ public sealed class ShardTests(PostgresFixture fixture)
             node.Start();
         }
 
-        await scenario.ExpectCountsAsync("two nodes started", Counts(("n1", 2), ("n2", 2)), nodes[1].StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectCountsAsync("two nodes started", Counts(("n1", 2), ("n2", 2)), await NodeProcess.LastUpAsync(nodes), TimeSpan.FromSeconds(10));
         await scenario.Cluster.HoldsForAsync("2/2 is stable", s => s.Is(Counts(("n1", 2), ("n2", 2))), TimeSpan.FromSeconds(3), ClusterScenario.Ct);
 
         await nodes[0].KillAsync();
@@ -30,7 +31,7 @@ public sealed class ShardTests(PostgresFixture fixture)
         await scenario.ExpectCountsAsync("n1 SIGKILLed: n2 runs every shard", Counts(("n2", 4)), killed, TimeSpan.FromSeconds(3));
 
         nodes[0].Start();
-        await scenario.ExpectCountsAsync("n1 restarted", Counts(("n1", 2), ("n2", 2)), nodes[0].StartedAt, TimeSpan.FromSeconds(10));
+        await scenario.ExpectCountsAsync("n1 restarted", Counts(("n1", 2), ("n2", 2)), await nodes[0].UpAsync(), TimeSpan.FromSeconds(10));
         await scenario.AssertExactlyOnceAsync();
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ProjectionGen.Chaos.Cluster;
+using ProjectionGen.Chaos.Runner;
 using ProjectionGen.Daemon;
 using ProjectionGen.Guard;
 using ProjectionGen.Tenancy;
@@ -25,6 +26,11 @@ internal static class ChaosNode
     /// </summary>
     public static async Task<int> RunAsync(string connection, string historyFile, NodeSettings settings, string? lockConnection = null)
     {
+        // The runner measures its balance and takeover bounds from this moment, not from the process start, which a loaded
+        // machine stretches by seconds before any of the node's code runs (NodeProcess.UpAsync). The monotonic clock is
+        // the machine's, so the runner reads the timestamp as its own.
+        await Console.Out.WriteLineAsync(NodeProcess.UpLine(settings.Name, System.Diagnostics.Stopwatch.GetTimestamp()));
+        await Console.Out.FlushAsync();
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });

@@ -160,7 +160,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 await MeasureBalanceAsync(kind, node.Name, "killed: balanced over the others", Holders(), killed, options.CrashBound, cancellationToken);
                 await Task.Delay(Between(0.5, 1.5), cancellationToken);
                 node.Start();
-                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
+                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), await node.UpAsync(), options.RebalanceBound, cancellationToken);
                 break;
             }
 
@@ -168,7 +168,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 await node.StopGracefullyAsync(TimeSpan.FromSeconds(20));
                 await Task.Delay(Between(0.5, 1.5), cancellationToken);
                 node.Start();
-                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
+                await MeasureBalanceAsync(kind, node.Name, "restarted: balanced over all", Holders(), await node.UpAsync(), options.RebalanceBound, cancellationToken);
                 break;
             case FaultKind.IdleSessionTimeout:
                 await SetIdleSessionTimeoutAsync("'300ms'", cancellationToken);
@@ -177,7 +177,7 @@ internal sealed class FaultInjector(PostgresServer server, ClusterHarness cluste
                 break;
             case FaultKind.JoinNode:
                 node.Start();
-                await MeasureBalanceAsync(kind, node.Name, "joined: balanced over all", Holders(), node.StartedAt, options.RebalanceBound, cancellationToken);
+                await MeasureBalanceAsync(kind, node.Name, "joined: balanced over all", Holders(), await node.UpAsync(), options.RebalanceBound, cancellationToken);
                 break;
             case FaultKind.LeaveNode:
             {
