@@ -62,11 +62,39 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
             Assert.All(states, s => Assert.Equal(2, s.Slots.Count));
             Assert.DoesNotContain("Password", (await source.ReadAsync(Ct))[0].ToString(), StringComparison.OrdinalIgnoreCase);
             AssertNoSecret(logs, states, databases.Select(d => d.ConnectionString));
+
+            // Each tenant daemon's own lines name its tenant (docs/tenancy.md, "Operations per tenant").
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(2, logs.Lines.Count(l => l.EventId == 1001 && l.Text.StartsWith($"tenant tenant-{i}: Lock acquired: projection ", StringComparison.Ordinal)));
+            }
+
+            Assert.DoesNotContain(logs.Lines, l => l.EventId == 1001 && !l.Text.StartsWith("tenant tenant-", StringComparison.Ordinal));
         }
         finally
         {
             await DisposeAllAsync(beds, databases);
         }
+    }
+
+    [Fact]
+    public void A_tenant_daemons_lines_carry_the_tenant_in_their_text_and_in_a_scope_and_keep_their_event_id_and_state()
+    {
+        var scoped = new ScopeCapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(scoped));
+        using var tenantFactory = new TenantLoggerFactory(loggerFactory, "acme");
+        var logger = tenantFactory.CreateLogger("ProjectionGen.Daemon.ProjectionDaemon");
+
+        KeyValuePair<string, object?>[] lineState = [new("Projection", "ledger")];
+        logger.Log(LogLevel.Information, new EventId(1001), lineState, null, (state, _) => "Lock acquired: projection " + state[0].Value);
+
+        var (eventId, text, state, scope) = Assert.Single(scoped.Lines);
+        Assert.Equal(1001, eventId);
+        Assert.Equal("tenant acme: Lock acquired: projection ledger", text);
+        Assert.Equal(new[] { new KeyValuePair<string, object?>("Projection", "ledger") }, Assert.IsType<KeyValuePair<string, object?>[]>(state));
+        Assert.Equal(new[] { new KeyValuePair<string, object?>("TenantId", "acme") }, scope!.ToArray());
+        Assert.Equal("tenant acme", scope!.ToString());
+        Assert.Throws<NotSupportedException>(() => tenantFactory.AddProvider(scoped));
     }
 
     [Fact]
@@ -569,6 +597,40 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
             {
                 // Its server is gone already; the server's own disposal removes it.
             }
+        }
+    }
+
+    /// <summary>Keeps each line with its event id, text, structured state and the scope it was logged in.</summary>
+    private sealed class ScopeCapturingLoggerProvider : ILoggerProvider
+    {
+        private readonly AsyncLocal<object?> current = new();
+
+        public ConcurrentQueue<(int EventId, string Text, object? State, IEnumerable<KeyValuePair<string, object?>>? Scope)> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ScopeCapturingLoggerProvider provider) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+            {
+                var outer = provider.current.Value;
+                provider.current.Value = state;
+                return new Unscope(() => provider.current.Value = outer);
+            }
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                provider.Lines.Enqueue((eventId.Id, formatter(state, exception), state, provider.current.Value as IEnumerable<KeyValuePair<string, object?>>));
+        }
+
+        private sealed class Unscope(Action end) : IDisposable
+        {
+            public void Dispose() => end();
         }
     }
 

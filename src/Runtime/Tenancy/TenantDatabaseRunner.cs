@@ -151,7 +151,7 @@ internal sealed class TenantDatabaseRunner : IDisposable
 
                     dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
                     var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
-                    started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), loggerFactory);
+                    started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), new TenantLoggerFactory(loggerFactory, database.TenantId));
                     observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, tenantStore))];
                     lock (gate)
                     {
