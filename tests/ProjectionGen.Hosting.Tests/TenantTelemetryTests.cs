@@ -94,55 +94,23 @@ public sealed class TenantTelemetryTests(PostgresFixture postgres)
             Assert.Equal(1, deadLettered.Measurements.Count(m => Equals(m.Tags.GetValueOrDefault("node"), node) && !m.Tags.ContainsKey("tenant")));
 
             // The locks.held gauge: one series per tenant daemon's projection, tagged with the tenant, beside the host's own.
-            var held = new List<(int Value, Dictionary<string, object?> Tags)>();
-            using (var gauges = new System.Diagnostics.Metrics.MeterListener())
-            {
-                gauges.InstrumentPublished = (instrument, l) =>
-                {
-                    if (instrument.Meter.Name == ProjectionGenTelemetry.MeterName && instrument.Name == "projectiongen.locks.held")
-                    {
-                        l.EnableMeasurementEvents(instrument);
-                    }
-                };
-                gauges.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-                {
-                    var copy = new Dictionary<string, object?>(StringComparer.Ordinal);
-                    foreach (var tag in tags)
-                    {
-                        copy[tag.Key] = tag.Value;
-                    }
-
-                    held.Add((value, copy));
-                });
-                gauges.Start();
-                gauges.RecordObservableInstruments();
-            }
-
+            var held = Observe<int>("projectiongen.locks.held");
             var mine = held.Where(m => Equals(m.Tags.GetValueOrDefault("node"), node)).ToList();
             Assert.Equal(["account_balance", "fragile", "ledger"], mine.Where(m => Equals(m.Tags.GetValueOrDefault("tenant"), "acme")).Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
             Assert.Equal(["account_balance", "fragile", "ledger"], mine.Where(m => !m.Tags.ContainsKey("tenant")).Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
             Assert.All(mine, m => Assert.Equal(1, m.Value));
 
-            // The lag gauge: the tenant daemon's slots, from the high-water mark its store read (caught up: 0).
-            var lag = new List<(long Value, Dictionary<string, object?> Tags)>();
-            using (var gauges = new System.Diagnostics.Metrics.MeterListener())
-            {
-                gauges.InstrumentPublished = (instrument, l) =>
-                {
-                    if (instrument.Meter.Name == ProjectionGenTelemetry.MeterName && instrument.Name == "projectiongen.lag.events")
-                    {
-                        l.EnableMeasurementEvents(instrument);
-                    }
-                };
-                gauges.SetMeasurementEventCallback<long>((_, value, tags, _) => lag.Add((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))));
-                gauges.Start();
-                gauges.RecordObservableInstruments();
-            }
-
+            // The lag gauges: the tenant daemon's slots, from the high-water mark its store read and from the oldest event its
+            // last read found pending (caught up: 0 and 0).
+            var lag = Observe<long>("projectiongen.lag.events");
             var tenantLag = lag.Where(m => Equals(m.Tags.GetValueOrDefault("tenant"), "acme")).ToList();
             Assert.Equal(["account_balance", "fragile", "ledger"], tenantLag.Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
             Assert.All(tenantLag, m => Assert.Equal(node, m.Tags["node"]));
             Assert.All(tenantLag, m => Assert.Equal(0L, m.Value));
+            var tenantLagSeconds = Observe<double>("projectiongen.lag.seconds").Where(m => Equals(m.Tags.GetValueOrDefault("tenant"), "acme")).ToList();
+            Assert.Equal(["account_balance", "fragile", "ledger"], tenantLagSeconds.Select(m => (string)m.Tags["projection"]!).Order(StringComparer.Ordinal));
+            Assert.All(tenantLagSeconds, m => Assert.Equal(node, m.Tags["node"]));
+            Assert.All(tenantLagSeconds, m => Assert.Equal(0d, m.Value));
 
             // Spans: the tenant's batches carry it; the host's own do not.
             Assert.Contains(spans, a => Equals(a.GetTagItem("node"), node) && a.GetTagItem("tenant") is null);
@@ -161,5 +129,24 @@ public sealed class TenantTelemetryTests(PostgresFixture postgres)
                 await service.StopAsync(CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>One observation of the ProjectionGen gauge <paramref name="instrument"/>: each series' value and tags.</summary>
+    private static List<(T Value, Dictionary<string, object?> Tags)> Observe<T>(string instrument)
+        where T : struct
+    {
+        var measured = new List<(T Value, Dictionary<string, object?> Tags)>();
+        using var gauges = new System.Diagnostics.Metrics.MeterListener();
+        gauges.InstrumentPublished = (published, l) =>
+        {
+            if (published.Meter.Name == ProjectionGenTelemetry.MeterName && published.Name == instrument)
+            {
+                l.EnableMeasurementEvents(published);
+            }
+        };
+        gauges.SetMeasurementEventCallback<T>((_, value, tags, _) => measured.Add((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))));
+        gauges.Start();
+        gauges.RecordObservableInstruments();
+        return measured;
     }
 }

@@ -136,7 +136,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         {
             // A lane-b slot (shadow rebuilds, docs/versions.md) shows once this node has run it.
             return slots.Where(slot => !slot.Setup.Generation.LaneB || slot.IsHeld || slot.LastEpoch != 0).Select(slot => slot.Agent is { } agent
-                    ? new ProjectionAgentState(slot.Name, agent.Status, agent.Ownership.Epoch, agent.Position, agent.LastCommitAt, agent.StopReason)
+                    ? new ProjectionAgentState(slot.Name, agent.Status, agent.Ownership.Epoch, agent.Position, agent.LastCommitAt, agent.StopReason) { OldestPendingAt = agent.OldestPendingAt }
                     : new ProjectionAgentState(slot.Name, slot.Paused ? AgentStatus.Paused : slot.LastEpoch == 0 ? AgentStatus.NotOwned : AgentStatus.Stopped, slot.LastEpoch, slot.LastPosition, slot.LastCommitAt, slot.LastStopReason))
                 .ToList();
         }

@@ -28,6 +28,7 @@ internal sealed class SubscriptionAgent : IDisposable
     private long isolateUntil;
     private IReadOnlyList<EventEnvelope>? attemptedEvents;
     private long position;
+    private long oldestPendingTicks;
     private long knownMark;
     private long knownMarkGeneration;
     private bool freshMarkNeeded;
@@ -56,6 +57,17 @@ internal sealed class SubscriptionAgent : IDisposable
     public long Position => Interlocked.Read(ref position);
 
     public DateTimeOffset? LastCommitAt { get; private set; }
+
+    /// <summary>
+    /// The timestamp of the oldest event the agent has read but not committed, as its last read saw it; null when its
+    /// last read found it at the mark. Read from the batches already read (no query): a tenant daemon's
+    /// <c>projectiongen.lag.seconds</c> (docs/tenancy.md, "Operations per tenant").
+    /// </summary>
+    public DateTimeOffset? OldestPendingAt
+    {
+        get => Interlocked.Read(ref oldestPendingTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        private set => Interlocked.Exchange(ref oldestPendingTicks, value?.UtcTicks ?? 0);
+    }
 
     /// <summary>Completes when the agent has stopped; it never faults.</summary>
     public Task Completion { get; private set; }
@@ -235,6 +247,7 @@ internal sealed class SubscriptionAgent : IDisposable
 
         if (mark <= from)
         {
+            OldestPendingAt = null;
             return BatchOutcome.NothingToRead;
         }
 
@@ -250,6 +263,10 @@ internal sealed class SubscriptionAgent : IDisposable
             : await reader.ReadAsync(connection, from, mark, knownMarkGeneration, limit, abort).ConfigureAwait(false);
         mark = batchRead.Mark;
         var read = batchRead.Events;
+        if (read.Count > 0)
+        {
+            OldestPendingAt = read[0].Timestamp;
+        }
 
         // A full batch ends at its last event; a short one has seen everything up to the mark.
         var to = read.Count >= limit ? read[^1].Sequence : mark;
@@ -302,6 +319,10 @@ internal sealed class SubscriptionAgent : IDisposable
         reader.Remember(batch.WrittenDocuments);
         Interlocked.Exchange(ref position, to);
         LastCommitAt = services.Time.GetUtcNow();
+
+        // Past the mark nothing is pending; below it the next event is at least as old as this batch's last one, until
+        // the next read says exactly.
+        OldestPendingAt = to >= mark || read.Count == 0 ? null : read[^1].Timestamp;
         batchFailures = 0;
         foreach (var deadLetter in deadLetters)
         {

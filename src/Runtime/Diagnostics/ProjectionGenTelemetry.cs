@@ -18,8 +18,8 @@ namespace ProjectionGen.Diagnostics;
 /// <c>cause</c>), <c>projectiongen.commits.fenced</c>, <c>projectiongen.events.dead_lettered</c>,
 /// <c>projectiongen.version.builds</c>, <c>projectiongen.version.switches</c>, <c>projectiongen.version.retirements</c>
 /// (docs/versions.md). A tenant database's daemon reports <c>projectiongen.lag.events</c> per slot from the high-water
-/// mark its store last read (tagged <c>projection</c>, <c>node</c>, <c>tenant</c>); <c>projectiongen.lag.seconds</c> is the
-/// host's own daemon's only. Every measurement is
+/// mark its store last read and <c>projectiongen.lag.seconds</c> per running slot from the oldest event its last read
+/// found pending (both tagged <c>projection</c>, <c>node</c>, <c>tenant</c>; no query). Every measurement is
 /// tagged <c>projection</c>; those of one node also <c>node</c>; those of a tenant database's daemon
 /// (<see cref="Attach(ProjectionDaemon, string?)"/>) also <c>tenant</c>, and so are its batch spans (docs/tenancy.md,
 /// "Operations per tenant").
@@ -278,6 +278,21 @@ public sealed class ProjectionGenTelemetry : IDisposable
         return lagSource().Select(s => new Measurement<long>(s.LagEvents, new KeyValuePair<string, object?>("projection", s.Projection))).Concat(tenantLag).ToList();
     }
 
-    private IEnumerable<Measurement<double>> ObserveLagSeconds() =>
-        lagSource().Select(s => new Measurement<double>(s.Lag.TotalSeconds, new KeyValuePair<string, object?>("projection", s.Projection)));
+    private IEnumerable<Measurement<double>> ObserveLagSeconds()
+    {
+        List<(ProjectionDaemon Daemon, string? Tenant, EventHandler<ProjectionLifecycleEventArgs> Handler)> tenantDaemons;
+        lock (gate)
+        {
+            tenantDaemons = [.. daemons.Where(d => d.Tenant is not null)];
+        }
+
+        // A tenant daemon's lag in time is the age of the oldest event its running slots' last reads found pending (no
+        // query); 0 for a slot its last read found at the mark.
+        var now = TimeProvider.System.GetUtcNow();
+        var tenantLag = tenantDaemons
+            .SelectMany(x => x.Daemon.GetStates().Where(state => state.Status == AgentStatus.Running).Select(state => new Measurement<double>(
+                state.OldestPendingAt is { } oldest ? Math.Max(0, (now - oldest).TotalSeconds) : 0,
+                new TagList { { "projection", state.Projection }, { "node", x.Daemon.NodeName }, { "tenant", x.Tenant } })));
+        return lagSource().Select(s => new Measurement<double>(s.Lag.TotalSeconds, new KeyValuePair<string, object?>("projection", s.Projection))).Concat(tenantLag).ToList();
+    }
 }
