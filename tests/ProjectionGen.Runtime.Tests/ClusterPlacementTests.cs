@@ -9,7 +9,32 @@ namespace ProjectionGen.Tests;
 public sealed class ClusterPlacementTests
 {
     private static NodeRecord Node(string name, bool live = true, bool draining = false, params string[] projections) =>
-        new(name, projections, [], null, draining, DateTimeOffset.UnixEpoch, live ? TimeSpan.Zero : TimeSpan.FromHours(1), live, 1, 0, null, DateTimeOffset.UnixEpoch);
+        new(name, projections, [], null, draining, DateTimeOffset.UnixEpoch, live ? TimeSpan.Zero : TimeSpan.FromHours(1), live, 1, 0, null, DateTimeOffset.UnixEpoch, false);
+
+    /// <summary>A node whose lock session is gone, with a heartbeat <paramref name="age"/> old, written before (or after) the server's start.</summary>
+    private static NodeRecord Disconnected(string name, TimeSpan age, bool heartbeatBeforeServerStart) =>
+        new(name, ["ledger:1", "orders:4"], [], null, false, DateTimeOffset.UnixEpoch, age, false, 1, 0, null, DateTimeOffset.UnixEpoch, heartbeatBeforeServerStart);
+
+    [Fact]
+    public void A_node_whose_session_ended_with_a_server_restart_keeps_its_share_until_its_heartbeat_is_stale()
+    {
+        var eviction = TimeSpan.FromSeconds(8);
+        var self = Node("self", projections: ["ledger:1", "orders:4"]);
+
+        // Back first after a restart: the others' sessions ended with the server's, their heartbeats are 3 s old.
+        var afterRestart = ClusterPlacement.Compute(View([self, Disconnected("b", TimeSpan.FromSeconds(3), true), Disconnected("c", TimeSpan.FromSeconds(3), true)]), "self", eviction);
+        Assert.Equal(3, afterRestart.LiveNodes);
+        Assert.Equal([1, 2, 2], new[] { "self", "b", "c" }.Select(afterRestart.AssignedTo).Order());
+
+        // They did not come back within the eviction timeout: gone as any stale node.
+        var tooLate = ClusterPlacement.Compute(View([self, Disconnected("b", TimeSpan.FromSeconds(9), true), Disconnected("c", TimeSpan.FromSeconds(9), true)]), "self", eviction);
+        Assert.Equal(5, tooLate.AssignedTo("self"));
+
+        // A session that ended while the server ran (a killed node, a terminated connection) is gone at once.
+        var killed = ClusterPlacement.Compute(View([self, Disconnected("b", TimeSpan.FromSeconds(1), false)]), "self", eviction);
+        Assert.Equal(1, killed.LiveNodes);
+        Assert.Equal(5, killed.AssignedTo("self"));
+    }
 
     private static ClusterView View(IEnumerable<NodeRecord> nodes, Dictionary<string, Dictionary<string, string>>? states = null) =>
         new(nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), new Dictionary<long, int>(), states ?? new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal));

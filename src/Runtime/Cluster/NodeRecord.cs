@@ -13,6 +13,7 @@ namespace ProjectionGen.Cluster;
 /// <param name="SlotsOwned">How many slots the node reported owning at its last heartbeat.</param>
 /// <param name="Version">The node's ProjectionGen version.</param>
 /// <param name="StartedAt">When the node registered.</param>
+/// <param name="HeartbeatBeforeServerStart">The node's last heartbeat is older than the server's start: its lock session ended with a restart of the server, not with the node.</param>
 internal sealed record NodeRecord(
     string Name,
     IReadOnlyList<string> Projections,
@@ -25,8 +26,16 @@ internal sealed record NodeRecord(
     int LockPid,
     int SlotsOwned,
     string? Version,
-    DateTimeOffset StartedAt)
+    DateTimeOffset StartedAt,
+    bool HeartbeatBeforeServerStart)
 {
     /// <summary>Live: its lock session exists and its heartbeat is younger than <paramref name="staleAfter"/>.</summary>
     public bool IsLive(TimeSpan staleAfter) => BackendAlive && HeartbeatAge < staleAfter;
+
+    /// <summary>
+    /// Reconnecting: its lock session ended with a restart of the server (its last heartbeat predates the server's start),
+    /// and that heartbeat is younger than <paramref name="staleAfter"/>, so the node is expected back in a moment
+    /// (docs/cluster.md, "After a server restart").
+    /// </summary>
+    public bool IsReconnecting(TimeSpan staleAfter) => !BackendAlive && HeartbeatBeforeServerStart && HeartbeatAge < staleAfter;
 }

@@ -42,7 +42,7 @@ internal sealed class NodeRegistry
             SELECT n.name, n.projections, n.tags, n.capacity, n.draining, n.heartbeat_at,
                    (extract(epoch FROM clock_timestamp() - n.heartbeat_at) * 1000)::float8,
                    EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = n.lock_pid AND a.backend_start IS NOT DISTINCT FROM n.lock_backend_start),
-                   n.lock_pid, n.slots_owned, n.version, n.started_at
+                   n.lock_pid, n.slots_owned, n.version, n.started_at, n.heartbeat_at < pg_postmaster_start_time()
             FROM {table} n ORDER BY n.name
             """;
         HeldKeysSql = Locking.SlotLockQuery.HeldKeysSql;
@@ -117,5 +117,6 @@ internal sealed class NodeRegistry
         reader.GetInt32(8),
         reader.GetInt32(9),
         reader.IsDBNull(10) ? null : reader.GetString(10),
-        reader.GetFieldValue<DateTimeOffset>(11));
+        reader.GetFieldValue<DateTimeOffset>(11),
+        reader.GetBoolean(12));
 }

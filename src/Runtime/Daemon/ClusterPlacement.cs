@@ -16,10 +16,15 @@ internal sealed record ClusterPlacement(IReadOnlyDictionary<string, string?> Pla
     /// <summary>No plan yet.</summary>
     public static ClusterPlacement None() => new(new Dictionary<string, string?>(StringComparer.Ordinal), 0, 0);
 
-    /// <summary>Plans the slots of <paramref name="view"/> for the node <paramref name="self"/> (always counted live).</summary>
+    /// <summary>
+    /// Plans the slots of <paramref name="view"/> for the node <paramref name="self"/> (always counted live). A node
+    /// reconnecting after a server restart counts as live while its last heartbeat is younger than
+    /// <paramref name="evictionTimeout"/>: the first node back leaves the others' slots to them instead of taking every
+    /// slot and handing most of them off again (docs/cluster.md, "After a server restart").
+    /// </summary>
     public static ClusterPlacement Compute(ClusterView view, string self, TimeSpan evictionTimeout)
     {
-        var live = view.Nodes.Values.Where(n => n.Name == self || n.IsLive(evictionTimeout)).ToList();
+        var live = view.Nodes.Values.Where(n => n.Name == self || n.IsLive(evictionTimeout) || n.IsReconnecting(evictionTimeout)).ToList();
         var clusterSlots = new Dictionary<string, PlacementSlot>(StringComparer.Ordinal);
         var placementNodes = new List<PlacementNode>();
         foreach (var node in live)

@@ -94,7 +94,9 @@ public sealed class BalancedTenantDatabases : ITenantDatabaseAssignment
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var node = NodeRegistry.ReadNode(reader);
-                if (node.IsLive(EvictionTimeout) && !node.Draining)
+                // A node reconnecting after a restart of the master's server keeps its share (docs/cluster.md, "After a
+                // server restart"): the first node back does not open every tenant database only to close most again.
+                if ((node.IsLive(EvictionTimeout) || node.IsReconnecting(EvictionTimeout)) && !node.Draining)
                 {
                     nodes.Add(node.Name);
                 }
