@@ -13,11 +13,11 @@ public sealed class ClusterTests(PostgresFixture postgres)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static IGeneratedProjection[] TenSlots() =>
+    internal static IGeneratedProjection[] TenSlots() =>
         [new LedgerProjection(), new AccountBalanceProjection(), new ShardedLedgerProjection(), new ShardedBalanceProjection()];
 
     /// <summary>Every slot of <see cref="TenSlots"/>: a check of the documents must wait for all of them.</summary>
-    private static readonly string[] TenSlotNames =
+    internal static readonly string[] TenSlotNames =
         ["ledger", "account_balance", .. Enumerable.Range(0, 4).Select(i => $"sharded_ledger/{i}"), .. Enumerable.Range(0, 4).Select(i => $"sharded_balance/{i}")];
 
     [Fact]

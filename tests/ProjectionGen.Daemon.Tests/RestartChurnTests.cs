@@ -1,6 +1,6 @@
 using ProjectionGen.Daemon;
-using ProjectionGen.Tests.Projections;
 using Xunit;
+using static ProjectionGen.Tests.ClusterTests;
 
 namespace ProjectionGen.Tests;
 
@@ -12,12 +12,6 @@ namespace ProjectionGen.Tests;
 public sealed class RestartChurnTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static IGeneratedProjection[] TenSlots() =>
-        [new LedgerProjection(), new AccountBalanceProjection(), new ShardedLedgerProjection(), new ShardedBalanceProjection()];
-
-    private static readonly string[] TenSlotNames =
-        ["ledger", "account_balance", .. Enumerable.Range(0, 4).Select(i => $"sharded_ledger/{i}"), .. Enumerable.Range(0, 4).Select(i => $"sharded_balance/{i}")];
 
     [Theory]
     [InlineData(true)]
