@@ -84,7 +84,7 @@ internal static class ChaosReport
 
             text.AppendLine();
             text.AppendLine("Balanced: every slot held by exactly one lock connection (pg_locks), only by the running, awake, undrained nodes, each holding ⌊P/N⌋ or ⌈P/N⌉. "
-                + "Timed from the process start (join, restart), the SIGTERM (leave), the SIGKILL (crash), the drain or undrain call, the SIGSTOP (hung) or the SIGCONT (woke), sampled every 50 ms.");
+                + "Timed from the moment the node's own code runs (join, restart: its first line, not the dotnet process start), the SIGTERM (leave), the SIGKILL (crash), the drain or undrain call, the SIGSTOP (hung) or the SIGCONT (woke), sampled every 50 ms.");
         }
         if (violations.Count > 0)
         {
