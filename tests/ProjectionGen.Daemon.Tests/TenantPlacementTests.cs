@@ -178,6 +178,74 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_node_whose_master_lock_connection_drops_for_a_moment_keeps_running_its_own_tenant_databases()
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        string[] names = ["tb-a", "tb-b"];
+        var databases = new List<TestDatabase>();
+        var beds = new List<DaemonTestBed>();
+        var nodes = new List<TenantDatabaseNode>();
+        await using var masterDatabase = await postgres.CreateDatabaseAsync("tbmaster");
+        await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
+        await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                databases.Add(await postgres.CreateDatabaseAsync("tbtenant"));
+                beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
+            }
+
+            var source = new StaticTenantSource(databases.Select((d, i) => new TenantDatabase("blip-" + i, d.ConnectionString)));
+            var datnames = databases.ToDictionary(d => d.Name, d => "blip-" + databases.IndexOf(d), StringComparer.Ordinal);
+            foreach (var name in names)
+            {
+                await masterBed.CreateDaemon(name, DaemonTestBed.StandardProjections(), Fast).StartAsync(Ct);
+                var options = TenantDatabaseNodeTests.Options(name);
+                options.Assignment = new BalancedTenantDatabases(master, name, loggerFactory: loggerFactory);
+                nodes.Add(new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options, loggerFactory));
+            }
+
+            foreach (var node in nodes)
+            {
+                await node.StartAsync(Ct);
+            }
+
+            var placed = await WaitForPlacementAsync(master, datnames, names, TimeSpan.FromSeconds(30));
+            var mine = placed.Where(p => p.Value == "tb-a").Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(mine);
+
+            // tb-a's master lock connection is ended again and again for 2.5 s (a network blip, a heartbeat timeout under
+            // load): it reconnects each time, its heartbeat stays fresh, and it must not drop its own tenant databases.
+            var blipping = nodes[0];
+            var until = DateTime.UtcNow.AddSeconds(2.5);
+            var dropped = new List<string>();
+            await using var terminate = master.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1");
+            terminate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ProjectionDaemon.LockApplicationNameFor("tb-a") });
+            while (DateTime.UtcNow < until)
+            {
+                await terminate.ExecuteScalarAsync(Ct);
+                var running = blipping.GetTenantStates().Select(s => s.TenantId).ToHashSet(StringComparer.Ordinal);
+                dropped.AddRange(mine.Where(t => !running.Contains(t)));
+                await Task.Delay(50, Ct);
+            }
+
+            for (var deadline = DateTime.UtcNow.AddSeconds(2); DateTime.UtcNow < deadline; await Task.Delay(50, Ct))
+            {
+                var running = blipping.GetTenantStates().Select(s => s.TenantId).ToHashSet(StringComparer.Ordinal);
+                dropped.AddRange(mine.Where(t => !running.Contains(t)));
+            }
+
+            Assert.True(dropped.Count == 0, $"tb-a dropped its own tenant databases while its master lock connection was away: {string.Join(", ", dropped.Distinct())}");
+            Assert.Equal(placed.OrderBy(p => p.Key), (await WaitForPlacementAsync(master, datnames, names, TimeSpan.FromSeconds(30))).OrderBy(p => p.Key));
+        }
+        finally
+        {
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, nodes);
+        }
+    }
+
+    [Fact]
     public async Task Nodes_started_one_after_another_within_the_startup_settle_delay_never_connect_to_more_than_their_share()
     {
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));

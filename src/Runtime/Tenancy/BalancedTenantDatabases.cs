@@ -82,7 +82,8 @@ public sealed class BalancedTenantDatabases : ITenantDatabaseAssignment
     /// <inheritdoc />
     /// <remarks>
     /// Reads the master registry (one query). This node runs nothing while it is not live there (its daemon not yet
-    /// registered, or evicted); a failure to read it is thrown, so the node keeps its current set.
+    /// registered, or its heartbeat older than the eviction timeout), but counts itself while its heartbeat is fresh
+    /// and its lock session is away for a moment; a failure to read it is thrown, so the node keeps its current set.
     /// </remarks>
     public async ValueTask<IReadOnlyList<TenantDatabase>> AssignAsync(IReadOnlyList<TenantDatabase> databases, CancellationToken cancellationToken)
     {
@@ -96,7 +97,11 @@ public sealed class BalancedTenantDatabases : ITenantDatabaseAssignment
                 var node = NodeRegistry.ReadNode(reader);
                 // A node reconnecting after a restart of the master's server keeps its share (docs/cluster.md, "After a
                 // server restart"): the first node back does not open every tenant database only to close most again.
-                if ((node.IsLive(EvictionTimeout) || node.IsReconnecting(EvictionTimeout)) && !node.Draining)
+                // This node counts itself while its own heartbeat is fresh, even while its lock session is away (a
+                // heartbeat timeout under load, a dropped connection): it keeps its databases instead of stopping them
+                // all and starting them again a moment later (docs/cluster.md, "Tenant databases over nodes").
+                var self = string.Equals(node.Name, NodeName, StringComparison.Ordinal) && node.HeartbeatAge < EvictionTimeout;
+                if ((self || node.IsLive(EvictionTimeout) || node.IsReconnecting(EvictionTimeout)) && !node.Draining)
                 {
                     nodes.Add(node.Name);
                 }
