@@ -39,6 +39,28 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ -f /etc/deb
     && (service pgbouncer stop >/dev/null 2>&1 || true)) || echo "warning: pgbouncer could not be installed; its test will say so"
 fi
 
+find_rabbitmq() {
+  command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -x /usr/sbin/rabbitmq-server ]
+}
+if ! find_rabbitmq && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+  # ProjectionGen.Testing's RabbitMqServer starts private brokers from Debian's rabbitmq-server (docs/testing.md). The
+  # package's own broker (a service, which may start on install) is never used: stop it and keep it from starting.
+  echo "rabbitmq-server not found: installing Debian's rabbitmq-server package..."
+  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+    else
+      update-rc.d rabbitmq-server disable >/dev/null 2>&1 || true
+      # Only when it runs: the init script's stop starts an epmd (on the default port) to ask a broker that is not there.
+      if pgrep -u rabbitmq -x beam.smp >/dev/null 2>&1; then
+        service rabbitmq-server stop >/dev/null 2>&1 || true
+      fi
+    fi
+  else
+    echo "warning: rabbitmq-server could not be installed; the RabbitMQ tests will fail saying how to install it"
+  fi
+fi
+
 if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
   # The dashboard's browser tests drive Debian's headless Chromium through its chromedriver (never a downloaded browser).
   echo "chromium or chromedriver not found: installing Debian's chromium and chromium-driver packages..."
