@@ -62,6 +62,16 @@ public sealed class TenantDatabaseNodeOptions
     /// </summary>
     public int MaxConcurrentStarts { get; set; } = 4;
 
+    /// <summary>
+    /// The most batch connections each tenant daemon of this node opens to its tenant database, shared by its agents (a
+    /// batch holds one for its transaction; an agent waiting for events holds none); the node sets this as the
+    /// <c>Maximum Pool Size</c> of the tenant daemon's batch connections and of its store's connections, whatever the
+    /// tenant's connection string says. So a node holds, per tenant database it runs, its lock connection and at most this
+    /// many more, however many projections it runs: with many tenant databases the server's <c>max_connections</c> is the
+    /// budget (docs/tenancy.md, "What the node does"). Default 1; at least 1.
+    /// </summary>
+    public int MaxBatchConnections { get; set; } = 1;
+
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
 
@@ -97,6 +107,11 @@ public sealed class TenantDatabaseNodeOptions
         if (MaxConcurrentStarts < 1)
         {
             errors.Add($"MaxConcurrentStarts must be at least 1 (was {MaxConcurrentStarts}).");
+        }
+
+        if (MaxBatchConnections < 1)
+        {
+            errors.Add($"MaxBatchConnections must be at least 1 (was {MaxBatchConnections}).");
         }
 
         if (MaxStartRetryDelay < StartRetryDelay)
