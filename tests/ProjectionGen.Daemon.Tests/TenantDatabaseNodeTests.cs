@@ -608,8 +608,8 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         }
     }
 
-    /// <summary>Keeps every log line: its event id and its text, with the exception's full text when there is one.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
+    /// <summary>Keeps every log line: its event id and its text, with the exception's full text when there is one (also used by TenantPlacementTests).</summary>
+    internal sealed class CapturingLoggerProvider : ILoggerProvider
     {
         public ConcurrentQueue<(int EventId, string Text)> Lines { get; } = new();
 

@@ -51,7 +51,10 @@ public sealed class TenantDatabaseNodeOptions
     /// How long the node waits after <see cref="TenantDatabaseNode.StartAsync"/> before its first read of the source, so
     /// that nodes started together (within this delay) have all joined the master registry before any of them starts
     /// tenant databases: otherwise the first node to start runs every tenant database until the others register, and
-    /// hands them over as they join (docs/tenancy.md, "Databases per tenant"). Default zero (no wait); not negative.
+    /// hands them over as they join (docs/tenancy.md, "Databases per tenant"). With a <see cref="BalancedTenantDatabases"/>
+    /// the node stops waiting once another live node of the master registry has been registered for this long (log 1058): it
+    /// joins nodes already running (a restart, a scale-out), which give it its share at once. Configure the same delay on
+    /// every node. Default zero (no wait); not negative.
     /// </summary>
     public TimeSpan StartupSettleDelay { get; set; } = TimeSpan.Zero;
 
