@@ -19,7 +19,7 @@ var tenancy = new Option<string>("--tenancy") { Description = "none, or conjoine
 tenancy.AcceptOnlyFromAmong("none", "conjoined");
 var tenantDatabases = new Option<bool>("--tenant-databases") { Description = "also run the tenant databases listed in the master table of --connection, balanced over the live nodes" };
 var maxTenantDatabases = new Option<int?>("--max-tenant-databases") { Description = "the most tenant databases one node runs (the same on every node); default no limit" };
-var settleDelay = new Option<double?>("--tenant-settle-delay") { Description = "seconds to wait after the start before running any tenant database, so that nodes started together all join first" };
+var settleDelay = new Option<double?>("--tenant-settle-delay") { Description = "seconds to wait after the start before running any tenant database, so that nodes started together all join first (not when joining nodes already running)" };
 var tenant = new Option<string[]>("--tenant") { Description = "append to this tenant of the conjoined store of --connection (repeatable)", AllowMultipleArgumentsPerToken = false };
 var tenantDatabase = new Option<string[]>("--tenant-database") { Description = "append to this tenant database of the master table of --connection (repeatable)" };
 var allTenantDatabases = new Option<bool>("--all-tenant-databases") { Description = "append to every tenant database of the master table of --connection" };

@@ -465,6 +465,42 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         Assert.True(gaps.All(g => g > TimeSpan.FromSeconds(1)), $"start attempts connected {string.Join(", ", gaps.Select(g => $"{g.TotalMilliseconds:0} ms"))} apart; with MaxConcurrentStarts 1 each waits for the one before (5 s timeout)");
     }
 
+    [Fact]
+    public async Task A_tenant_daemons_agents_share_at_most_MaxBatchConnections_batch_connections_under_writes()
+    {
+        // Two projections catching up a backlog while more is appended: each agent's batch (and its read ahead) takes a
+        // pooled connection, and the pool keeps idle ones for minutes. Per tenant database and node, the lock connection
+        // and MaxBatchConnections (default 1) batch connections, whatever the number of projections: three nodes over 65
+        // tenant databases exhausted a server's 300 connections when a hung node kept its pools (TenantScaleTests).
+        await using var database = await postgres.CreateDatabaseAsync("tenantpool");
+        await using var bed = await DaemonTestBed.CreateAsync(database.ConnectionString);
+        await bed.AppendAsync(2000, seed: 1);
+        var options = Options("tn-pool");
+        Assert.Equal(1, options.MaxBatchConnections);
+        options.Daemon.CatchUpBatchSize = 50;
+        await using var monitor = NpgsqlDataSource.Create(database.ConnectionString);
+        await using (var node = new TenantDatabaseNode(new StaticTenantSource([new TenantDatabase("pooled", database.ConnectionString)]), DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options))
+        {
+            await node.StartAsync(Ct);
+            var most = 0L;
+            var writing = bed.AppendAsync(500, seed: 2);
+            var sampled = 0;
+            while (!writing.IsCompleted || sampled < 40)
+            {
+                await using var count = monitor.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1");
+                count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ProjectionGen.Daemon.ProjectionDaemon.BatchApplicationName("tn-pool") });
+                most = Math.Max(most, (long)(await count.ExecuteScalarAsync(Ct))!);
+                sampled++;
+                await Task.Delay(25, Ct);
+            }
+
+            await writing;
+            await bed.WaitForCatchUpAsync(TimeSpan.FromSeconds(90), "ledger", "account_balance");
+            Assert.Empty(await bed.VerifyExactlyOnceAsync());
+            Assert.True(most <= options.MaxBatchConnections, $"the tenant daemon held {most} batch connections to its database, more than MaxBatchConnections {options.MaxBatchConnections}");
+        }
+    }
+
     /// <summary>Appends through a bed whose pooled connections the server's restart broke: the first uses fail (57P01) and are retried.</summary>
     private static async Task AppendAfterRestartAsync(DaemonTestBed bed, int count, int seed)
     {
@@ -634,8 +670,8 @@ public sealed class TenantDatabaseNodeTests(PostgresFixture postgres)
         }
     }
 
-    /// <summary>Keeps every log line: its event id and its text, with the exception's full text when there is one.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
+    /// <summary>Keeps every log line: its event id and its text, with the exception's full text when there is one (also used by TenantPlacementTests).</summary>
+    internal sealed class CapturingLoggerProvider : ILoggerProvider
     {
         public ConcurrentQueue<(int EventId, string Text)> Lines { get; } = new();
 

@@ -317,6 +317,97 @@ public sealed class TenantPlacementTests(PostgresFixture postgres)
         }
     }
 
+    [Fact]
+    public async Task A_node_joining_established_nodes_takes_its_share_without_waiting_for_the_startup_settle_delay()
+    {
+        // The settle delay is for nodes started together. A node that joins nodes running for longer than it (a restart, a
+        // scale-out) is placed by them at once, so waiting out the delay left its share without a node: the at-scale run's
+        // restarted node's 22 tenant databases waited its 4 s settle delay after the others had stopped them.
+        var logs = new TenantDatabaseNodeTests.CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddFilter("ProjectionGen.Daemon", LogLevel.Warning).AddProvider(logs));
+        var settle = TimeSpan.FromSeconds(6);
+        var databases = new List<TestDatabase>();
+        var beds = new List<DaemonTestBed>();
+        var nodes = new List<IAsyncDisposable>();
+        await using var masterDatabase = await postgres.CreateDatabaseAsync("tjmaster");
+        await using var masterBed = await DaemonTestBed.CreateAsync(masterDatabase.ConnectionString);
+        await using var master = NpgsqlDataSource.Create(masterDatabase.ConnectionString);
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                databases.Add(await postgres.CreateDatabaseAsync("tjtenant"));
+                beds.Add(await DaemonTestBed.CreateAsync(databases[i].ConnectionString));
+            }
+
+            var source = new StaticTenantSource(databases.Select((d, i) => new TenantDatabase("join-" + i, d.ConnectionString)));
+            var datnames = databases.ToDictionary(d => d.Name, d => "join-" + databases.IndexOf(d), StringComparer.Ordinal);
+            async Task StartAsync(string name)
+            {
+                var daemon = masterBed.CreateDaemon(name, DaemonTestBed.StandardProjections(), Fast);
+                nodes.Add(daemon);
+                await daemon.StartAsync(Ct);
+                var options = TenantDatabaseNodeTests.Options(name);
+                options.StartupSettleDelay = settle;
+                options.Assignment = new BalancedTenantDatabases(master, name, loggerFactory: loggerFactory);
+                var node = new TenantDatabaseNode(source, DaemonTestBed.StandardProjections(), DaemonTestBed.Registry(), options, loggerFactory);
+                nodes.Insert(0, node);
+                await node.StartAsync(Ct);
+            }
+
+            await StartAsync("tj-a");
+            await WaitForPlacementAsync(master, datnames, ["tj-a"], TimeSpan.FromSeconds(30));
+
+            // From tj-b's start on: the longest any tenant database went without its two slots held.
+            var joined = Stopwatch.GetTimestamp();
+            await StartAsync("tj-b");
+            var since = datnames.Keys.ToDictionary(d => d, _ => (long?)null, StringComparer.Ordinal);
+            var longest = TimeSpan.Zero;
+            var held = new Dictionary<string, long>(StringComparer.Ordinal);
+            while (Stopwatch.GetElapsedTime(joined) < settle + TimeSpan.FromSeconds(4))
+            {
+                await using (var command = master.CreateCommand(
+                    "SELECT a.datname, count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ExclusiveLock' AND a.application_name LIKE 'projectiongen-lock:%' AND a.datname = ANY($1) GROUP BY 1"))
+                {
+                    command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. datnames.Keys] });
+                    held.Clear();
+                    await using var reader = await command.ExecuteReaderAsync(Ct);
+                    while (await reader.ReadAsync(Ct))
+                    {
+                        held[reader.GetString(0)] = reader.GetInt64(1);
+                    }
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                foreach (var database in datnames.Keys)
+                {
+                    if (held.GetValueOrDefault(database) == 2)
+                    {
+                        since[database] = null;
+                    }
+                    else
+                    {
+                        since[database] ??= now;
+                        longest = Stopwatch.GetElapsedTime(since[database]!.Value, now) > longest ? Stopwatch.GetElapsedTime(since[database]!.Value, now) : longest;
+                    }
+                }
+
+                await Task.Delay(50, Ct);
+            }
+
+            var placed = await WaitForPlacementAsync(master, datnames, ["tj-a", "tj-b"], TimeSpan.FromSeconds(30));
+            TestContext.Current.TestOutputHelper?.WriteLine($"longest a tenant database went without its slots held after tj-b joined: {longest.TotalSeconds:F2} s");
+            Assert.All(["tj-a", "tj-b"], n => Assert.Equal(3, placed.Values.Count(o => o == n)));
+            Assert.Equal(0, logs.Count(1058, "tj-a"));
+            Assert.Equal(1, logs.Count(1058, "tj-b"));
+            Assert.True(longest < TimeSpan.FromSeconds(3), $"a tenant database went {longest.TotalSeconds:F2} s without its slots held after tj-b joined (settle delay {settle.TotalSeconds:F0} s)");
+        }
+        finally
+        {
+            await TenantDatabaseNodeTests.DisposeAllAsync(beds, databases, nodes);
+        }
+    }
+
     /// <summary>How many of <paramref name="datnames"/> each node has connections to, by the node name in their <c>application_name</c>.</summary>
     private static async Task<Dictionary<string, int>> CountTenantDatabasesPerNodeAsync(NpgsqlDataSource any, string[] datnames)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,6 +31,10 @@ internal static class NodeCommand
     public static async Task<int> RunAsync(string connection, string node, int? dashboardPort, CancellationToken cancellationToken, string? lockConnection = null, string? schemaConnection = null, bool noPrepare = false, NodeTenancy? tenancy = null)
     {
         tenancy ??= new NodeTenancy(false, false, null, null);
+
+        // The node's first line, before its schema step and host start, stamped like its log lines: when its own code
+        // began to run (the cluster tests time a node's start from here, docs/testing.md).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.Now:HH:mm:ss.fff} node {node}: starting (process {Environment.ProcessId})"));
 
         // The schema step connects directly when it can: the lock connection reaches the server without the pooler.
         await using (var database = await OrdersDatabase.OpenAsync(lockConnection ?? connection, applySchema: true, cancellationToken, schemaConnection, tenancy: tenancy.Style))

@@ -79,6 +79,28 @@ public sealed class BalancedTenantDatabases : ITenantDatabaseAssignment
         }
     }
 
+    /// <summary>
+    /// Whether another live, non-draining node of the master registry registered at least <paramref name="age"/> ago (by
+    /// the server's clock): this node then joins nodes already running, which place it at once, rather than nodes started
+    /// together with it (docs/tenancy.md, "Databases per tenant"). One query.
+    /// </summary>
+    internal async ValueTask<bool> JoinsEstablishedNodesAsync(TimeSpan age, CancellationToken cancellationToken)
+    {
+        await using var command = master.CreateCommand(snapshotSql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var node = NodeRegistry.ReadNode(reader);
+            var now = node.HeartbeatAt + node.HeartbeatAge;
+            if (!string.Equals(node.Name, NodeName, StringComparison.Ordinal) && node.IsLive(EvictionTimeout) && !node.Draining && now - node.StartedAt >= age)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// Reads the master registry (one query). This node runs nothing while it is not live there (its daemon not yet

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ProjectionGen.Common;
@@ -163,10 +164,9 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
     {
         if (options.StartupSettleDelay > TimeSpan.Zero)
         {
-            // Nodes started together all join the master registry before any of them places tenant databases.
             try
             {
-                await Task.Delay(options.StartupSettleDelay, cancellationToken).ConfigureAwait(false);
+                await SettleAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -205,6 +205,41 @@ public sealed class TenantDatabaseNode : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits <see cref="TenantDatabaseNodeOptions.StartupSettleDelay"/>, so that nodes started together all join the master
+    /// registry before any of them places tenant databases; with a <see cref="BalancedTenantDatabases"/>, only while no
+    /// other node has been registered for that long (checked every <see cref="TenantDatabaseNodeOptions.TenantPollInterval"/>):
+    /// a node joining nodes already running is placed by them at once, and waiting would leave its share without a node.
+    /// </summary>
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        var settled = Stopwatch.GetTimestamp() + (long)(options.StartupSettleDelay.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < settled)
+        {
+            if (options.Assignment is BalancedTenantDatabases balanced)
+            {
+                try
+                {
+                    if (await balanced.JoinsEstablishedNodesAsync(options.StartupSettleDelay, cancellationToken).ConfigureAwait(false))
+                    {
+                        TenantLog.JoinedEstablished(logger, NodeName, options.StartupSettleDelay);
+                        return;
+                    }
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException && failure is not OutOfMemoryException)
+                {
+                    // The master unreadable: the delay runs out as it would without the check.
+                }
+            }
+
+            var remaining = TimeSpan.FromSeconds((double)(settled - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (remaining > TimeSpan.Zero)
+            {
+                await Task.Delay(remaining < options.TenantPollInterval ? remaining : options.TenantPollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -51,7 +51,10 @@ public sealed class TenantDatabaseNodeOptions
     /// How long the node waits after <see cref="TenantDatabaseNode.StartAsync"/> before its first read of the source, so
     /// that nodes started together (within this delay) have all joined the master registry before any of them starts
     /// tenant databases: otherwise the first node to start runs every tenant database until the others register, and
-    /// hands them over as they join (docs/tenancy.md, "Databases per tenant"). Default zero (no wait); not negative.
+    /// hands them over as they join (docs/tenancy.md, "Databases per tenant"). With a <see cref="BalancedTenantDatabases"/>
+    /// the node stops waiting once another live node of the master registry has been registered for this long (log 1058): it
+    /// joins nodes already running (a restart, a scale-out), which give it its share at once. Configure the same delay on
+    /// every node. Default zero (no wait); not negative.
     /// </summary>
     public TimeSpan StartupSettleDelay { get; set; } = TimeSpan.Zero;
 
@@ -61,6 +64,16 @@ public sealed class TenantDatabaseNodeOptions
     /// once when it is given many tenant databases together (its start, or another node leaving). Default 4; at least 1.
     /// </summary>
     public int MaxConcurrentStarts { get; set; } = 4;
+
+    /// <summary>
+    /// The most batch connections each tenant daemon of this node opens to its tenant database, shared by its agents (a
+    /// batch holds one for its transaction; an agent waiting for events holds none); the node sets this as the
+    /// <c>Maximum Pool Size</c> of the tenant daemon's batch connections and of its store's connections, whatever the
+    /// tenant's connection string says. So a node holds, per tenant database it runs, its lock connection and at most this
+    /// many more, however many projections it runs: with many tenant databases the server's <c>max_connections</c> is the
+    /// budget (docs/tenancy.md, "What the node does"). Default 1; at least 1.
+    /// </summary>
+    public int MaxBatchConnections { get; set; } = 1;
 
     /// <summary>Which tenant databases of the source this node runs. Default <see cref="AllTenantDatabases"/>.</summary>
     public ITenantDatabaseAssignment Assignment { get; set; } = AllTenantDatabases.Instance;
@@ -97,6 +110,11 @@ public sealed class TenantDatabaseNodeOptions
         if (MaxConcurrentStarts < 1)
         {
             errors.Add($"MaxConcurrentStarts must be at least 1 (was {MaxConcurrentStarts}).");
+        }
+
+        if (MaxBatchConnections < 1)
+        {
+            errors.Add($"MaxBatchConnections must be at least 1 (was {MaxBatchConnections}).");
         }
 
         if (MaxStartRetryDelay < StartRetryDelay)

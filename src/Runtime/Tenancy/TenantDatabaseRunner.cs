@@ -149,9 +149,9 @@ internal sealed class TenantDatabaseRunner : IDisposable
                         await ProjectionSchemaInstaller.ApplyAsync(WithApplicationName("projectiongen-schema:"), options.EventStore, projections, stop).ConfigureAwait(false);
                     }
 
-                    dataSource = NpgsqlDataSource.Create(WithApplicationName("projectiongen-store:"));
+                    dataSource = NpgsqlDataSource.Create(Pooled(WithApplicationName("projectiongen-store:")));
                     var tenantStore = new PostgresEventStore(dataSource, options.EventStore, eventTypes);
-                    started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, database.ConnectionString), options.TestHooks ?? new DaemonTestHooks(), new TenantLoggerFactory(loggerFactory, database.TenantId));
+                    started = new ProjectionDaemon(tenantStore, projections, TenantDaemonOptions.For(options.Daemon, Pooled(database.ConnectionString)), options.TestHooks ?? new DaemonTestHooks(), new TenantLoggerFactory(loggerFactory, database.TenantId));
                     observations = [.. options.Observers.Select(o => o.Observe(database.TenantId, started, tenantStore))];
                     lock (gate)
                     {
@@ -272,6 +272,18 @@ internal sealed class TenantDatabaseRunner : IDisposable
             status = next;
             error = text;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="connectionString"/> with at most <see cref="TenantDatabaseNodeOptions.MaxBatchConnections"/> pooled
+    /// connections: the tenant daemon's agents share them (the lock connection is not pooled), so a node's connections
+    /// per tenant database do not grow with the projections (docs/tenancy.md, "What the node does").
+    /// </summary>
+    private string Pooled(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = options.MaxBatchConnections };
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
+        return builder.ConnectionString;
     }
 
     /// <summary>The tenant's connection string with an <c>application_name</c> that names this node, so that <c>pg_stat_activity</c> shows whose connections these are.</summary>

@@ -29,6 +29,9 @@ internal static partial class TenantLog
     [LoggerMessage(EventId = 1057, Level = LogLevel.Warning, Message = "Tenant databases not placed: {Count} that no live node can take ({Tenants}); {Nodes} live nodes, budget {Budget} each")]
     public static partial void Unplaced(ILogger logger, int count, string tenants, int nodes, string budget);
 
+    [LoggerMessage(EventId = 1058, Level = LogLevel.Information, Message = "Tenant node {Node} joins nodes running for {SettleDelay} or more: it places its tenant databases now, without its startup settle delay")]
+    public static partial void JoinedEstablished(ILogger logger, string node, TimeSpan settleDelay);
+
     [LoggerMessage(EventId = 1059, Level = LogLevel.Warning, Message = "Tenant status board not updated by node {Node} ({Error}); the tenant databases keep running, the board shows their last published state")]
     public static partial void BoardFailed(ILogger logger, string node, string error);
 }

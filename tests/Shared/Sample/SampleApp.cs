@@ -104,6 +104,54 @@ internal sealed class SampleApp : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>
+    /// The first line of the output that <paramref name="matches"/>, waited for at most <paramref name="timeout"/>
+    /// (checked every 50 ms); null when none came in time or the process ended without it.
+    /// </summary>
+    public async Task<string?> WaitForLineAsync(Func<string, bool> matches, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var exited = process.HasExited;
+            if (Output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(matches) is { } line)
+            {
+                return line;
+            }
+
+            if (exited || Stopwatch.GetTimestamp() > deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>SIGKILL, and waits for the exit: the process ends at once, its sockets closed by the kernel.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> (<c>STOP</c>, <c>CONT</c>) to the process while it runs: SIGSTOP freezes it with
+    /// every socket open, SIGCONT wakes it.
+    /// </summary>
+    public async Task SignalAsync(string signal)
+    {
+        // As for SIGTERM: never signal a process that has exited (its pid may belong to another process by now).
+        if (!process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }
+    }
+
     /// <summary>Waits for the process to end by itself within <paramref name="timeout"/>; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -118,6 +166,8 @@ internal sealed class SampleApp : IAsyncDisposable
     {
         if (!process.HasExited)
         {
+            // A stopped process ends on SIGKILL too; SIGCONT first all the same, so that nothing of it stays frozen.
+            await SignalAsync("CONT");
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
